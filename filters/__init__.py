@@ -1,0 +1,1 @@
+"""Per-document logic with no Ray inside: normalization, scripts, language ID, quality, shingles."""

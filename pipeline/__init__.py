@@ -1,0 +1,1 @@
+"""pentaglot's Ray side: config, storage, readers and writers, stages, CLI."""

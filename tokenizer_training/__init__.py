@@ -1,0 +1,1 @@
+"""Corpus sampling, sentencepiece training and tokenizer evaluation (no Ray inside)."""
