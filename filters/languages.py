@@ -1,0 +1,53 @@
+"""The language table: every per-language setting lives here, one row per language.
+
+Stages read their per-language knobs (LID threshold, shingle unit, quality
+thresholds, sentence ends) from this table instead of scattering language
+checks through the code, so adding a language is adding a row.  Values are
+defaults; the run config can override them per language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# Sentence-final punctuation, full- and half-width, shared by the rows below.
+LATIN_TERMINALS = (".", "!", "?", '"', "'", "”", "’", ")", ":", ";", "…")
+CJK_TERMINALS = ("。", "！", "？", "」", "』", "）", "…", "．", "!", "?", ".", "”", "\"")
+
+
+@dataclass(frozen=True)
+class Language:
+    """Settings for one language.
+
+    ``spaced`` says whether words are separated by spaces; it decides whether
+    word-based rules make sense at all (they don't for zh/ja).
+    """
+
+    code: str
+    name: str
+    spaced: bool
+    lid_threshold: float
+    terminals: tuple[str, ...]
+    # Near-dup shingles: "char" n-grams or "word" n-grams of this size.
+    shingle_unit: str = "word"
+    shingle_size: int = 5
+    extra: dict = field(default_factory=dict)
+
+    def with_overrides(self, **changes) -> "Language":
+        return replace(self, **changes)
+
+
+LANGUAGES: dict[str, Language] = {
+    "en": Language("en", "English", True, 0.65, LATIN_TERMINALS),
+    "es": Language("es", "Spanish", True, 0.65, LATIN_TERMINALS + ("¡", "¿")),
+    "ko": Language("ko", "Korean", True, 0.65, LATIN_TERMINALS + ("。", "！", "？")),
+    "zh": Language("zh", "Chinese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5),
+    "ja": Language("ja", "Japanese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5),
+}
+
+DEFAULT_LANGUAGES = ("ko", "en", "zh", "ja", "es")
+
+
+def get(code: str) -> Language:
+    """The row for ``code``; languages outside the table get Latin-script defaults."""
+    return LANGUAGES.get(code) or Language(code, code, True, 0.65, LATIN_TERMINALS)
