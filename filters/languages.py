@@ -31,6 +31,16 @@ class Language:
     # Near-dup shingles: "char" n-grams or "word" n-grams of this size.
     shingle_unit: str = "word"
     shingle_size: int = 5
+    # Language ID: ISO 15924 scripts the language is written in (script-aware
+    # correction), and close neighbours lid.176 confuses it with, told apart by
+    # marker words (filters/function_words.py).
+    scripts: tuple[str, ...] = ("Latn",)
+    confusables: tuple[str, ...] = ()
+    # Quality: minimum document length, counted in "word"s or "char"s (letters
+    # and digits, no spaces or punctuation), and the unit of repeated n-grams.
+    length_unit: str = "word"
+    min_length: int = 50
+    ngram_unit: str = "word"
     extra: dict = field(default_factory=dict)
 
     def with_overrides(self, **changes) -> "Language":
@@ -39,10 +49,19 @@ class Language:
 
 LANGUAGES: dict[str, Language] = {
     "en": Language("en", "English", True, 0.65, LATIN_TERMINALS),
-    "es": Language("es", "Spanish", True, 0.65, LATIN_TERMINALS + ("¡", "¿")),
-    "ko": Language("ko", "Korean", True, 0.65, LATIN_TERMINALS + ("。", "！", "？")),
-    "zh": Language("zh", "Chinese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5),
-    "ja": Language("ja", "Japanese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5),
+    "es": Language("es", "Spanish", True, 0.65, LATIN_TERMINALS + ("¡", "¿"), confusables=("pt", "gl", "ca", "it")),
+    "ko": Language(
+        "ko", "Korean", True, 0.65, LATIN_TERMINALS + ("。", "！", "？"), scripts=("Hang",),
+        length_unit="char", min_length=100,
+    ),
+    "zh": Language(
+        "zh", "Chinese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5,
+        scripts=("Hans", "Hant", "Hani"), length_unit="char", min_length=100, ngram_unit="char",
+    ),
+    "ja": Language(
+        "ja", "Japanese", False, 0.65, CJK_TERMINALS, shingle_unit="char", shingle_size=5,
+        scripts=("Jpan",), length_unit="char", min_length=100, ngram_unit="char",
+    ),
 }
 
 DEFAULT_LANGUAGES = ("ko", "en", "zh", "ja", "es")
