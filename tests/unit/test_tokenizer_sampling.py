@@ -1,0 +1,115 @@
+"""Sampling math and training-line splitting (pure, no Ray)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from tokenizer_training.sampling import (
+    allocate_chars,
+    keep_mask,
+    keep_probabilities,
+    language_weights,
+    sample_report,
+    split_long_line,
+    training_lines,
+)
+
+CORPUS = {"en": 8_000_000, "ko": 1_000_000, "ja": 125_000}
+
+
+def test_alpha_shares_follow_size_to_the_power_alpha():
+    shares = language_weights(CORPUS, alpha=1 / 3)
+    # Cube roots: 200, 100, 50 -> 4/7, 2/7, 1/7.
+    assert shares["en"] == pytest.approx(4 / 7)
+    assert shares["ko"] == pytest.approx(2 / 7)
+    assert shares["ja"] == pytest.approx(1 / 7)
+
+
+def test_alpha_zero_is_uniform_and_one_is_natural():
+    assert list(language_weights(CORPUS, 0.0).values()) == pytest.approx([1 / 3] * 3)
+    natural = language_weights(CORPUS, 1.0)
+    assert natural["en"] == pytest.approx(8_000_000 / 9_125_000)
+
+
+def test_explicit_shares_override_alpha_and_drop_unlisted_languages():
+    shares = language_weights(CORPUS, alpha=0.3, shares={"ko": 3, "en": 1})
+    assert shares == {"en": pytest.approx(0.25), "ja": 0.0, "ko": pytest.approx(0.75)}
+
+
+def test_allocation_caps_small_languages_and_respreads_the_rest():
+    weights = language_weights(CORPUS, alpha=0.0)
+    targets = allocate_chars(CORPUS, weights, char_budget=1_000_000)
+    # ja has only 125k: it gives all of it, en and ko split the remaining 875k.
+    assert targets == {"en": 437_500, "ja": 125_000, "ko": 437_500}
+    probs = keep_probabilities(CORPUS, targets)
+    assert probs == {"en": pytest.approx(437_500 / 8_000_000), "ja": 1.0, "ko": pytest.approx(0.4375)}
+
+
+def test_budget_above_corpus_keeps_everything():
+    weights = language_weights(CORPUS, alpha=0.5)
+    assert allocate_chars(CORPUS, weights, char_budget=10**9) == CORPUS
+
+
+def test_sampled_shares_converge_to_alpha_shares():
+    rng = np.random.default_rng(0)
+    sizes = {"en": 20_000, "ko": 5_000, "zh": 1_250}  # documents of 100 chars
+    chars = {lang: n * 100 for lang, n in sizes.items()}
+    weights = language_weights(chars, alpha=0.5)
+    probs = keep_probabilities(chars, allocate_chars(chars, weights, char_budget=300_000))
+    langs = np.repeat(list(sizes), list(sizes.values()))
+    ids = pa.array([f"doc-{i}-{rng.integers(1 << 30)}" for i in range(len(langs))])
+    kept = keep_mask(ids, np.array([probs[lang] for lang in langs]), seed=7)
+    got = {lang: int(kept[langs == lang].sum()) * 100 for lang in sizes}
+    total = sum(got.values())
+    assert total == pytest.approx(300_000, rel=0.05)
+    for lang in sizes:
+        assert got[lang] / total == pytest.approx(weights[lang], abs=0.02)
+
+
+def test_keep_mask_is_deterministic_and_seeded():
+    ids = pa.array([f"id{i}" for i in range(1000)])
+    p = np.full(1000, 0.5)
+    assert (keep_mask(ids, p, 1) == keep_mask(ids, p, 1)).all()
+    assert (keep_mask(ids, p, 1) != keep_mask(ids, p, 2)).any()
+
+
+def test_long_korean_line_is_split_at_sentence_ends_under_the_byte_limit():
+    sentence = "한국어 문장은 한 글자가 세 바이트입니다. "
+    line = (sentence * 400).strip()
+    pieces = split_long_line(line, 4192)
+    assert len(line.encode()) > 4192 * 5
+    assert all(len(p.encode()) <= 4192 for p in pieces)
+    assert all(p.endswith("다.") for p in pieces)
+    assert " ".join(pieces) == line
+
+
+def test_cjk_without_spaces_splits_after_full_stops_and_long_runs_hard_cut():
+    line = "日本語の文です。" * 300 + "あ" * 5000
+    pieces = split_long_line(line, 1000)
+    assert all(len(p.encode()) <= 1000 for p in pieces)
+    assert "".join(pieces) == line
+    assert pieces[0].endswith("。")
+
+
+def test_training_lines_split_documents_drop_blank_lines_and_cut_long_ones():
+    texts = pa.array(["first line\n\n  \nsecond line", None, "x" * 50 + " " + "y" * 50, "short\r\nline"])
+    lines, n_cut = training_lines(texts, max_bytes=64)
+    assert n_cut == 1
+    assert lines.to_pylist() == ["first line", "second line", "short", "line", "x" * 50, "y" * 50]
+
+
+def test_sample_report_totals_and_shares():
+    report = sample_report(
+        corpus={"en": {"docs": 10, "chars": 1000}, "ko": {"docs": 5, "chars": 400}},
+        sampled={"en": {"docs": 3, "chars": 300, "lines": 6, "split_lines": 0},
+                 "ko": {"docs": 5, "chars": 100, "lines": 5, "split_lines": 1}},
+        weights={"en": 0.6, "ko": 0.4},
+        targets={"en": 300, "ko": 200},
+        probabilities={"en": 0.3, "ko": 0.5},
+        settings={"alpha": 0.3},
+    )
+    assert report["total"]["sampled_chars"] == 400
+    assert report["languages"]["en"]["share"] == 0.75
+    assert report["languages"]["ko"]["split_lines"] == 1

@@ -1,0 +1,197 @@
+"""How much of each language the tokenizer sees, and how documents become training lines.
+
+A tokenizer trained on the natural mix of a web crawl spends its vocabulary on
+the biggest language (usually English) and leaves Korean or Japanese paying two
+to three times as many tokens for the same content.  Temperature sampling
+(share proportional to size**alpha, as in XLM-R and mT5) flattens the mix without
+throwing away the signal that some languages really are more common.
+
+Everything here is pure and works on plain dicts and Arrow arrays, so the Ray
+stage only has to count, then filter with the probabilities computed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from filters.languages import LANGUAGES
+
+
+def language_weights(
+    chars_by_lang: Mapping[str, int], alpha: float, shares: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Normalized target share of each language present in the corpus.
+
+    Explicit ``shares`` win over ``alpha``; a language they leave out gets no
+    share, so a user can drop a language from the tokenizer without touching
+    the corpus.  Languages with no characters get no share either way.
+    """
+    present = {lang: n for lang, n in chars_by_lang.items() if n > 0}
+    if shares is not None:
+        raw = {lang: float(shares.get(lang, 0.0)) for lang in present}
+    else:
+        raw = {lang: float(n) ** alpha for lang, n in present.items()}
+    total = sum(raw.values())
+    if total <= 0:
+        return {lang: 0.0 for lang in present}
+    return {lang: w / total for lang, w in sorted(raw.items())}
+
+
+def allocate_chars(
+    chars_by_lang: Mapping[str, int], weights: Mapping[str, float], char_budget: int
+) -> dict[str, int]:
+    """Characters to sample per language: the budget split by weight, never above what exists.
+
+    A language too small to fill its share contributes everything it has, and
+    the rest of the budget is re-split among the others by their weights
+    (water-filling), so a small language never leaves the budget unspent.
+    """
+    targets: dict[str, int] = {}
+    active = {lang for lang, w in weights.items() if w > 0 and chars_by_lang.get(lang, 0) > 0}
+    remaining = float(char_budget)
+    while active:
+        weight_sum = sum(weights[lang] for lang in active)
+        want = {lang: remaining * weights[lang] / weight_sum for lang in active}
+        capped = {lang for lang in active if want[lang] >= chars_by_lang[lang]}
+        if not capped:
+            targets.update({lang: round(want[lang]) for lang in active})
+            break
+        for lang in capped:
+            targets[lang] = int(chars_by_lang[lang])
+            remaining -= chars_by_lang[lang]
+        active -= capped
+    return {lang: targets.get(lang, 0) for lang in sorted(weights)}
+
+
+def keep_probabilities(chars_by_lang: Mapping[str, int], targets: Mapping[str, int]) -> dict[str, float]:
+    """Per-language probability of keeping a document so the expected sample meets the target."""
+    return {
+        lang: (min(1.0, targets.get(lang, 0) / n) if n > 0 else 0.0)
+        for lang, n in sorted(chars_by_lang.items())
+    }
+
+
+def sample_report(
+    corpus: Mapping[str, Mapping[str, int]],
+    sampled: Mapping[str, Mapping[str, int]],
+    weights: Mapping[str, float],
+    targets: Mapping[str, int],
+    probabilities: Mapping[str, float],
+    settings: Mapping[str, object],
+) -> dict:
+    """The sample's make-up per language, as written to sample_report.json.
+
+    ``corpus`` and ``sampled`` map language to ``{"docs", "chars"}`` (and, for
+    the sample, ``"lines"`` and ``"split_lines"``); shares are of characters.
+    """
+    total_sampled = sum(s.get("chars", 0) for s in sampled.values())
+    languages = {}
+    for lang in sorted(set(corpus) | set(sampled)):
+        got = dict(sampled.get(lang, {}))
+        languages[lang] = {
+            "corpus_docs": int(corpus.get(lang, {}).get("docs", 0)),
+            "corpus_chars": int(corpus.get(lang, {}).get("chars", 0)),
+            "target_share": round(weights.get(lang, 0.0), 6),
+            "target_chars": int(targets.get(lang, 0)),
+            "keep_probability": round(probabilities.get(lang, 0.0), 6),
+            "sampled_docs": int(got.get("docs", 0)),
+            "sampled_chars": int(got.get("chars", 0)),
+            "sampled_lines": int(got.get("lines", 0)),
+            "split_lines": int(got.get("split_lines", 0)),
+            "share": round(got.get("chars", 0) / total_sampled, 6) if total_sampled else 0.0,
+        }
+    total = {
+        key: sum(row[key] for row in languages.values())
+        for key in ("corpus_docs", "corpus_chars", "sampled_docs", "sampled_chars", "sampled_lines", "split_lines")
+    }
+    return {"settings": dict(settings), "total": total, "languages": languages}
+
+
+def keep_mask(ids: pa.Array | pa.ChunkedArray, probabilities: np.ndarray, seed: int) -> np.ndarray:
+    """Which documents to keep: a seeded hash of the id against each row's probability.
+
+    Hashing the id (not drawing from an RNG) makes the decision independent of
+    how Ray splits the corpus into blocks, so the same corpus, config and seed
+    give the same sample on a laptop and on a cluster.  xxhash has no vectorized
+    Arrow kernel, so this loops once per document over a C call.
+    """
+    uniform = np.fromiter(
+        (xxhash.xxh64_intdigest(doc_id.encode("utf-8"), seed) for doc_id in ids.to_pylist()),
+        dtype=np.float64,
+        count=len(ids),
+    ) / 2.0**64
+    return uniform < probabilities
+
+
+# Cut points for over-long lines, in order of preference.  Terminals come from
+# the language table; ASCII ones only end a sentence before whitespace, wide
+# (CJK) ones end it by themselves.
+_TERMINALS = sorted({t for lang in LANGUAGES.values() for t in lang.terminals})
+_NARROW = "".join(re.escape(t) for t in _TERMINALS if t.isascii())
+_WIDE = "".join(re.escape(t) for t in _TERMINALS if not t.isascii())
+_SENTENCE_END = re.compile(rf"(?:[{_NARROW}](?=\s)|[{_WIDE}])\s*")
+_SPACE = re.compile(r"\s+")
+
+
+def _best_cut(window: str) -> tuple[int, int]:
+    """(end of the piece, start of the rest) inside ``window``; prefers late sentence ends."""
+    floor = len(window) // 2
+    ends = [m for m in _SENTENCE_END.finditer(window) if m.end() > floor]
+    if ends:
+        return ends[-1].start() + 1, ends[-1].end()
+    spaces = [m for m in _SPACE.finditer(window) if m.start() > floor]
+    if spaces:
+        return spaces[-1].start(), spaces[-1].end()
+    return len(window), len(window)
+
+
+def split_long_line(line: str, max_bytes: int) -> list[str]:
+    """Cut ``line`` into pieces of at most ``max_bytes`` UTF-8 bytes.
+
+    sentencepiece silently skips any line longer than ``max_sentence_length``
+    bytes, and Korean/CJK text is about 3 bytes per character, so a 2,000
+    character Korean paragraph would vanish from training.  Pieces end at a
+    sentence end if one lies in the second half of the window, else at
+    whitespace, else at a character boundary; the whitespace at a cut is
+    dropped so no piece starts with a space.
+    """
+    pieces = []
+    rest = line
+    while len(rest.encode("utf-8")) > max_bytes:
+        window = rest.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+        end, start = _best_cut(window)
+        piece = window[:end].rstrip()
+        if piece:
+            pieces.append(piece)
+        rest = rest[start:].lstrip()
+    if rest.strip():
+        pieces.append(rest)
+    return pieces
+
+
+def training_lines(texts: pa.Array | pa.ChunkedArray, max_bytes: int) -> tuple[pa.Array, int]:
+    """Documents to sentencepiece training lines, none longer than ``max_bytes``; and how many were cut.
+
+    Splitting on newlines and dropping blank lines is vectorized; only lines
+    over the limit (rare in prose) go through :func:`split_long_line`, and their
+    pieces are appended after the short lines of the batch.  Internal
+    whitespace is kept as is, because the tokenizer is trained to preserve it.
+    """
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    texts = texts.cast(pa.large_string())
+    lines = pc.list_flatten(pc.split_pattern_regex(pc.drop_null(texts), r"\r?\n"))
+    lines = lines.filter(pc.match_substring_regex(lines, r"\S"))
+    too_long = pc.greater(pc.binary_length(lines), max_bytes)
+    n_long = pc.sum(too_long).as_py() or 0
+    if not n_long:
+        return lines, 0
+    pieces = [p for line in lines.filter(too_long).to_pylist() for p in split_long_line(line, max_bytes)]
+    short = lines.filter(pc.invert(too_long))
+    return pa.concat_arrays([short, pa.array(pieces, pa.large_string())]), n_long
