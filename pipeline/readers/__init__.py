@@ -1,0 +1,1 @@
+"""Readers: raw files (JSONL, Parquet, plain text; local or S3) into document tables."""

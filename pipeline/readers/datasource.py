@@ -1,0 +1,199 @@
+"""The Ray Data datasource that turns input files into document tables.
+
+Work is planned in *units* (a whole file, a byte range of a big plain file, or
+some row groups of a big Parquet file) and units are packed into read tasks of
+about ``task_bytes``: a 50 GB JSONL file becomes many tasks, and a million
+1 KB files become a few hundred, not a million.
+
+Anything unreadable becomes a quarantine row (see ``pipeline.documents``)
+instead of failing the task: a bad record, an empty file, the damaged tail of
+a truncated ``.gz``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from ray.data.block import BlockMetadata
+from ray.data.datasource import Datasource, ReadTask
+
+from pipeline.config import ReaderConfig
+from pipeline.documents import concat
+from pipeline.readers.decompress import DecodedStream
+from pipeline.readers.jsonl import parse_jsonl
+from pipeline.readers.lines import iter_line_chunks, split_lines
+from pipeline.readers.parquet import parse_parquet, row_group_count
+from pipeline.readers.records import quarantine_rows
+from pipeline.readers.text import parse_text_file, parse_text_lines
+from pipeline.storage import FileRef, Storage
+
+BLOCK_BYTES = 32 << 20
+
+_SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text", ".text": "text"}
+_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
+
+def detect(uri: str, fmt: str) -> tuple[str, str | None]:
+    """(format, compression) of a file from its name, unless the format is forced."""
+    name = uri.rsplit("/", 1)[-1].lower()
+    compression = None
+    for suffix, comp in _COMPRESSIONS.items():
+        if name.endswith(suffix):
+            compression, name = comp, name[: -len(suffix)]
+    if fmt != "auto":
+        return fmt, compression
+    for suffix, kind in _SUFFIX_FORMATS.items():
+        if name.endswith(suffix):
+            return kind, compression
+    return "text", compression
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of one file read by one task."""
+
+    file: FileRef
+    fmt: str
+    compression: str | None
+    start: int = 0
+    end: int | None = None
+    row_groups: tuple[int, ...] | None = None
+
+    @property
+    def size(self) -> int:
+        return (self.end if self.end is not None else self.file.size) - self.start
+
+
+class DocumentDatasource(Datasource):
+    def __init__(self, files: list[FileRef], reader: ReaderConfig, storage: Storage):
+        super().__init__()
+        self.files = files
+        self.reader = reader
+        self.storage = storage
+
+    def get_name(self) -> str:
+        return "ReadDocuments"
+
+    def estimate_inmemory_data_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    # -- planning ---------------------------------------------------------------
+    def _units(self) -> list[Unit]:
+        units = []
+        split = self.reader.split_bytes
+        for ref in self.files:
+            fmt, comp = detect(ref.uri, self.reader.format)
+            line_based = fmt == "jsonl" or (fmt == "text" and self.reader.text_unit == "line")
+            if comp is None and line_based and ref.size > split:
+                units += [Unit(ref, fmt, None, s, min(s + split, ref.size)) for s in range(0, ref.size, split)]
+            elif comp is None and fmt == "parquet" and ref.size > split:
+                with self.storage.open_input(ref.uri, random_access=True) as handle:
+                    groups = row_group_count(handle)
+                per_unit = max(1, groups * split // ref.size)
+                units += [
+                    Unit(ref, fmt, None, row_groups=tuple(range(g, min(g + per_unit, groups))))
+                    for g in range(0, groups, per_unit)
+                ]
+            else:
+                units.append(Unit(ref, fmt, comp))
+        return units
+
+    def get_read_tasks(self, parallelism: int, per_task_row_limit=None, data_context=None) -> list[ReadTask]:
+        units = self._units()
+        total = sum(u.size for u in units)
+        target = max(1 << 20, min(self.reader.task_bytes, total // max(parallelism, 1) + 1))
+        groups: list[list[Unit]] = []
+        current: list[Unit] = []
+        size = 0
+        for unit in units:
+            if current and size + unit.size > target:
+                groups.append(current)
+                current, size = [], 0
+            current.append(unit)
+            size += unit.size
+        if current:
+            groups.append(current)
+        tasks = []
+        for group in groups:
+            meta = BlockMetadata(
+                num_rows=None,
+                size_bytes=sum(u.size for u in group),
+                input_files=[u.file.uri for u in group],
+                exec_stats=None,
+            )
+            tasks.append(ReadTask(_reader(group, self.reader, self.storage), meta, per_task_row_limit=per_task_row_limit))
+        return tasks
+
+
+def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage):
+    def read():
+        pending: list[pa.Table] = []
+        pending_bytes = 0
+        for unit in units:
+            for table in read_unit(unit, cfg, storage):
+                pending.append(table)
+                pending_bytes += table.nbytes
+                if pending_bytes >= BLOCK_BYTES:
+                    yield concat(pending)
+                    pending, pending_bytes = [], 0
+        if pending:
+            yield concat(pending)
+
+    return read
+
+
+def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):
+    """Yield document/quarantine tables for one unit; never raises on bad data."""
+    source = unit.file.uri
+    try:
+        if unit.fmt == "parquet":
+            with storage.open_input(source, random_access=True) as handle:
+                yield from parse_parquet(handle, source, list(unit.row_groups) if unit.row_groups else None, cfg.text_field, cfg.id_field)
+            return
+        with storage.open_input(source, random_access=unit.start > 0) as raw:
+            stream = DecodedStream(raw, unit.compression) if unit.compression else raw
+            if unit.fmt == "text" and cfg.text_unit == "file":
+                yield from _empty_or(parse_text_file(stream.read(), source), source)
+                return
+            yield from _read_lines(stream, unit, cfg, source)
+    except Exception as err:  # the unreadable remainder of a file is quarantined, not fatal
+        yield quarantine_rows(source, [unit.start], [None], [f"unreadable: {type(err).__name__}: {err}"], [b""])
+
+
+def _empty_or(tables: list[pa.Table], source: str) -> list[pa.Table]:
+    if tables:
+        return tables
+    return [quarantine_rows(source, [0], [None], ["empty file"], [b""])]
+
+
+def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
+    start = unit.start
+    if start > 0:
+        # A range starts at the first line beginning at or after its start byte.
+        stream.seek(start - 1)
+        head = stream.readline()
+        start = start - 1 + len(head)
+        if unit.end is not None and start >= unit.end:
+            return
+    line_base = 0 if unit.start == 0 else None
+    produced = False
+    position = start
+    try:
+        for buf, offset in iter_line_chunks(stream, start, unit.end):
+            lines = split_lines(buf, offset)
+            if unit.fmt == "jsonl":
+                tables = parse_jsonl(lines, source, cfg.text_field, cfg.id_field, line_base)
+            else:
+                tables = parse_text_lines(lines, source, line_base)
+            produced = produced or bool(tables)
+            yield from tables
+            if line_base is not None:
+                line_base += lines.newlines
+            position = offset + len(buf)
+    except (EOFError, OSError, ValueError) as err:
+        # A truncated or corrupt compressed stream: keep what was read, quarantine the rest.
+        produced = True
+        yield quarantine_rows(source, [position], [None if line_base is None else line_base + 1], [f"unreadable remainder: {err}"], [b""])
+    if not produced and unit.start == 0:
+        yield quarantine_rows(source, [0], [None], ["empty file"], [b""])

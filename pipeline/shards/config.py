@@ -1,0 +1,42 @@
+"""Settings of the tokenize stage (the ``tokenize:`` section of a run config)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SpecialTokens = Literal["eos", "bos", "both", "none"]
+
+
+class TokenizeConfig(BaseModel):
+    """How documents become token shards.
+
+    ``special_tokens`` has no silent default inside the tokenizer model: the
+    policy is written here and into the manifest, because BOS/EOS placement is
+    part of what a model learns and must match between data and inference.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    tokenizer: str | None = Field(None, description="sentencepiece .model file (local or s3://); required to run")
+    special_tokens: SpecialTokens = Field(
+        "eos", description="per document: eos appended (GPT style), bos prepended, both, or none"
+    )
+    threads: int = Field(2, ge=1, le=256, description="sentencepiece encode threads per actor")
+    actors: int | None = Field(None, ge=1, description="tokenizer actors; None = as many as the cluster's CPUs allow")
+    batch_size: int = Field(1024, ge=1, description="documents per encode call")
+    shard_mb: int = Field(256, ge=1, le=1 << 20, description="target shard size in MiB (a shard never exceeds it by more than one document)")
+    buckets: int | None = Field(
+        None,
+        ge=1,
+        description="hash buckets documents are spread over (each bucket is one or more shards); None = input size / shard size",
+    )
+
+    @property
+    def add_bos(self) -> bool:
+        return self.special_tokens in ("bos", "both")
+
+    @property
+    def add_eos(self) -> bool:
+        return self.special_tokens in ("eos", "both")

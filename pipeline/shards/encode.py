@@ -1,0 +1,80 @@
+"""Documents (Arrow) to token rows (Arrow), without Ray.
+
+One ``Encoder`` per process holds the sentencepiece model; the pipeline makes
+one per actor so the model is parsed once, and a notebook can use it directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.shards.config import TokenizeConfig
+from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
+
+TEXT = "text"
+
+
+class Encoder:
+    """A loaded tokenizer plus the BOS/EOS policy, turning text tables into token tables."""
+
+    def __init__(self, model_bytes: bytes, config: TokenizeConfig, where: str = "tokenizer"):
+        import sentencepiece as spm
+
+        try:
+            self.sp = spm.SentencePieceProcessor(model_proto=model_bytes)
+        except RuntimeError as err:
+            raise ValueError(f"{where}: not a sentencepiece model ({err}); pass the .model file") from None
+        self.info = TokenizerInfo.from_model_proto(model_bytes)
+        self.config = config
+        for wanted, token_id, name in (
+            (config.add_bos, self.info.bos_id, "bos"),
+            (config.add_eos, self.info.eos_id, "eos"),
+        ):
+            if wanted and token_id < 0:
+                raise ValueError(
+                    f"{where}: special_tokens={config.special_tokens!r} needs a {name} token but the model has none; "
+                    f"retrain with {name}_id set or choose another special_tokens policy"
+                )
+        self.dtype = self.info.dtype
+
+    def encode_texts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token values (flat, in ``self.dtype``) and int64 offsets for a list of texts.
+
+        sentencepiece's batch call encodes on ``threads`` C++ threads and hands
+        back one int32 buffer per text; the only Python-level work per document
+        is the ``len`` for the offsets.
+        """
+        pieces = self.sp.encode(
+            texts,
+            add_bos=self.config.add_bos,
+            add_eos=self.config.add_eos,
+            num_threads=self.config.threads,
+            return_type="numpy",
+        )
+        offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)), out=offsets[1:])
+        values = np.concatenate(pieces).astype(self.dtype, copy=False) if pieces else np.zeros(0, self.dtype)
+        return values, offsets
+
+    def encode_table(self, table: pa.Table) -> pa.Table:
+        """``id``, ``lang``, ``n_tokens``, ``tokens`` for each row of a document table.
+
+        ``lang`` is "und" when language ID did not run (or left it null).
+        """
+        texts = pc.fill_null(table[TEXT], "").to_pylist()
+        values, offsets = self.encode_texts(texts)
+        if LANG in table.column_names:
+            langs = pc.fill_null(table[LANG].cast(pa.string()), UNKNOWN_LANG)
+        else:
+            langs = pa.array([UNKNOWN_LANG] * table.num_rows, pa.string())
+        tokens = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values))
+        return pa.table(
+            {
+                ID: table[ID].cast(pa.string()),
+                LANG: langs,
+                N_TOKENS: pa.array(np.diff(offsets).astype(np.int32)),
+                TOKENS: tokens,
+            }
+        )

@@ -1,0 +1,279 @@
+"""Reading a stage's input and writing its outputs per the contract.
+
+``read_documents`` accepts raw corpora or a previous stage's output folder
+(whose committed ``stage.json`` lists its kept files).  ``write_stage`` streams a
+dataset into ``kept/``, ``rejected/`` and ``quarantine/`` in one pass through a
+Ray Data datasink and commits by writing ``stage.json`` last, so a folder
+without ``stage.json`` is an interrupted stage and is never read as input.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import ray
+from ray.data.datasource import Datasink
+
+from pipeline.config import ReaderConfig, StorageConfig
+from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, ensure_base_columns
+from pipeline.errors import UserError
+from pipeline.readers.datasource import DocumentDatasource
+from pipeline.storage import FileRef, Storage, join
+
+STAGE_FILE = "stage.json"
+KINDS = ("kept", "rejected", "quarantine")
+UNKNOWN_LANG = "und"
+
+
+def read_stage_manifest(storage: Storage, folder: str) -> dict | None:
+    """The committed ``stage.json`` of an output folder, or None if there is none."""
+    uri = join(folder, STAGE_FILE)
+    if storage.stat(uri) is None:
+        return None
+    return json.loads(storage.read_bytes(uri))
+
+
+def _input_files(inputs: list[str], storage: Storage) -> list[FileRef]:
+    """Files to read: a stage output folder contributes only its committed kept files."""
+    files: list[FileRef] = []
+    raw: list[str] = []
+    for spec in inputs:
+        manifest = read_stage_manifest(storage, spec)
+        if manifest is None:
+            raw.append(spec)
+            continue
+        files += [FileRef(join(spec, f["path"]), f["bytes"]) for f in manifest["files"]["kept"]]
+    if raw:
+        files += storage.expand(raw)
+    return files
+
+
+def read_documents(
+    inputs: str | list[str],
+    reader: ReaderConfig | None = None,
+    storage: StorageConfig | Storage | None = None,
+) -> ray.data.Dataset:
+    """A Ray Dataset of document rows (and quarantine rows) from files, folders, globs or stage outputs."""
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    storage = storage if isinstance(storage, Storage) else Storage(storage)
+    reader = reader or ReaderConfig()
+    files = _input_files(inputs, storage)
+    if not files:
+        return ray.data.from_arrow(ensure_base_columns(pa.table({"id": pa.array([], pa.string())})))
+    return ray.data.read_datasource(DocumentDatasource(files, reader, storage))
+
+
+# -- writing --------------------------------------------------------------------
+
+
+def _kind_masks(table: pa.Table) -> dict[str, Any]:
+    quarantined = pc.is_valid(table[ERROR])
+    rejected = pc.and_(pc.invert(quarantined), pc.is_valid(table[DROP_REASON]))
+    kept = pc.and_(pc.invert(quarantined), pc.invert(rejected))
+    return {"kept": kept, "rejected": rejected, "quarantine": quarantined}
+
+
+def _group_counts(table: pa.Table, keys: list[str]) -> list[tuple]:
+    """(key values..., count) for each group, computed in Arrow."""
+    if not table.num_rows:
+        return []
+    grouped = table.select(keys).group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    return list(zip(*[grouped[k].to_pylist() for k in keys], grouped["count_all"].to_pylist()))
+
+
+def _language_column(table: pa.Table) -> pa.Array:
+    if "lang" in table.column_names:
+        return pc.fill_null(table["lang"].cast(pa.string()), UNKNOWN_LANG)
+    return pa.array([UNKNOWN_LANG] * table.num_rows, pa.string())
+
+
+@dataclass
+class PartResult:
+    """What one write task wrote: files and counts, merged on the driver."""
+
+    files: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    counts: Counter = field(default_factory=Counter)  # (kind, lang, reason) -> rows
+
+
+class _PartWriter:
+    """Parquet writers for the three kinds within one write task."""
+
+    def __init__(self, storage: Storage, out: str, task_idx: int):
+        self.storage, self.out, self.task_idx = storage, out, task_idx
+        self.writers: dict[str, tuple] = {}
+        self.rows: Counter = Counter()
+
+    def write(self, kind: str, table: pa.Table) -> None:
+        if kind == "quarantine":
+            table = table.select([f.name for f in QUARANTINE_SCHEMA]).cast(QUARANTINE_SCHEMA)
+        else:
+            table = table.drop_columns([c for c in ("offset", "line", "raw") if c in table.column_names])
+        if kind not in self.writers:
+            rel = f"{kind}/part-{self.task_idx:05d}.parquet"
+            sink = self.storage.open_output(join(self.out, rel))
+            self.writers[kind] = (rel, sink, pq.ParquetWriter(sink.stream, table.schema, compression="zstd"))
+        rel, sink, writer = self.writers[kind]
+        if not table.schema.equals(writer.schema):
+            table = _conform(table, writer.schema)
+        writer.write_table(table)
+        self.rows[kind] += table.num_rows
+
+    def close(self) -> dict[str, list[dict]]:
+        files: dict[str, list[dict]] = {k: [] for k in KINDS}
+        for kind, (rel, sink, writer) in self.writers.items():
+            writer.close()
+            sink.__exit__(None, None, None)
+            size = self.storage.stat(join(self.out, rel)).size
+            files[kind].append({"path": rel, "rows": self.rows[kind], "bytes": size})
+        return files
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Fit a later block to the first block's schema (missing columns null, same order).
+
+    Input fields that only some records carry can appear part-way through a
+    task; they are widened to a common schema rather than failing the write.
+    """
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            cols.append(table[f.name].cast(f.type))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    extra = [c for c in table.column_names if c not in schema.names]
+    if extra:
+        raise ValueError(f"column(s) {extra} appeared mid-task; unify input schemas")
+    return pa.table(cols, schema=schema)
+
+
+class StageSink(Datasink[PartResult]):
+    """Streams document tables into kept/, rejected/, quarantine/; stage.json is written by ``write_stage``."""
+
+    def __init__(self, out: str, storage: Storage):
+        self.out = out
+        self.storage = storage
+        self.result: PartResult | None = None
+
+    def write(self, blocks, ctx) -> PartResult:
+        writer = _PartWriter(self.storage, self.out, ctx.task_idx)
+        result = PartResult()
+        for block in blocks:
+            table = ensure_base_columns(block if isinstance(block, pa.Table) else pa.Table.from_pandas(block))
+            if not table.num_rows:
+                continue
+            langs = _language_column(table)
+            reasons = pc.if_else(pc.is_valid(table[ERROR]), pa.scalar("quarantine"), pc.fill_null(table[DROP_REASON], ""))
+            for kind, mask in _kind_masks(table).items():
+                part = table.filter(mask)
+                if not part.num_rows:
+                    continue
+                writer.write(kind, part)
+                keyed = pa.table({"lang": langs.filter(mask), "reason": reasons.filter(mask)})
+                for lang, reason, n in _group_counts(keyed, ["lang", "reason"]):
+                    result.counts[(kind, lang, reason)] += n
+        result.files = writer.close()
+        return result
+
+    def on_write_complete(self, write_result) -> None:
+        merged = PartResult()
+        for part in write_result.write_returns:
+            for kind in KINDS:
+                merged.files[kind] += part.files[kind]
+            merged.counts.update(part.counts)
+        for kind in KINDS:
+            merged.files[kind].sort(key=lambda f: f["path"])
+        self.result = merged
+
+
+@dataclass
+class StageReport:
+    """What a stage did: the content of its ``stage.json``."""
+
+    stage: str
+    out: str
+    data: dict
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.data["counts"]
+
+    def summary(self) -> str:
+        c = self.counts
+        lines = [f"{self.stage}: read {c['read']:,}  kept {c['kept']:,}  rejected {c['rejected']:,}  quarantined {c['quarantined']:,}"]
+        for reason, n in sorted(self.data["rejected_by_reason"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"    rejected {reason}: {n:,}")
+        for lang, row in sorted(self.data["by_language"].items()):
+            lines.append(f"    {lang}: kept {row['kept']:,} / {row['read']:,}")
+        lines.append(f"    output: {self.out}")
+        return "\n".join(lines)
+
+
+def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
+    """Refuse to clobber an existing output unless asked; clear it when asked."""
+    if storage.exists(out):
+        if not overwrite:
+            raise UserError(f"{out}: output already exists; pass --overwrite or choose another output path")
+        storage.delete(out)
+    storage.ensure_dir(out)
+
+
+def build_stage_data(stage: str, result: PartResult, seconds: float, extra: dict | None) -> dict:
+    by_lang: dict[str, dict] = defaultdict(lambda: {"read": 0, "kept": 0, "rejected": 0, "quarantined": 0, "rejected_by_reason": {}})
+    by_reason: Counter = Counter()
+    totals = Counter()
+    for (kind, lang, reason), n in sorted(result.counts.items()):
+        key = "quarantined" if kind == "quarantine" else kind
+        totals[key] += n
+        row = by_lang[lang]
+        row["read"] += n
+        row[key] += n
+        if kind == "rejected":
+            row["rejected_by_reason"][reason] = row["rejected_by_reason"].get(reason, 0) + n
+            by_reason[reason] += n
+    counts = {"read": sum(totals.values()), "kept": totals["kept"], "rejected": totals["rejected"], "quarantined": totals["quarantined"]}
+    if counts["read"] != counts["kept"] + counts["rejected"] + counts["quarantined"]:
+        raise RuntimeError(f"stage {stage}: read != kept + rejected + quarantined ({counts})")
+    data = {
+        "format_version": 1,
+        "stage": stage,
+        "counts": counts,
+        "rejected_by_reason": dict(sorted(by_reason.items())),
+        "by_language": {k: by_lang[k] for k in sorted(by_lang)},
+        "files": result.files,
+        "seconds": round(seconds, 3),
+    }
+    if extra:
+        data.update(extra)
+    return data
+
+
+def write_stage(
+    ds: ray.data.Dataset,
+    out: str,
+    stage: str,
+    *,
+    storage: StorageConfig | Storage | None = None,
+    overwrite: bool = False,
+    extra: dict | None = None,
+    started: float | None = None,
+) -> StageReport:
+    """Write ``ds`` as a stage output folder and commit it with ``stage.json``.
+
+    ``extra`` is merged into stage.json (e.g. the stage's effective config).
+    """
+    storage = storage if isinstance(storage, Storage) else Storage(storage)
+    started = time.time() if started is None else started
+    prepare_output(out, storage, overwrite)
+    sink = StageSink(out, storage)
+    ds.write_datasink(sink)
+    result = sink.result or PartResult()
+    data = build_stage_data(stage, result, time.time() - started, extra)
+    storage.write_bytes(join(out, STAGE_FILE), json.dumps(data, indent=2, ensure_ascii=False).encode())
+    return StageReport(stage, out, data)

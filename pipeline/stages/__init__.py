@@ -1,0 +1,1 @@
+"""Stages as Ray Data operators: each takes a document Dataset and returns it annotated."""

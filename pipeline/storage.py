@@ -1,0 +1,266 @@
+"""Local paths and ``s3://`` URIs behind one small interface.
+
+Data goes through pyarrow filesystems (streaming, multipart uploads, zero-copy
+reads); object listing and existence checks go through boto3, whose paginator
+makes listing a prefix of millions of keys explicit.  Both retry throttling
+(``SlowDown``, HTTP 503) with backoff: boto3's adaptive retry mode and pyarrow's
+standard AWS retry strategy, with the attempt count from ``StorageConfig``.
+
+Atomic commit: locally a file is written under a temporary name and renamed; on
+S3 an object only appears when its upload completes, and a *directory* of
+outputs is committed by writing its manifest (``stage.json`` / ``manifest.json``)
+last — readers trust the manifest, not the listing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow.fs as pafs
+
+from pipeline.config import StorageConfig
+from pipeline.errors import UserError
+
+GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file to read: its URI (or local path) and size in bytes."""
+
+    uri: str
+    size: int
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith("s3://")
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def join(base: str, *parts: str) -> str:
+    """Join path parts the same way for local paths and URIs."""
+    out = base.rstrip("/")
+    for part in parts:
+        out = f"{out}/{part.strip('/')}"
+    return out
+
+
+class Storage:
+    """Filesystem operations for one run; cheap to pickle into Ray tasks."""
+
+    def __init__(self, config: StorageConfig | None = None):
+        self.config = config or StorageConfig()
+
+    def __getstate__(self):
+        return {"config": self.config}
+
+    def __setstate__(self, state):
+        self.config = state["config"]
+
+    # -- clients ---------------------------------------------------------------
+    @cached_property
+    def _session(self):
+        import boto3
+
+        return boto3.Session(profile_name=self.config.profile, region_name=self.config.region)
+
+    @cached_property
+    def s3_client(self):
+        from botocore.config import Config
+
+        retries = {"max_attempts": self.config.max_attempts, "mode": "adaptive"}
+        return self._session.client(
+            "s3",
+            endpoint_url=self.config.endpoint_url,
+            config=Config(retries=retries, s3={"addressing_style": "path"} if self.config.endpoint_url else {}),
+        )
+
+    @cached_property
+    def _s3fs(self) -> pafs.S3FileSystem:
+        kwargs: dict = {
+            "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.config.max_attempts),
+            "region": self.config.region or self._session.region_name or "us-east-1",
+        }
+        if self.config.endpoint_url:
+            scheme, _, host = self.config.endpoint_url.partition("://")
+            kwargs.update(endpoint_override=host, scheme=scheme, force_virtual_addressing=False)
+        if self.config.profile:
+            creds = self._session.get_credentials()
+            if creds is None:
+                raise UserError(f"AWS profile '{self.config.profile}' has no credentials; check ~/.aws/credentials")
+            frozen = creds.get_frozen_credentials()
+            kwargs.update(access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token)
+        return pafs.S3FileSystem(**kwargs)
+
+    def filesystem(self, uri: str) -> tuple[pafs.FileSystem, str]:
+        """The pyarrow filesystem and in-filesystem path for ``uri``."""
+        if is_s3(uri):
+            return self._s3fs, uri[len("s3://") :]
+        return pafs.LocalFileSystem(), os.path.abspath(uri)
+
+    # -- listing ---------------------------------------------------------------
+    def _list_s3(self, prefix_uri: str) -> Iterator[FileRef]:
+        bucket, prefix = split_s3(prefix_uri)
+        paginator = self.s3_client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    if not obj["Key"].endswith("/"):
+                        yield FileRef(f"s3://{bucket}/{obj['Key']}", obj["Size"])
+        except Exception as err:  # botocore errors carry a useful one-line message
+            raise UserError(f"{prefix_uri}: cannot list ({_short(err)}); check the bucket name and credentials") from None
+
+    def list_files(self, uri: str) -> list[FileRef]:
+        """Every file under a folder or prefix, recursively, sorted by URI."""
+        if is_s3(uri):
+            prefix = uri if uri.endswith("/") else uri + "/"
+            return sorted(self._list_s3(prefix), key=lambda f: f.uri)
+        root = Path(uri)
+        files = [p for p in root.rglob("*") if p.is_file()]
+        return sorted((FileRef(str(p), p.stat().st_size) for p in files), key=lambda f: f.uri)
+
+    def stat(self, uri: str) -> FileRef | None:
+        """The file at ``uri``, or None when there is no file there."""
+        if is_s3(uri):
+            bucket, key = split_s3(uri)
+            try:
+                head = self.s3_client.head_object(Bucket=bucket, Key=key)
+            except Exception as err:
+                code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
+                if code in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                if code in ("403", "AccessDenied"):
+                    raise UserError(f"{uri}: access denied; check credentials and bucket policy") from None
+                if code == "NoSuchBucket":
+                    raise UserError(f"{uri}: bucket '{bucket}' does not exist") from None
+                raise UserError(f"{uri}: cannot read ({_short(err)})") from None
+            return FileRef(uri, head["ContentLength"])
+        path = Path(uri)
+        return FileRef(str(path), path.stat().st_size) if path.is_file() else None
+
+    def expand(self, inputs: list[str]) -> list[FileRef]:
+        """Files named by each input (a file, a folder/prefix, or a glob).
+
+        Each input must match something: a typo in one of several inputs is an
+        error rather than a silently smaller run.
+        """
+        found: dict[str, FileRef] = {}
+        for spec in inputs:
+            matches = self._expand_one(spec)
+            if not matches:
+                raise UserError(f"{spec}: no input files found; check the path or glob")
+            found.update((f.uri, f) for f in matches)
+        return sorted(found.values(), key=lambda f: f.uri)
+
+    def _expand_one(self, spec: str) -> list[FileRef]:
+        if GLOB_CHARS & set(spec):
+            base = spec[: min(spec.index(c) for c in GLOB_CHARS if c in spec)]
+            base = base[: base.rfind("/") + 1] if "/" in base else "."
+            if not is_s3(spec) and not Path(base).exists():
+                raise UserError(f"{spec}: folder '{base}' does not exist")
+            pattern = spec if is_s3(spec) or os.path.isabs(spec) else os.path.abspath(spec)
+            pool = self.list_files(base) if is_s3(spec) else self.list_files(os.path.abspath(base))
+            return [f for f in pool if fnmatch.fnmatchcase(f.uri, pattern)]
+        single = self.stat(spec)
+        if single is not None:
+            return [single]
+        if not is_s3(spec) and not Path(spec).exists():
+            raise UserError(f"{spec}: input path does not exist")
+        return self.list_files(spec)
+
+    # -- reading and writing -----------------------------------------------------
+    def open_input(self, uri: str, random_access: bool = False):
+        fs, path = self.filesystem(uri)
+        return fs.open_input_file(path) if random_access else fs.open_input_stream(path, compression=None)
+
+    def read_bytes(self, uri: str) -> bytes:
+        with self.open_input(uri) as f:
+            return f.read()
+
+    def exists(self, uri: str) -> bool:
+        """True when a file, or any file under a folder/prefix, exists at ``uri``."""
+        if is_s3(uri):
+            if self.stat(uri) is not None:
+                return True
+            bucket, prefix = split_s3(uri.rstrip("/") + "/")
+            try:
+                resp = self.s3_client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+            except Exception as err:
+                raise UserError(f"{uri}: cannot list ({_short(err)}); check the bucket name and credentials") from None
+            return resp.get("KeyCount", 0) > 0
+        return Path(uri).exists()
+
+    def open_output(self, uri: str) -> "AtomicOutput":
+        """A writable stream that appears at ``uri`` only once closed without error."""
+        return AtomicOutput(self, uri)
+
+    def write_bytes(self, uri: str, data: bytes) -> None:
+        with self.open_output(uri) as f:
+            f.write(data)
+
+    def delete(self, uri: str) -> None:
+        """Remove a file or everything under a folder/prefix."""
+        fs, path = self.filesystem(uri)
+        info = fs.get_file_info(path)
+        if info.type == pafs.FileType.Directory:
+            fs.delete_dir(path)
+        elif info.type == pafs.FileType.File:
+            fs.delete_file(path)
+        elif is_s3(uri):
+            for ref in self.list_files(uri):
+                fs.delete_file(ref.uri[len("s3://") :])
+
+    def ensure_dir(self, uri: str) -> None:
+        if not is_s3(uri):
+            Path(uri).mkdir(parents=True, exist_ok=True)
+
+
+class AtomicOutput:
+    """Write to a temporary name, publish on a clean close, discard on error.
+
+    Locally: ``<name>.tmp-<random>`` then ``os.replace``.  On S3: a multipart
+    upload that only becomes an object when completed, so the final key is
+    written directly.
+    """
+
+    def __init__(self, storage: Storage, uri: str):
+        self.storage = storage
+        self.uri = uri
+        self.fs, self.path = storage.filesystem(uri)
+        self.tmp_path = self.path if is_s3(uri) else f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
+        if not is_s3(uri):
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.stream = self.fs.open_output_stream(self.tmp_path)
+
+    def write(self, data) -> int:
+        return self.stream.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.stream.close()
+            if self.tmp_path != self.path:
+                os.replace(self.tmp_path, self.path)
+            return False
+        # pyarrow can't abort an S3 upload, so a failed one is completed and
+        # removed; no manifest lists it meanwhile, so no reader trusts it.
+        self.stream.close()
+        self.fs.delete_file(self.tmp_path)
+        return False
+
+
+def _short(err: Exception) -> str:
+    """The first line of an SDK error, without its stack or request ids."""
+    return str(err).splitlines()[0][:200]

@@ -1,0 +1,142 @@
+"""Training batches from a token shard folder, as numpy arrays, without torch.
+
+This is the whole reader logic (order, mixture, split, packing, resume);
+``pipeline.torch_dataset`` only adapts it to PyTorch, and a JAX or custom loop
+can use it directly.  A batch is a dict:
+
+* packed (``seq_len`` set): ``tokens`` and ``positions`` ``[b, seq_len+1]``;
+* documents (``seq_len`` None): ``tokens`` flat, ``cu_seqlens`` ``[b+1]``
+  (the layout variable-length attention kernels take) and ``docs``;
+
+plus ``epoch``, ``index`` (the batch's number within its rank) and
+``consumed`` (see ``pipeline.token_order``).  Token ids are int32 when the
+vocab allows it (what embedding layers index with), else int64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterator
+
+import numpy as np
+
+from pipeline.shards.packing import PackedStream
+from pipeline.token_order import EpochOrder, Split, consumer_batches
+from pipeline.token_reader import TokenShards
+
+STATE_VERSION = 1
+
+
+class TokenBatches:
+    """Deterministic, resumable batches over one shard folder for one rank.
+
+    ``state_dict()`` is a checkpoint of the whole job, valid when every rank has
+    finished the same number of batches (true at any DDP step boundary); it
+    can be loaded with another world size, worker count or batch size.
+    """
+
+    def __init__(
+        self,
+        shards: TokenShards | str,
+        batch_size: int,
+        seq_len: int | None = None,
+        seed: int = 0,
+        weights: dict[str, float] | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        drop_last: bool = False,
+        checks: str = "quick",
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.shards = TokenShards(shards, checks=checks) if isinstance(shards, str) else shards
+        self.batch_size = batch_size
+        self.seq_len = seq_len
+        self.seed = seed
+        self.weights = dict(weights) if weights else None
+        self.split = Split(rank=rank, world_size=world_size)
+        self.drop_last = drop_last
+        self.order = EpochOrder(
+            self.shards.lengths, self.shards.lang_codes, self.shards.lang_names, seed, self.weights
+        )
+        self.dtype = np.int32 if self.shards.tokenizer.vocab_size <= np.iinfo(np.int32).max else np.int64
+        self.epoch = 0
+        self.start = 0
+        self._packed: tuple[int, PackedStream] | None = None
+
+    # -- epoch structure -----------------------------------------------------------
+    def _stream(self, epoch: int) -> PackedStream:
+        """This epoch's packed rows; built once per epoch (O(documents) memory)."""
+        if self._packed is None or self._packed[0] != epoch:
+            doc_order = self.order.docs(epoch, np.arange(self.order.num_samples))
+            self._packed = (epoch, PackedStream(doc_order, self.shards.lengths, self.seq_len))
+        return self._packed[1]
+
+    def num_samples(self, epoch: int | None = None) -> int:
+        """Samples (packed rows, or documents) in an epoch."""
+        if self.seq_len is None:
+            return self.order.num_samples
+        return self._stream(self.epoch if epoch is None else epoch).num_rows
+
+    # -- state ---------------------------------------------------------------------
+    def set_epoch(self, epoch: int) -> None:
+        """Start ``epoch`` from its beginning (call before each epoch, like a DistributedSampler)."""
+        self.epoch, self.start = epoch, 0
+
+    def state_dict(self, consumed: int | None = None) -> dict:
+        """The checkpoint; ``consumed`` is the last batch's ``consumed`` (omit at epoch start)."""
+        return {
+            "version": STATE_VERSION,
+            "seed": self.seed,
+            "epoch": self.epoch,
+            "consumed": self.start if consumed is None else int(consumed),
+            "seq_len": self.seq_len,
+            "weights": self.weights,
+            "tokenizer_sha256": self.shards.tokenizer.sha256,
+            "num_samples": self.num_samples(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Resume mid-epoch; refuses a checkpoint whose sample order would differ."""
+        for key, mine in (
+            ("seed", self.seed),
+            ("seq_len", self.seq_len),
+            ("weights", self.weights),
+            ("tokenizer_sha256", self.shards.tokenizer.sha256),
+        ):
+            if state.get(key) != mine:
+                raise ValueError(f"reader state: {key} is {state.get(key)!r} in the checkpoint but {mine!r} here")
+        self.epoch = int(state["epoch"])
+        if state.get("num_samples") != self.num_samples():
+            raise ValueError(
+                f"reader state: the checkpoint's epoch has {state.get('num_samples')} samples, this data "
+                f"{self.num_samples()}; the shard folder changed since the checkpoint"
+            )
+        self.start = int(state["consumed"])
+
+    # -- iteration -----------------------------------------------------------------
+    def iter_batches(self, worker: int = 0, num_workers: int = 1) -> Iterator[dict]:
+        """This rank's batches made by dataloader worker ``worker`` of ``num_workers``."""
+        split = replace(self.split, worker=worker, num_workers=num_workers)
+        epoch = self.epoch
+        batches = consumer_batches(self.num_samples(epoch), self.start, self.batch_size, split, self.drop_last)
+        for index, positions, consumed in batches:
+            batch = self._packed_batch(epoch, positions) if self.seq_len else self._doc_batch(epoch, positions)
+            batch.update(epoch=epoch, index=index, consumed=consumed)
+            yield batch
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.iter_batches()
+
+    def _packed_batch(self, epoch: int, rows: np.ndarray) -> dict:
+        tokens, positions = self._stream(epoch).rows(rows, self.shards.pieces, self.dtype)
+        return {"tokens": tokens, "positions": positions}
+
+    def _doc_batch(self, epoch: int, positions: np.ndarray) -> dict:
+        docs = self.order.docs(epoch, positions)
+        lengths = self.shards.lengths[docs]
+        zeros = np.zeros_like(lengths)
+        pieces = self.shards.pieces(docs, zeros, lengths)
+        tokens = np.concatenate(pieces, dtype=self.dtype) if len(pieces) else np.zeros(0, self.dtype)
+        cu_seqlens = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        return {"tokens": tokens, "cu_seqlens": cu_seqlens, "docs": docs}
