@@ -43,7 +43,7 @@ def resolve_languages(texts, langs) -> pa.Array:
     if langs is None:
         return guess_language(texts)
     langs = pc.cast(langs, pa.string())
-    missing = pc.or_(pc.is_null(langs), pc.equal(langs, ""))
+    missing = pc.fill_null(pc.equal(langs, ""), True)
     if not pc.any(missing).as_py():
         return langs.combine_chunks() if isinstance(langs, pa.ChunkedArray) else langs
     return pc.if_else(missing, guess_language(texts), langs)

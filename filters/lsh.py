@@ -63,8 +63,9 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int, salts: np.ndarray) -> np.
     if bands * rows > sigs.shape[1]:
         raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {sigs.shape[1]}")
     keys = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    band_salts = np.arange(1, bands + 1, dtype=np.uint64) * _BAND_MIX
     for band in range(bands):
-        h = salts ^ (np.uint64(band + 1) * _BAND_MIX)
+        h = salts ^ band_salts[band]
         for col in range(band * rows, (band + 1) * rows):
             h = (h * _ROW_MIX) ^ sigs[:, col].astype(np.uint64)
         keys[:, band] = fmix64(h)
