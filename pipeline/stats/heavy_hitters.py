@@ -78,8 +78,9 @@ class LineCounter:
         return (self.seen - sum(self.counts.values())) // (self.capacity + 1)
 
     def top(self, n: int) -> list[tuple[str, int]]:
-        """The ``n`` most repeated lines, most frequent first (ties by text, for stable output)."""
-        items = sorted(self.counts.items(), key=lambda kv: (-kv[1], self.samples[kv[0]]))
+        """The ``n`` most repeated lines (estimate >= 2), most frequent first, ties by text."""
+        repeated = [kv for kv in self.counts.items() if kv[1] >= 2]
+        items = sorted(repeated, key=lambda kv: (-kv[1], self.samples[kv[0]]))
         return [(self.samples[k], c) for k, c in items[:n]]
 
 

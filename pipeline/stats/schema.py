@@ -26,8 +26,10 @@ class Input(_Model):
     """What was measured."""
 
     path: str
-    kind: Literal["raw", "stage", "shards"] = Field(description="raw corpus, a stage output folder, or token shards")
-    stage: str | None = Field(description="stage name from stage.json (kind 'stage')")
+    kind: Literal["raw", "stage", "run", "shards"] = Field(
+        description="raw corpus, one stage's output folder, a run folder of stage folders, or token shards"
+    )
+    stages: list[str] = Field(description="stage names from stage.json files (kinds 'stage' and 'run')")
     sample_fraction: float | None = Field(description="fraction of documents measured; null = all")
 
 

@@ -1,0 +1,154 @@
+"""Computing the stats with Ray: partial aggregates per task, merged on the driver.
+
+Each Ray task folds its share of the input into a ``Stats`` partial (bounded
+size, see aggregates.py) and returns it pickled; the driver merges partials as
+they stream in, so neither side ever holds more than one batch of documents.
+Order is preserved so merges happen in the same order every run, which keeps
+the (order-sensitive) repeated-line summary, and so stats.json, byte-identical.
+
+* raw corpora: ``read_documents`` (the stages' reader) then ``map_batches``;
+* stage/run folders: one task per Parquet file listed in stage.json, reading
+  only the columns the stats use, batch by batch;
+* token shards: one task per shard, reading only ``lang`` and ``n_tokens``
+  from the Arrow IPC file (the tokens buffer is never read);
+* dedup clusters: a Ray groupby on ``cluster_id`` gives cluster sizes.
+"""
+
+from __future__ import annotations
+
+import pickle
+from contextlib import contextmanager
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import ray
+
+from pipeline.config import ReaderConfig
+from pipeline.documents import DROP_REASON, ERROR, SOURCE, TEXT
+from pipeline.stage_io import read_documents
+from pipeline.stats import schema as S
+from pipeline.stats.aggregates import LANG, LANG_SCORE, N_TOKENS, SCRIPT, Stats
+from pipeline.stats.settings import StatsConfig
+from pipeline.stats.sources import Source
+from pipeline.storage import Storage
+
+PARTIAL = "partial"
+DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
+READ_BATCH_ROWS = 8192
+
+
+def _emit(stats: Stats) -> pa.Table:
+    return pa.table({PARTIAL: pa.array([pickle.dumps(stats, protocol=5)], pa.binary())})
+
+
+def _sample(table: pa.Table, cfg: StatsConfig, *key: int) -> pa.Table:
+    """Keep about ``cfg.sample`` of the rows, the same ones on every run."""
+    if cfg.sample is None or cfg.sample >= 1:
+        return table
+    rng = np.random.default_rng([cfg.seed, *key])
+    return table.filter(pa.array(rng.random(table.num_rows) < cfg.sample))
+
+
+def _fold_documents(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
+    stats = Stats(cfg)
+    stats.add_table(batch)
+    return _emit(stats)
+
+
+def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage) -> pa.Table:
+    """One task's files (document Parquet or token shards) folded into one partial."""
+    stats = Stats(cfg)
+    for uri, role, index in zip(*(items[c].to_pylist() for c in ("uri", "role", "index"))):
+        if role == "shard":
+            _fold_shard(stats, uri, storage)
+        else:
+            _fold_parquet(stats, uri, storage, cfg, index)
+    return _emit(stats)
+
+
+def _fold_parquet(stats: Stats, uri: str, storage: Storage, cfg: StatsConfig, index: int) -> None:
+    with storage.open_input(uri, random_access=True) as handle:
+        pf = pq.ParquetFile(handle)
+        columns = [c for c in DOCUMENT_COLUMNS if c in pf.schema_arrow.names]
+        for i, batch in enumerate(pf.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns)):
+            stats.add_table(_sample(pa.Table.from_batches([batch]), cfg, index, i))
+
+
+def _fold_shard(stats: Stats, uri: str, storage: Storage) -> None:
+    """Only the ``lang`` and ``n_tokens`` buffers of a shard are read (IPC field selection)."""
+    with storage.open_input(uri, random_access=True) as handle:
+        names = ipc.open_file(handle).schema.names
+        wanted = [names.index(c) for c in (LANG, N_TOKENS) if c in names]
+        reader = ipc.open_file(handle, options=ipc.IpcReadOptions(included_fields=wanted))
+        for i in range(reader.num_record_batches):
+            stats.add_token_rows(pa.Table.from_batches([reader.get_batch(i)]))
+
+
+def _fold_cluster_sizes(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
+    stats = Stats(cfg)
+    stats.add_cluster_sizes(batch["count()"].to_numpy())
+    return _emit(stats)
+
+
+def _merge_into(stats: Stats, partials: ray.data.Dataset) -> None:
+    for batch in partials.iter_batches(batch_format="pyarrow", batch_size=None):
+        for blob in batch[PARTIAL].to_pylist():
+            stats.merge(pickle.loads(blob))
+
+
+@contextmanager
+def _ordered():
+    ctx = ray.data.DataContext.get_current()
+    before = ctx.execution_options.preserve_order
+    ctx.execution_options.preserve_order = True
+    try:
+        yield
+    finally:
+        ctx.execution_options.preserve_order = before
+
+
+def _file_tasks(source: Source) -> list[dict]:
+    files = [(u, "documents") for u in source.documents + source.quarantine] + [(u, "shard") for u in source.shards]
+    return [{"uri": uri, "role": role, "index": i} for i, (uri, role) in enumerate(files)]
+
+
+def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage) -> S.StatsReport:
+    """The stats of ``source`` (Ray must be initialised)."""
+    stats = Stats(cfg)
+    with _ordered():
+        if source.kind == "raw":
+            ds = read_documents([source.path], reader, storage)
+            if cfg.sample is not None and cfg.sample < 1:
+                ds = ds.random_sample(cfg.sample, seed=cfg.seed)
+            _merge_into(stats, ds.map_batches(_fold_documents, fn_kwargs={"cfg": cfg}, batch_format="pyarrow", batch_size=None))
+        tasks = _file_tasks(source)
+        if tasks:
+            items = ray.data.from_items(tasks, override_num_blocks=len(tasks))
+            fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=1)
+            _merge_into(stats, fold)
+        if source.clusters:
+            fs, _ = storage.filesystem(source.clusters[0])
+            paths = [storage.filesystem(u)[1] for u in source.clusters]
+            sizes = ray.data.read_parquet(paths, filesystem=fs, columns=["cluster_id"]).groupby("cluster_id").count()
+            _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
+    return stats.to_report(_input(source, cfg), _manifest(source))
+
+
+def _input(source: Source, cfg: StatsConfig) -> S.Input:
+    return S.Input(path=source.path, kind=source.kind, stages=source.stages, sample_fraction=cfg.sample)
+
+
+def _manifest(source: Source) -> S.Manifest | None:
+    if source.manifest is None:
+        return None
+    totals, tok = source.manifest["totals"], source.manifest["tokenizer"]
+    return S.Manifest(
+        shards=totals["shards"],
+        rows=totals["rows"],
+        tokens=totals["tokens"],
+        bytes=totals["bytes"],
+        tokenizer_sha256=tok["sha256"],
+        vocab_size=tok["vocab_size"],
+    )

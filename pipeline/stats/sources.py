@@ -1,0 +1,102 @@
+"""What PATH is: a raw corpus, a stage output folder, a run folder, or token shards.
+
+Each kind is read the cheapest way that still gives exact counts: stage outputs
+through the file lists of their committed ``stage.json`` (never a directory
+listing, which could include an interrupted writer's leftovers), token shards
+through ``manifest.json`` and only the ``lang``/``n_tokens`` columns of each
+shard, and raw corpora through the same readers the stages use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import UserError
+from pipeline.shards.format import MANIFEST_NAME
+from pipeline.shards.verify import read_manifest
+from pipeline.stage_io import STAGE_FILE, read_stage_manifest
+from pipeline.storage import Storage, is_s3, join
+
+CLUSTERS = "clusters"
+
+
+@dataclass
+class Source:
+    """A detected input: its kind and the files each part of the stats reads."""
+
+    kind: str  # "raw" | "stage" | "run" | "shards"
+    path: str
+    stages: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # kept/ and rejected/ Parquet
+    quarantine: list[str] = field(default_factory=list)
+    clusters: list[str] = field(default_factory=list)
+    shards: list[str] = field(default_factory=list)
+    manifest: dict | None = None
+
+
+def detect(path: str, storage: Storage) -> Source:
+    """Classify ``path``; an unusable path is a UserError that says why."""
+    path = path.rstrip("/") or "/"
+    if storage.stat(join(path, MANIFEST_NAME)) is not None:
+        try:
+            manifest = read_manifest(storage, path)
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        shards = [join(path, entry["path"]) for entry in manifest["shards"]]
+        return Source("shards", path, shards=shards, manifest=manifest)
+    stage = read_stage_manifest(storage, path)
+    if stage is not None:
+        source = Source("stage", path)
+        _add_stage(source, storage, path, stage)
+        return source
+    children = _stage_children(storage, path)
+    if children:
+        return _run(storage, path, children)
+    if storage.exists(join(path, "kept")):
+        raise UserError(f"{path}: has kept/ but no {STAGE_FILE}; the stage was interrupted, rerun it")
+    storage.expand([path])  # raises a UserError naming the path when nothing is there
+    return Source("raw", path)
+
+
+def _add_stage(source: Source, storage: Storage, folder: str, stage: dict, kinds=("kept", "rejected")) -> None:
+    """Add one committed stage folder's files; ``kinds`` says which document files count."""
+    files = stage.get("files", {})
+    source.stages.append(stage.get("stage", Path(folder).name))
+    source.documents += [join(folder, f["path"]) for kind in kinds for f in files.get(kind, [])]
+    source.quarantine += [join(folder, f["path"]) for f in files.get("quarantine", [])]
+    if storage.exists(join(folder, CLUSTERS)):
+        source.clusters += [f.uri for f in storage.list_files(join(folder, CLUSTERS)) if f.uri.endswith(".parquet")]
+
+
+def _stage_children(storage: Storage, path: str) -> list[str]:
+    """Immediate subfolders of ``path`` that are committed stage outputs."""
+    if is_s3(path):
+        suffix = "/" + STAGE_FILE
+        refs = storage.list_files(path) if storage.exists(path) else []
+        base = path.rstrip("/") + "/"
+        return sorted(
+            r.uri[: -len(suffix)]
+            for r in refs
+            if r.uri.endswith(suffix) and "/" not in r.uri[len(base) : -len(suffix)]
+        )
+    folder = Path(path)
+    if not folder.is_dir():
+        return []
+    return sorted(str(child) for child in folder.iterdir() if (child / STAGE_FILE).is_file())
+
+
+def _run(storage: Storage, path: str, children: list[str]) -> Source:
+    """A run folder: rejections of every stage; documents of the final stage(s).
+
+    A stage is final when no other stage of the run read its output (stage.json
+    records each stage's inputs), so the kept documents are counted once.
+    """
+    stages = {child: read_stage_manifest(storage, child) for child in children}
+    consumed = {i.rstrip("/") for data in stages.values() for i in data.get("inputs", [])}
+    consumed |= {str(Path(i).resolve()) for i in consumed if not is_s3(i)}
+    source = Source("run", path)
+    for child, data in stages.items():
+        final = child not in consumed and (is_s3(child) or str(Path(child).resolve()) not in consumed)
+        _add_stage(source, storage, child, data, ("kept", "rejected") if final else ("rejected",))
+    return source
