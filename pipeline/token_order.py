@@ -84,7 +84,7 @@ class EpochOrder:
         out = np.empty_like(slots)
         sizes = np.array([len(d) for d in self.lang_docs], dtype=np.int64)
         rounds = within // np.maximum(sizes[lang], 1)
-        for code, rnd in {(int(c), int(r)) for c, r in zip(lang.tolist(), rounds.tolist())}:
+        for code, rnd in np.unique(np.stack([lang, rounds]), axis=1).T.tolist():
             hit = (lang == code) & (rounds == rnd)
             perm = Permutation(int(sizes[code]), (self.seed, epoch, code, rnd))
             out[hit] = self.lang_docs[code][perm(within[hit] - rnd * sizes[code])]

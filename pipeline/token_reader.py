@@ -41,6 +41,8 @@ class TokenShards:
     """
 
     def __init__(self, folder: str, checks: str = "quick"):
+        if checks not in ("quick", "structure", "full"):
+            raise ValueError(f"checks must be 'quick', 'structure' or 'full', got {checks!r}")
         if is_s3(folder):
             raise ValueError(
                 f"{folder}: memory-mapped reading needs local files; copy the folder first "
@@ -80,6 +82,13 @@ class TokenShards:
         encoded = pc.dictionary_encode(langs).combine_chunks()
         self.lang_names: list[str] = encoded.dictionary.to_pylist()
         self.lang_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+
+    def __getstate__(self):
+        """Workers started by spawn reopen the maps instead of receiving copies of them."""
+        return {"folder": self.folder}
+
+    def __setstate__(self, state):
+        self.__init__(state["folder"], checks="quick")
 
     def locate(self, docs) -> tuple[np.ndarray, np.ndarray]:
         """Shard and row of each global document index."""

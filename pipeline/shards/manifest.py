@@ -55,6 +55,7 @@ def build_manifest(
     tokenizer_uri: str,
     config: dict,
     shards: list[ShardEntry],
+    skipped: dict[str, int] | None = None,
     created_at: str | None = None,
 ) -> dict:
     """The manifest document; shards sorted by path so listing order never leaks in."""
@@ -70,6 +71,7 @@ def build_manifest(
         TIMESTAMP_KEY: created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tokenizer": {"uri": tokenizer_uri, "dtype": tokenizer.dtype.name, **tokenizer.to_dict()},
         "config": config,
+        "skipped": _sorted_counts(Counter(skipped or {})),
         "shards": [asdict(s) for s in shards],
         "totals": {
             "shards": len(shards),

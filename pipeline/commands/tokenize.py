@@ -1,0 +1,48 @@
+"""``pentaglot tokenize IN... OUT --tokenizer MODEL``: documents to token shards."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.commands.common import StageSettings, io_options
+from pipeline.shards.config import TokenizeConfig
+
+
+@click.command("tokenize")
+@io_options
+@click.option("--tokenizer", "tokenizer", metavar="MODEL", help="sentencepiece .model file (local or s3://)")
+@click.option(
+    "--special-tokens",
+    type=click.Choice(["eos", "bos", "both", "none"]),
+    help="per document: append eos (default), prepend bos, both, or none",
+)
+@click.option("--threads", type=int, help="encode threads per tokenizer actor (default 2)")
+@click.option("--actors", type=int, help="tokenizer actors (default: as many as the CPUs allow)")
+@click.option("--shard-mb", type=int, help="target shard size in MiB (default 256)")
+@click.option("--buckets", type=int, help="hash buckets (default: input size / shard size)")
+@click.option("--batch-size", type=int, help="documents per encode call (default 1024)")
+def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, batch_size, **opts):
+    """Tokenize documents into Arrow shards (OUT/*.arrow) committed by OUT/manifest.json."""
+    from pipeline.stages.tokenize import run_tokenize
+    from pipeline.storage import Storage
+
+    flags = {
+        "tokenizer": tokenizer,
+        "special_tokens": special_tokens,
+        "threads": threads,
+        "actors": actors,
+        "shard_mb": shard_mb,
+        "buckets": buckets,
+        "batch_size": batch_size,
+    }
+    settings = StageSettings(opts, "tokenize", TokenizeConfig, flags)
+    report = run_tokenize(
+        settings.inputs,
+        settings.out,
+        settings.stage,
+        reader=settings.reader,
+        storage=Storage(settings.storage),
+        overwrite=settings.overwrite,
+        num_cpus=settings.num_cpus,
+    )
+    click.echo(report.summary())

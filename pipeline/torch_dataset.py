@@ -1,0 +1,71 @@
+"""PyTorch adapter for ``TokenBatches``: an ``IterableDataset`` plus a resumable loader.
+
+torch is an optional extra (``pip install pentaglot[torch]``); importing this
+module is the only thing that needs it.  The dataset yields whole batches, so
+build the DataLoader with ``batch_size=None`` -- or use ``loader()``, which
+does that and also tracks the checkpoint state for ``state_dict()``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from pipeline.token_batches import TokenBatches
+
+
+def _dist_rank_world() -> tuple[int, int]:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+class TokenDataset(IterableDataset):
+    """Batches of this rank, split across dataloader workers with no overlap.
+
+    ``rank``/``world_size`` default to ``torch.distributed``'s.  Arguments are
+    those of ``TokenBatches``.
+    """
+
+    def __init__(self, folder: str, batch_size: int, seq_len: int | None = None, *, seed: int = 0,
+                 weights: dict[str, float] | None = None, rank: int | None = None,
+                 world_size: int | None = None, drop_last: bool = False, checks: str = "quick"):
+        dist_rank, dist_world = _dist_rank_world()
+        self.batches = TokenBatches(
+            folder, batch_size, seq_len, seed=seed, weights=weights,
+            rank=dist_rank if rank is None else rank,
+            world_size=dist_world if world_size is None else world_size,
+            drop_last=drop_last, checks=checks,
+        )
+        self._consumed: int | None = None
+
+    def __iter__(self) -> Iterator[dict]:
+        info = get_worker_info()
+        worker, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        for batch in self.batches.iter_batches(worker, num_workers):
+            yield {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in batch.items()}
+
+    def loader(self, num_workers: int = 2, pin_memory: bool = True, **kwargs) -> Iterator[dict]:
+        """Iterate this epoch (from the loaded state) through a DataLoader, tracking progress.
+
+        Extra keyword arguments go to ``DataLoader`` (e.g. ``prefetch_factor``).
+        """
+        dl = DataLoader(self, batch_size=None, num_workers=num_workers, pin_memory=pin_memory, **kwargs)
+        for batch in dl:
+            self._consumed = batch["consumed"]
+            yield batch
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)
+        self._consumed = None
+
+    def state_dict(self) -> dict:
+        """Checkpoint after the last batch ``loader()`` yielded (call at a step boundary)."""
+        return self.batches.state_dict(self._consumed)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.batches.load_state_dict(state)
+        self._consumed = None
