@@ -14,8 +14,8 @@ last — readers trust the manifest, not the listing.
 
 from __future__ import annotations
 
-import fnmatch
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,6 +36,32 @@ class FileRef:
 
     uri: str
     size: int
+
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """Shell-style glob: ``*`` and ``?`` stay within one path segment, ``**`` spans folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
 
 
 def is_s3(uri: str) -> bool:
@@ -109,22 +135,22 @@ class Storage:
         return pafs.LocalFileSystem(), os.path.abspath(uri)
 
     # -- listing ---------------------------------------------------------------
-    def _list_s3(self, prefix_uri: str) -> Iterator[FileRef]:
+    def _list_s3(self, prefix_uri: str, page_size: int) -> Iterator[FileRef]:
         bucket, prefix = split_s3(prefix_uri)
         paginator = self.s3_client.get_paginator("list_objects_v2")
         try:
-            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}):
                 for obj in page.get("Contents", []):
                     if not obj["Key"].endswith("/"):
                         yield FileRef(f"s3://{bucket}/{obj['Key']}", obj["Size"])
         except Exception as err:  # botocore errors carry a useful one-line message
             raise UserError(f"{prefix_uri}: cannot list ({_short(err)}); check the bucket name and credentials") from None
 
-    def list_files(self, uri: str) -> list[FileRef]:
+    def list_files(self, uri: str, page_size: int = 1000) -> list[FileRef]:
         """Every file under a folder or prefix, recursively, sorted by URI."""
         if is_s3(uri):
             prefix = uri if uri.endswith("/") else uri + "/"
-            return sorted(self._list_s3(prefix), key=lambda f: f.uri)
+            return sorted(self._list_s3(prefix, page_size), key=lambda f: f.uri)
         root = Path(uri)
         files = [p for p in root.rglob("*") if p.is_file()]
         return sorted((FileRef(str(p), p.stat().st_size) for p in files), key=lambda f: f.uri)
@@ -170,7 +196,8 @@ class Storage:
                 raise UserError(f"{spec}: folder '{base}' does not exist")
             pattern = spec if is_s3(spec) or os.path.isabs(spec) else os.path.abspath(spec)
             pool = self.list_files(base) if is_s3(spec) else self.list_files(os.path.abspath(base))
-            return [f for f in pool if fnmatch.fnmatchcase(f.uri, pattern)]
+            regex = glob_regex(pattern)
+            return [f for f in pool if regex.match(f.uri)]
         single = self.stat(spec)
         if single is not None:
             return [single]

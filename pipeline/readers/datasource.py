@@ -12,9 +12,11 @@ a truncated ``.gz``.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import pyarrow as pa
+import zstandard
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
@@ -29,6 +31,8 @@ from pipeline.readers.text import parse_text_file, parse_text_lines
 from pipeline.storage import FileRef, Storage
 
 BLOCK_BYTES = 32 << 20
+# Errors that mean the bytes themselves are bad (not that storage failed).
+DATA_ERRORS = (EOFError, ValueError, zlib.error, zstandard.ZstdError)
 
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text", ".text": "text"}
 _COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
@@ -102,7 +106,8 @@ class DocumentDatasource(Datasource):
     def get_read_tasks(self, parallelism: int, per_task_row_limit=None, data_context=None) -> list[ReadTask]:
         units = self._units()
         total = sum(u.size for u in units)
-        target = max(1 << 20, min(self.reader.task_bytes, total // max(parallelism, 1) + 1))
+        # Enough tasks to use the cluster, but none smaller than 1 MB unless configured so.
+        target = min(self.reader.task_bytes, max(1 << 20, total // max(parallelism, 1) + 1))
         groups: list[list[Unit]] = []
         current: list[Unit] = []
         size = 0
@@ -157,7 +162,7 @@ def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):
                 yield from _empty_or(parse_text_file(stream.read(), source), source)
                 return
             yield from _read_lines(stream, unit, cfg, source)
-    except Exception as err:  # the unreadable remainder of a file is quarantined, not fatal
+    except DATA_ERRORS as err:  # damaged data is quarantined; I/O errors fail the task so Ray retries it
         yield quarantine_rows(source, [unit.start], [None], [f"unreadable: {type(err).__name__}: {err}"], [b""])
 
 
@@ -167,14 +172,27 @@ def _empty_or(tables: list[pa.Table], source: str) -> list[pa.Table]:
     return [quarantine_rows(source, [0], [None], ["empty file"], [b""])]
 
 
+def _next_line_start(stream, start: int, probe: int = 1 << 16) -> int | None:
+    """Position of the first line beginning at or after ``start`` (None at end of file)."""
+    stream.seek(start - 1)
+    position = start - 1
+    while True:
+        chunk = stream.read(probe)
+        if not chunk:
+            return None
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            stream.seek(position + newline + 1)
+            return position + newline + 1
+        position += len(chunk)
+
+
 def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
     start = unit.start
     if start > 0:
         # A range starts at the first line beginning at or after its start byte.
-        stream.seek(start - 1)
-        head = stream.readline()
-        start = start - 1 + len(head)
-        if unit.end is not None and start >= unit.end:
+        start = _next_line_start(stream, start)
+        if start is None or (unit.end is not None and start >= unit.end):
             return
     line_base = 0 if unit.start == 0 else None
     produced = False
@@ -191,7 +209,7 @@ def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
             if line_base is not None:
                 line_base += lines.newlines
             position = offset + len(buf)
-    except (EOFError, OSError, ValueError) as err:
+    except DATA_ERRORS as err:
         # A truncated or corrupt compressed stream: keep what was read, quarantine the rest.
         produced = True
         yield quarantine_rows(source, [position], [None if line_base is None else line_base + 1], [f"unreadable remainder: {err}"], [b""])
