@@ -26,6 +26,17 @@ FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 MARKERS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "the", "and", "of", "to", "is", "that", "it", "was", "with", "have", "this", "are", "not", "what",
+        "he", "she", "they", "we", "you", "my", "your", "his", "her", "their", "our", "do", "does", "did",
+        "don't", "can't", "i'm", "it's", "will", "would", "can", "could", "should", "there", "here",
+        "been", "has", "had", "were", "be", "from", "at", "by", "for", "on", "an", "or", "but", "if",
+        "when", "where", "who", "why", "how", "all", "very", "too", "much", "many", "some", "any",
+        "me", "him", "them", "us", "these", "those", "which", "than", "then", "now", "just", "about",
+        "up", "out", "into", "over", "after", "before", "again", "never", "always", "please", "want",
+        "know", "think", "like", "go", "going", "get", "got", "see", "come", "make", "take", "tell",
+        "i", "as", "home", "so", "no", "yes", "one", "two", "time", "day", "man", "men", "woman",
+    ),
     "es": (
         "y", "los", "las", "muy", "ellas", "ellos", "yo", "usted", "ustedes", "hay", "hoy", "eso", "esto",
         "mucho", "mucha", "muchos", "muchas", "tengo", "tiene", "tienes", "tienen", "quiero", "quiere",
@@ -75,7 +86,7 @@ MARKERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Letters and letter pairs Spanish spelling doesn't use but its neighbours do
-# (ç, ã, õ, grave accents, circumflexes, Catalan l·l and ny): a strong cue
+# Per target language: letters and letter pairs its spelling doesn't use but its neighbours do
+# (for Spanish: ç, ã, õ, grave accents, circumflexes, Catalan l·l and ny): a strong cue
 # that no word list covers completely.
-NOT_SPANISH_SPELLING = r"[çãõâêôàèòìùï]|l·l|ny\b|\b(?:[dlmnst]'|qu')\w|\w'(?:n|l|m|t|s|ls|ns|hi|ho)\b"
+FOREIGN_SPELLING = {"es": r"[çãõâêôàèòìùï]|l·l|ny\b|\b(?:[dlmnst]'|qu')\w|\w'(?:n|l|m|t|s|ls|ns|hi|ho)\b"}

@@ -48,9 +48,12 @@ ISO639_3_TO_1 = {
     "oci": "oc", "ast": "ast", "tgl": "tl", "srp": "sr", "hrv": "hr", "slk": "sk", "slv": "sl",
 }
 
-# Characters only Cantonese (yue) or Wu (Shanghainese) writing uses; Mandarin
-# text has (almost) none.  Measured on Tatoeba: see benchmarks/README.md.
-DIALECT_CHARACTERS = {"yue": "嘅咗喺唔佢哋冇嘢啲嚟睇乜嗰咁噉嘥攞畀", "wuu": "侬伊拉阿拉勿伐覅搿辣海垃拨"}
+# Characters and words only Cantonese (yue) or Wu (Shanghainese) writing uses;
+# Mandarin text has (almost) none.  Measured on Tatoeba: see benchmarks/README.md.
+DIALECT_MARKERS = {
+    "yue": "[嘅咗喺唔佢哋冇嘢啲嚟睇乜嗰咁噉嘥攞畀]",
+    "wuu": "侬|覅|搿|辣海|垃海|伊垃|勿要|勿是|晓得伐|伐[？?]|阿拉[^伯斯丁巴木]",
+}
 
 
 def default_model_path() -> str:
@@ -95,6 +98,7 @@ class LangIdConfig(BaseModel):
     keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
     keep_cantonese: bool = Field(False, description="keep Cantonese as zh (else reject lang:yue)")
     keep_wu: bool = Field(False, description="keep Wu/Shanghainese as zh (else reject lang:wuu)")
+    dialect_model_prob: float = Field(0.9, ge=0, le=1, description="model probability of yue/wuu that alone makes Han text dialect")
     min_dialect_share: float = Field(0.02, ge=0, le=1, description="share of Han characters that must be dialect-only")
 
     @field_validator("languages")
@@ -149,13 +153,19 @@ def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tupl
     return chunks, np.asarray(owner, dtype=np.int64)
 
 
-def _token_counts(chunks: list[str], owner: np.ndarray, n_docs: int, words: tuple[str, ...]) -> np.ndarray:
-    """Occurrences of ``words`` (whole, lowercased tokens) per document."""
-    tokens = pc.utf8_split_whitespace(pc.utf8_lower(pa.array(chunks, pa.large_string())))
-    flat = pc.utf8_trim(pc.list_flatten(tokens), characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
-    hits = pc.is_in(flat, value_set=pa.array(words, flat.type)).to_numpy(zero_copy_only=False)
-    chunk_of_token = pc.list_parent_indices(tokens).to_numpy()
-    return np.bincount(owner[chunk_of_token], weights=hits, minlength=n_docs)
+class _Tokens:
+    """Lowercased word tokens of the chunks, split once and matched against many lists."""
+
+    def __init__(self, chunks: list[str], owner: np.ndarray, n_docs: int):
+        tokens = pc.utf8_split_whitespace(pc.utf8_lower(pa.array(chunks, pa.large_string())))
+        self.flat = pc.utf8_trim(pc.list_flatten(tokens), characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
+        self.doc = owner[pc.list_parent_indices(tokens).to_numpy()]
+        self.n_docs = n_docs
+
+    def count(self, words) -> np.ndarray:
+        """Occurrences of ``words`` (whole tokens) per document."""
+        hits = pc.is_in(self.flat, value_set=pa.array(sorted(words), self.flat.type)).to_numpy(zero_copy_only=False)
+        return np.bincount(self.doc, weights=hits, minlength=self.n_docs)
 
 
 def _regex_counts(chunks: list[str], owner: np.ndarray, n_docs: int, pattern: str) -> np.ndarray:
@@ -217,7 +227,7 @@ class LanguageIdentifier:
         lang, score = self._by_script(prof, scripts, chunks, owner, lang.astype(object), score, p)
         latin = scripts == "Latn"
         if latin.any():
-            lang, confirmed = self._by_lexicon(latin, chunks, owner, lang, confirmed, p)
+            lang, score, confirmed = self._by_lexicon(latin, chunks, owner, lang, score, confirmed, p)
         lang[scripts == "Zyyy"] = UNDETERMINED
         score[scripts == "Zyyy"] = 0.0
 
@@ -236,7 +246,11 @@ class LanguageIdentifier:
         return LangIdResult(list(lang), score.astype(np.float32), scripts, accepted, reasons, prof)
 
     def _by_script(self, prof, scripts, chunks, owner, lang, score, p):
-        """Script decides ko/ja/zh; Cantonese and Wu by their own characters."""
+        """Script decides ko/ja/zh; Cantonese and Wu by their own characters.
+
+        Han text with a little kana (a Chinese article quoting a Japanese
+        title, or kanji-heavy Japanese) is left to the model, ja vs zh.
+        """
         cfg = self.config
         n = len(scripts)
         for code, share in (("ko", prof.share(script.HANGUL)), ("ja", prof.share(script.KANA) + prof.share(script.HAN))):
@@ -249,36 +263,48 @@ class LanguageIdentifier:
             lang[han] = "zh"
             score[han] = np.maximum(p("zh"), prof.share(script.HAN))[han]
             best = np.zeros(n)
-            for dialect, chars in DIALECT_CHARACTERS.items():
-                share = _regex_counts(chunks, owner, n, f"[{chars}]") / han_chars
-                pick = han & (share >= cfg.min_dialect_share) & (share > best)
+            kana = han & (prof.kana_ratio() > 0) & (p("ja") > p("zh"))
+            lang[kana] = "ja"
+            scripts[kana] = "Jpan"
+            for dialect, pattern in DIALECT_MARKERS.items():
+                share = _regex_counts(chunks, owner, n, pattern) / han_chars
+                evidence = np.maximum(share / max(cfg.min_dialect_share, 1e-9), (p(dialect) >= cfg.dialect_model_prob) * 1.0)
+                pick = han & ~kana & (evidence >= 1) & (evidence > best)
                 keep = {"yue": cfg.keep_cantonese, "wuu": cfg.keep_wu}[dialect]
                 lang[pick] = "zh" if keep else dialect
-                best = np.where(pick, share, best)
+                best = np.where(pick, evidence, best)
         return lang, score
 
-    def _by_lexicon(self, latin, chunks, owner, lang, confirmed, p):
+    def _by_lexicon(self, latin, chunks, owner, lang, score, confirmed, p):
         """Marker words confirm a Latin-script target or hand it to a neighbour."""
         n = len(lang)
-        counts = {code: _token_counts(chunks, owner, n, words) for code, words in MARKERS.items()}
+        tokens = _Tokens(chunks, owner, n)
+        counts = {code: tokens.count(words) for code, words in MARKERS.items()}
         for target in self.targets:
             row = languages.get(target)
             if "Latn" not in row.scripts or target not in counts:
                 continue
             own = counts[target]
             rivals = [c for c in row.confusables if c in counts]
-            rival = np.max([counts[c] for c in rivals], axis=0) if rivals else np.zeros(n)
+            # A neighbour's word that is also one of ours ("on", "us") is no evidence.
+            own_words = set(MARKERS[target])
+            rival_counts = {c: tokens.count(set(MARKERS[c]) - own_words) for c in rivals}
+            rival = np.max(list(rival_counts.values()), axis=0) if rivals else np.zeros(n)
             if target in FOREIGN_SPELLING:
                 rival = rival + _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target])
             candidate = latin & (p(target) >= self.config.candidate_min_prob)
-            wins = candidate & (own > rival) & (p(target) > confirmed * 0)
+            if row.lid_floor is not None:
+                confirmed |= latin & (lang == target) & (rival == 0) & (p(target) >= row.lid_floor)
+            current = np.select([lang == code for code in counts], list(counts.values()), 0)
+            wins = candidate & (own > rival) & ((lang == target) | (own > current))
             lang[wins] = target
             confirmed |= wins
             loses = candidate & (rival > own) & ((lang == target) | np.isin(lang, rivals))
             if rivals and loses.any():
-                stacked = np.stack([counts[c] + p(c) for c in rivals], axis=1)
+                stacked = np.stack([rival_counts[c] + p(c) for c in rivals], axis=1)
                 lang[loses] = np.asarray(rivals, dtype=object)[stacked.argmax(axis=1)][loses]
-        return lang, confirmed
+                score[loses] = np.max(np.stack([p(c) for c in rivals], axis=1), axis=1)[loses]
+        return lang, score, confirmed
 
 
 def result_columns(result: LangIdResult) -> dict[str, pa.Array]:

@@ -36,6 +36,9 @@ class Language:
     # marker words (filters/function_words.py).
     scripts: tuple[str, ...] = ("Latn",)
     confusables: tuple[str, ...] = ()
+    # Probability down to which the model's top label is kept when no neighbour
+    # marker word or spelling appears (None: the threshold always applies).
+    lid_floor: float | None = None
     # Quality: minimum document length, counted in "word"s or "char"s (letters
     # and digits, no spaces or punctuation), and the unit of repeated n-grams.
     length_unit: str = "word"
@@ -48,7 +51,7 @@ class Language:
 
 
 LANGUAGES: dict[str, Language] = {
-    "en": Language("en", "English", True, 0.65, LATIN_TERMINALS),
+    "en": Language("en", "English", True, 0.65, LATIN_TERMINALS, confusables=("ca", "gl", "pt", "it"), lid_floor=0.3),
     "es": Language("es", "Spanish", True, 0.65, LATIN_TERMINALS + ("¡", "¿"), confusables=("pt", "gl", "ca", "it")),
     "ko": Language(
         "ko", "Korean", True, 0.65, LATIN_TERMINALS + ("。", "！", "？"), scripts=("Hang",),

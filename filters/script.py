@@ -133,13 +133,20 @@ class ScriptProfile:
         total = self.n_chars
         return np.divide(self.counts[:, category], total, out=np.zeros(len(total)), where=total > 0)
 
-    def script(self, min_share: float = 0.5) -> np.ndarray:
+    def kana_ratio(self) -> np.ndarray:
+        """Kana among CJK letters: >= 0.27 for 99% of Japanese, 0 for almost all Chinese."""
+        cjk = self.counts[:, KANA] + self.counts[:, HAN]
+        return np.divide(self.counts[:, KANA], cjk, out=np.zeros(len(cjk)), where=cjk > 0)
+
+    def script(self, min_share: float = 0.5, min_kana: float = 0.15) -> np.ndarray:
         """ISO 15924 code of each document's writing system.
 
-        Kana anywhere among the CJK letters makes it Japanese (``Jpan``) since
-        Chinese never uses kana; Han without kana is ``Hans``/``Hant`` when the
-        variant characters decide it and ``Hani`` when they don't.  ``Zyyy``
-        marks documents without letters (digits, emoji, URLs' punctuation).
+        CJK text with ``min_kana`` of its letters in kana is Japanese (``Jpan``):
+        Japanese prose stays above it (jsquad: 99.9% above 0.13), while Chinese
+        that quotes a Japanese title stays below.  Han otherwise is
+        ``Hans``/``Hant`` when the variant characters decide it and ``Hani``
+        when they don't.  ``Zyyy`` marks documents without letters (digits,
+        emoji, URLs' punctuation).
         """
         n = len(self.counts)
         letters = self.n_letters
@@ -152,7 +159,7 @@ class ScriptProfile:
         out[letters == 0] = "Zyyy"
         out[latin >= min_share] = "Latn"
         is_cjk = (cjk >= min_share) & (hangul < min_share)
-        has_kana = kana > 0.02 * np.maximum(cjk, 1e-9)
+        has_kana = self.kana_ratio() >= min_kana
         out[is_cjk & has_kana] = "Jpan"
         out[is_cjk & ~has_kana] = chinese[is_cjk & ~has_kana]
         out[hangul >= min_share] = "Hang"

