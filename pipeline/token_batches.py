@@ -8,8 +8,9 @@ can use it directly.  A batch is a dict:
 * documents (``seq_len`` None): ``tokens`` flat, ``cu_seqlens`` ``[b+1]``
   (the layout variable-length attention kernels take) and ``docs``;
 
-plus ``epoch``, ``index`` (the batch's number within its rank) and
-``consumed`` (see ``pipeline.token_order``).  Token ids are int32 when the
+plus ``samples`` (the epoch positions in the batch), ``epoch``, ``index``
+(the batch's number within its rank) and ``consumed`` (see
+``pipeline.token_order``).  Token ids are int32 when the
 vocab allows it (what embedding layers index with), else int64.
 """
 
@@ -122,7 +123,7 @@ class TokenBatches:
         batches = consumer_batches(self.num_samples(epoch), self.start, self.batch_size, split, self.drop_last)
         for index, positions, consumed in batches:
             batch = self._packed_batch(epoch, positions) if self.seq_len else self._doc_batch(epoch, positions)
-            batch.update(epoch=epoch, index=index, consumed=consumed)
+            batch.update(samples=positions, epoch=epoch, index=index, consumed=consumed)
             yield batch
 
     def __iter__(self) -> Iterator[dict]:

@@ -79,3 +79,22 @@ def documents(n: int, seed: int = 0) -> pa.Table:
         langs.append(lang)
         texts.append(" ".join(sents[(i + j) % len(sents)] for j in range(k)))
     return pa.table({"id": ids, "text": pa.array(texts, pa.large_string()), "lang": langs})
+
+
+def write_folder(out: str, docs: pa.Table, config=None, num_buckets: int = 3, target_bytes: int = 4096) -> dict:
+    """A committed shard folder written without Ray (the same writer the datasink calls)."""
+    from pipeline.shards import manifest as mf
+    from pipeline.shards.config import TokenizeConfig
+    from pipeline.shards.encode import Encoder
+    from pipeline.shards.format import MANIFEST_NAME
+    from pipeline.shards.writer import BUCKET, buckets_of, write_buckets
+    from pipeline.storage import Storage, join
+
+    encoder = Encoder(tokenizer_model(), config or TokenizeConfig())
+    table = encoder.encode_table(docs)
+    table = table.append_column(BUCKET, pa.array(buckets_of(table["id"], num_buckets)))
+    storage = Storage()
+    entries = write_buckets(storage, out, table, encoder.info, target_bytes)
+    manifest = mf.build_manifest(encoder.info, "tiny.model", {}, entries)
+    storage.write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))
+    return manifest

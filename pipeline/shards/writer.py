@@ -12,6 +12,7 @@ import hashlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
 from pipeline.shards.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TOKENS, TokenizerInfo, shard_schema
 from pipeline.shards.manifest import ShardEntry
@@ -21,6 +22,16 @@ BUCKET = "_bucket"
 # Per-row overhead on disk besides the tokens: list offset, n_tokens, and the
 # offsets of the two string columns (their characters are counted separately).
 _ROW_OVERHEAD = 8 + 4 + 4 + 4
+
+
+def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
+    """Bucket of each id: xxh3 of its UTF-8 bytes modulo ``num_buckets``.
+
+    One C hash call per id; Arrow has no vectorized stable string hash.
+    """
+    digests = map(xxhash.xxh3_64_intdigest, ids.cast(pa.binary()).to_pylist())
+    hashes = np.fromiter(digests, dtype=np.uint64, count=len(ids))
+    return (hashes % np.uint64(num_buckets)).astype(np.int32)
 
 
 def shard_name(bucket: int, part: int) -> str:

@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import ray
-import xxhash
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
@@ -31,20 +30,11 @@ from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG
 from pipeline.shards.sink import SKIP, ShardDatasink
-from pipeline.shards.writer import BUCKET
+from pipeline.shards.writer import BUCKET, buckets_of
 from pipeline.stage_io import _input_files, prepare_output, read_documents
 from pipeline.storage import Storage
 
 QUARANTINE = "quarantine"
-
-
-def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
-    """Bucket of each id: xxh3 of its UTF-8 bytes modulo ``num_buckets``.
-
-    One C hash call per id; Arrow has no vectorized stable string hash.
-    """
-    hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, ids.cast(pa.binary()).to_pylist()), dtype=np.uint64, count=len(ids))
-    return (hashes % np.uint64(num_buckets)).astype(np.int32)
 
 
 def _skipped_rows(table: pa.Table, dtype: np.dtype) -> pa.Table:
