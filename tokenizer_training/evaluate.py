@@ -39,19 +39,22 @@ COUNTS = ["docs", "chars", "bytes", "words", "tokens", "byte_tokens", "unk_token
 
 
 def tokenizer_names(paths: Sequence[str | Path]) -> list[str]:
-    """Short display names: the file stem, or folder/stem when stems collide (every run writes tokenizer.model)."""
+    """Short, unique display names: the file stem, folder/stem when stems collide (every run
+    writes tokenizer.model), and a #n suffix when even those do."""
     stems = [Path(p).stem for p in paths]
-    return [
-        f"{Path(p).parent.name}/{Path(p).stem}" if stems.count(Path(p).stem) > 1 else Path(p).stem for p in paths
-    ]
+    names = [f"{Path(p).parent.name}/{Path(p).stem}" if stems.count(Path(p).stem) > 1 else Path(p).stem for p in paths]
+    return [f"{name}#{i + 1}" if names.count(name) > 1 else name for i, name in enumerate(names)]
 
 
 class TokenCounter:
     """One loaded sentencepiece model with the id lookups the counts need."""
 
-    def __init__(self, model_path: str | Path, name: str):
+    def __init__(self, model: str | Path | bytes, name: str):
         self.name = name
-        self.sp = spm.SentencePieceProcessor(model_file=str(model_path))
+        if isinstance(model, bytes):
+            self.sp = spm.SentencePieceProcessor(model_proto=model)
+        else:
+            self.sp = spm.SentencePieceProcessor(model_file=str(model))
         self.is_byte = np.array([self.sp.IsByte(i) for i in range(self.sp.GetPieceSize())], dtype=bool)
         self.unk_id = self.sp.unk_id()
 

@@ -175,23 +175,62 @@ def split_long_line(line: str, max_bytes: int) -> list[str]:
     return pieces
 
 
-def training_lines(texts: pa.Array | pa.ChunkedArray, max_bytes: int) -> tuple[pa.Array, int]:
-    """Documents to sentencepiece training lines, none longer than ``max_bytes``; and how many were cut.
+def training_lines(texts: pa.Array | pa.ChunkedArray, max_bytes: int) -> pa.Table:
+    """Documents to sentencepiece training lines, none longer than ``max_bytes`` UTF-8 bytes.
 
-    Splitting on newlines and dropping blank lines is vectorized; only lines
-    over the limit (rare in prose) go through :func:`split_long_line`, and their
-    pieces are appended after the short lines of the batch.  Internal
-    whitespace is kept as is, because the tokenizer is trained to preserve it.
+    Returns the lines in document order with ``doc`` (index of the source text)
+    and ``split`` (the line was cut to fit).  Splitting on newlines and dropping
+    blank lines is vectorized; only lines over the limit (rare in prose) go
+    through :func:`split_long_line`.  Internal whitespace is kept as is, because
+    the tokenizer is trained to preserve it.
     """
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    texts = texts.cast(pa.large_string())
-    lines = pc.list_flatten(pc.split_pattern_regex(pc.drop_null(texts), r"\r?\n"))
-    lines = lines.filter(pc.match_substring_regex(lines, r"\S"))
-    too_long = pc.greater(pc.binary_length(lines), max_bytes)
-    n_long = pc.sum(too_long).as_py() or 0
-    if not n_long:
-        return lines, 0
-    pieces = [p for line in lines.filter(too_long).to_pylist() for p in split_long_line(line, max_bytes)]
-    short = lines.filter(pc.invert(too_long))
-    return pa.concat_arrays([short, pa.array(pieces, pa.large_string())]), n_long
+    lists = pc.split_pattern_regex(pc.fill_null(texts.cast(pa.large_string()), ""), r"\r?\n")
+    lines, parent = pc.list_flatten(lists), pc.list_parent_indices(lists)
+    nonblank = pc.match_substring_regex(lines, r"\S")
+    lines, parent = lines.filter(nonblank), parent.filter(nonblank)
+    too_long = pc.greater(pc.binary_length(lines), max_bytes).to_numpy(zero_copy_only=False)
+    source = np.arange(len(lines))
+    if too_long.any():
+        split = [split_long_line(line, max_bytes) for line in lines.filter(pa.array(too_long)).to_pylist()]
+        counts = np.ones(len(lines), dtype=np.int64)
+        counts[too_long] = [len(pieces) for pieces in split]
+        source = np.repeat(source, counts)
+        take = source.copy()
+        take[too_long[source]] = len(lines) + np.arange(int(counts[too_long].sum()))
+        pieces = pa.array([p for pieces in split for p in pieces], pa.large_string())
+        lines = pc.take(pa.concat_arrays([lines, pieces]), pa.array(take))
+    return pa.table(
+        {
+            "text": lines,
+            "doc": pc.take(parent, pa.array(source)).cast(pa.int64()),
+            "split": pa.array(too_long[source], pa.bool_()),
+        }
+    )
+
+
+def sample_batch(
+    table: pa.Table, probabilities: Mapping[str, float], seed: int, max_bytes: int, lang_column: str = "lang"
+) -> pa.Table:
+    """One batch of documents to the training lines it contributes to the sample.
+
+    Columns: ``lang``, ``text`` (one training line), ``doc_start`` (first line
+    of a kept document, so summing it counts documents) and ``split``.
+    Languages missing from ``probabilities`` are not sampled.
+    """
+    langs = table[lang_column].combine_chunks().cast(pa.string())
+    lookup = pa.array(list(probabilities), pa.string())
+    index = pc.fill_null(pc.index_in(langs, value_set=lookup), len(lookup)).to_numpy(zero_copy_only=False)
+    p = np.array([*probabilities.values(), 0.0])[index]
+    kept = table.filter(pa.array(keep_mask(table["id"], p, seed)))
+    lines = training_lines(kept["text"], max_bytes)
+    doc = lines["doc"].to_numpy()
+    return pa.table(
+        {
+            "lang": pc.take(kept[lang_column].cast(pa.string()), lines["doc"]),
+            "text": lines["text"],
+            "doc_start": np.concatenate([[True], doc[1:] != doc[:-1]])[: len(doc)],
+            "split": lines["split"],
+        }
+    )

@@ -21,6 +21,7 @@ from typing import Literal
 import sentencepiece as spm
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from filters.languages import DEFAULT_LANGUAGES
 from tokenizer_training.memory import LARGE_CORPUS_CHARS, check_memory
 
 MODEL_NAME = "tokenizer"
@@ -67,6 +68,10 @@ class TokenizerConfig(BaseModel):
 
     vocab_size: int = Field(64000, ge=100, le=1 << 20, description="size of the vocabulary, special tokens included")
     model_type: Literal["unigram", "bpe"] = Field("unigram", description="sentencepiece algorithm")
+    languages: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_LANGUAGES),
+        description="languages sampled for training; stray languages would otherwise be boosted by alpha",
+    )
     alpha: float = Field(0.3, ge=0.0, le=1.0, description="temperature: language share ∝ characters**alpha")
     shares: dict[str, float] | None = Field(
         None, description="explicit share per language (normalized); overrides alpha; unlisted languages get none"
@@ -102,6 +107,8 @@ class TokenizerConfig(BaseModel):
         ids = [i for i in (self.unk_id, self.bos_id, self.eos_id, self.pad_id) if i >= 0]
         if len(set(ids)) != len(ids):
             raise ValueError("tokenizer unk_id/bos_id/eos_id/pad_id must differ (use -1 to disable bos/eos/pad)")
+        if not self.languages:
+            raise ValueError("tokenizer.languages is empty; list the languages to train on, e.g. [ko, en, zh, ja, es]")
         if self.shares is not None and (any(v < 0 for v in self.shares.values()) or sum(self.shares.values()) <= 0):
             raise ValueError("tokenizer.shares must be non-negative with a positive sum, e.g. {ko: 0.3, en: 0.2}")
         return self

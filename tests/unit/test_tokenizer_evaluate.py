@@ -115,3 +115,4 @@ def test_names_disambiguate_models_with_the_same_file_name():
     assert tokenizer_names(["a/tokenizer.model", "b/tokenizer.model", "c/x.model"]) == [
         "a/tokenizer", "b/tokenizer", "x"
     ]
+    assert tokenizer_names(["a/t.model", "a/t.model"]) == ["a/t#1", "a/t#2"]

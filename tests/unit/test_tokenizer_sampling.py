@@ -11,6 +11,7 @@ from tokenizer_training.sampling import (
     keep_mask,
     keep_probabilities,
     language_weights,
+    sample_batch,
     sample_report,
     split_long_line,
     training_lines,
@@ -94,10 +95,26 @@ def test_cjk_without_spaces_splits_after_full_stops_and_long_runs_hard_cut():
 
 
 def test_training_lines_split_documents_drop_blank_lines_and_cut_long_ones():
-    texts = pa.array(["first line\n\n  \nsecond line", None, "x" * 50 + " " + "y" * 50, "short\r\nline"])
-    lines, n_cut = training_lines(texts, max_bytes=64)
-    assert n_cut == 1
-    assert lines.to_pylist() == ["first line", "second line", "short", "line", "x" * 50, "y" * 50]
+    texts = pa.array(["first line\n\n  \nsecond line", None, "x" * 50 + " " + "y" * 50 + "\nlast", "short\r\nline"])
+    lines = training_lines(texts, max_bytes=64)
+    assert lines["text"].to_pylist() == ["first line", "second line", "x" * 50, "y" * 50, "last", "short", "line"]
+    assert lines["doc"].to_pylist() == [0, 0, 2, 2, 2, 3, 3]
+    assert lines["split"].to_pylist() == [False, False, True, True, False, False, False]
+
+
+def test_sample_batch_keeps_by_language_probability_and_marks_document_starts():
+    table = pa.table(
+        {
+            "id": [f"d{i}" for i in range(6)],
+            "text": ["a\nb", "c", "가\n나", "다", "x", "y"],
+            "lang": ["en", "en", "ko", "ko", "pt", None],
+        }
+    )
+    out = sample_batch(table, {"en": 1.0, "ko": 1.0, "zh": 1.0}, seed=0, max_bytes=100)
+    assert out["text"].to_pylist() == ["a", "b", "c", "가", "나", "다"]
+    assert out["lang"].to_pylist() == ["en", "en", "en", "ko", "ko", "ko"]
+    assert out["doc_start"].to_pylist() == [True, False, True, True, False, True]
+    assert sample_batch(table, {"en": 0.0}, seed=0, max_bytes=100).num_rows == 0
 
 
 def test_sample_report_totals_and_shares():

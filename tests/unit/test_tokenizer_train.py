@@ -18,7 +18,7 @@ WORDS = {
     "ja": ["データ", "チーム", "は", "毎週", "多く", "の", "文章", "で", "学習", "します"],
     "zh": ["数据", "团队", "每周", "用", "很多", "来源", "的", "文本", "训练", "分词器"],
 }
-SAMPLING_FIELDS = {"alpha", "shares", "char_budget", "max_memory_gb", "seed"}
+SAMPLING_FIELDS = {"languages", "alpha", "shares", "char_budget", "max_memory_gb", "seed"}
 
 
 @pytest.fixture(scope="module")
