@@ -21,6 +21,3 @@ def ensure_ray(num_cpus: int | None = None) -> None:
         if num_cpus is not None:
             kwargs["num_cpus"] = num_cpus
     ray.init(**kwargs)
-    ctx = ray.data.DataContext.get_current()
-    # Our errors carry their own clear messages; Ray's long stack dumps hide them.
-    ctx.log_internal_stack_trace_to_stdout = False
