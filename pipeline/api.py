@@ -20,13 +20,17 @@ from pydantic import BaseModel
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
+from pipeline.stages.langid import langid
 from pipeline.stages.normalize import normalize
+from pipeline.stages.quality import quality
 from pipeline.storage import Storage
 
 StageFn = Callable[[ray.data.Dataset, BaseModel], ray.data.Dataset]
 
 STAGES: dict[str, StageFn] = {
     "normalize": normalize,
+    "langid": langid,
+    "filter": quality,
 }
 
 

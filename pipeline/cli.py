@@ -6,6 +6,8 @@ import click
 
 from pipeline.commands import config as config_cmd
 from pipeline.commands import demo as demo_cmd
+from pipeline.commands import filter as filter_cmd
+from pipeline.commands import langid as langid_cmd
 from pipeline.commands import normalize as normalize_cmd
 
 
@@ -18,3 +20,5 @@ def main():
 main.add_command(demo_cmd.command)
 main.add_command(config_cmd.command)
 main.add_command(normalize_cmd.command)
+main.add_command(langid_cmd.command)
+main.add_command(filter_cmd.command)

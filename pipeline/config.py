@@ -16,7 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from filters.languages import DEFAULT_LANGUAGES
+from filters.langid import LangIdConfig
 from filters.normalize import NormalizeConfig
+from filters.quality import QualityConfig
 from pipeline.errors import UserError
 
 
@@ -62,6 +64,8 @@ class RunConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     normalize: NormalizeConfig = Field(default_factory=NormalizeConfig)
+    langid: LangIdConfig = Field(default_factory=LangIdConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
 
     @field_validator("input", mode="before")
     @classmethod

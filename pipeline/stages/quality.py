@@ -1,0 +1,37 @@
+"""The filter stage on Ray: stateless quality rules over Arrow batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import ray
+
+from filters.quality import QualityConfig, drop_reasons
+from pipeline.documents import TEXT, map_live, reject
+from pipeline.errors import UserError
+
+LANG = "lang"
+# Signals written as columns (quality_<name>) so thresholds can be tuned from the output.
+SIGNAL_COLUMNS = ("length", "terminal_punct", "dup_lines", "top_ngram", "dup_ngram", "symbol_ratio", "function_words", "boilerplate")
+
+
+def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
+    """Annotate live rows with quality signals and reject the first failed rule."""
+    if LANG not in table.column_names:
+        raise UserError("filter: input has no 'lang' column; run `pentaglot langid` on it first")
+    langs = pc.fill_null(table[LANG].cast(pa.string()), "").to_pylist()
+    reasons, sig = drop_reasons(table[TEXT], langs, cfg)
+    for name in SIGNAL_COLUMNS:
+        column = f"quality_{name}"
+        if column in table.column_names:
+            table = table.drop_columns([column])
+        table = table.append_column(column, pa.array(np.asarray(sig[name], dtype=np.float32)))
+    reasons = pa.array(reasons, pa.string())
+    return reject(table, pc.is_valid(reasons), reasons)
+
+
+def quality(ds: ray.data.Dataset, cfg: QualityConfig | None = None) -> ray.data.Dataset:
+    cfg = cfg or QualityConfig()
+    fn = map_live(lambda t: quality_table(t, cfg))
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
