@@ -51,8 +51,8 @@ def length_bins(values: np.ndarray) -> np.ndarray:
 
 def score_bins(scores: np.ndarray) -> np.ndarray:
     """Bin index of each score in [0, 1]; 1.0 falls in the last bin."""
-    # The epsilon keeps float32 scores on exact edges (0.9f = 0.89999998) in their bin.
-    return np.clip(np.floor(scores * SCORE_BINS + 1e-6).astype(np.int64), 0, SCORE_BINS - 1)
+    # The epsilon (1e-6 in score units) keeps float32 scores on an edge (0.9f = 0.89999998) in its bin.
+    return np.clip(np.floor(scores * SCORE_BINS + 1e-4).astype(np.int64), 0, SCORE_BINS - 1)
 
 
 def length_bin_bounds() -> tuple[np.ndarray, np.ndarray]:

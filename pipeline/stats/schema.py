@@ -11,6 +11,7 @@ Every count is exact; distributions come from fixed bins and say their error
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -167,3 +168,12 @@ class StatsReport(_Model):
     duplicates: Duplicates | None
     repeated_lines: RepeatedLines
     tokens: Tokens | None
+
+
+def json_schema() -> str:
+    """The JSON Schema of stats.json, as pinned in docs/stats_schema.md."""
+    return json.dumps(StatsReport.model_json_schema(), indent=2, sort_keys=True)
+
+
+if __name__ == "__main__":
+    print(json_schema())
