@@ -32,7 +32,10 @@ class DedupConfig(BaseModel):
     the raw text, or the matching form (case, width, punctuation, whitespace
     folded).  ``num_partitions`` is the number of hash-shuffle partitions; each
     must fit one worker's memory, so raise it for big corpora (None: derived
-    from the cluster's CPUs).
+    from the cluster's CPUs).  ``shuffle`` picks Ray's exchange for those
+    partitions: both move rows by the same hash partition number; "sort" runs
+    as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
+    Ray's aggregator actors (seconds of fixed cost per shuffle, scales further).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -46,6 +49,7 @@ class DedupConfig(BaseModel):
     normalize: MatchNormalizeConfig = Field(default_factory=MatchNormalizeConfig)
     keep: str = "lowest_id"
     num_partitions: Optional[int] = Field(None, ge=1)
+    shuffle: Literal["sort", "hash"] = "sort"
 
     @field_validator("keep")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.commands import config as config_cmd
+from pipeline.commands import dedup as dedup_cmd
 from pipeline.commands import demo as demo_cmd
 from pipeline.commands import filter as filter_cmd
 from pipeline.commands import langid as langid_cmd
@@ -22,3 +23,4 @@ main.add_command(config_cmd.command)
 main.add_command(normalize_cmd.command)
 main.add_command(langid_cmd.command)
 main.add_command(filter_cmd.command)
+main.add_command(dedup_cmd.command)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from filters.languages import DEFAULT_LANGUAGES
+from filters.dedup_config import DedupConfig
 from filters.langid import LangIdConfig
 from filters.normalize import NormalizeConfig
 from filters.quality import QualityConfig
@@ -66,6 +67,7 @@ class RunConfig(Section):
     normalize: NormalizeConfig = Field(default_factory=NormalizeConfig)
     langid: LangIdConfig = Field(default_factory=LangIdConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
 
     @field_validator("input", mode="before")
     @classmethod

@@ -1,0 +1,63 @@
+"""The dedup stage: exact dedup, then (unless ``exact_only``) near dedup.
+
+Output columns: ``dup_cluster`` (id of the document kept for the row's cluster,
+its own id when unique) on every row dedup looked at, ``dup_of`` (the same id)
+on rejected duplicates, ``drop_reason`` ``exact_dup`` / ``near_dup``.
+``write_clusters`` then writes ``OUT/clusters/`` from the stage's kept/ and
+rejected/ files (two columns read back), so the corpus is not run twice.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import ray
+
+from filters.dedup_config import DedupConfig
+from pipeline.documents import ID
+from pipeline.stage_io import STAGE_FILE, StageReport
+from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_dedup
+from pipeline.stages.dedup_near import near_dedup
+from pipeline.storage import Storage, join
+
+CLUSTERS = "clusters"
+CLUSTER_SCHEMA = pa.schema([(ID, pa.string()), ("cluster_id", pa.string()), ("keep", pa.bool_())])
+
+
+def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None) -> ray.data.Dataset:
+    cfg = cfg or DedupConfig()
+    ds = exact_dedup(ds, cfg)
+    if cfg.exact_only:
+        return ds
+    # Read twice (signatures, then the final annotation): materialize once.
+    return near_dedup(ds.materialize(), cfg)
+
+
+def write_clusters(report: StageReport, storage: Storage) -> None:
+    """Write ``OUT/clusters/`` (id, cluster_id, keep), then list it in stage.json.
+
+    One output file per kept/rejected file, streamed on the driver reading only
+    two columns, so memory stays at one file's ids.  stage.json is rewritten
+    (atomically) with a ``clusters`` entry last: a stage.json without it means
+    clusters/ is incomplete.
+    """
+    files = []
+    for kind in ("kept", "rejected"):
+        for entry in report.data["files"][kind]:
+            with storage.open_input(join(report.out, entry["path"]), random_access=True) as f:
+                table = pq.read_table(f, columns=[ID, DUP_CLUSTER])
+            table = table.filter(pc.is_valid(table[DUP_CLUSTER]))
+            if not table.num_rows:
+                continue
+            keep = pa.array([kind == "kept"] * table.num_rows, pa.bool_())
+            out = pa.table([pc.cast(table[ID], pa.string()), table[DUP_CLUSTER], keep], schema=CLUSTER_SCHEMA)
+            rel = f"{CLUSTERS}/{kind}-{entry['path'].rsplit('/', 1)[-1]}"
+            with storage.open_output(join(report.out, rel)) as sink:
+                pq.write_table(out, sink.stream, compression="zstd")
+            files.append({"path": rel, "rows": out.num_rows})
+    report.data["clusters"] = {"rows": sum(f["rows"] for f in files), "files": files}
+    data = json.dumps(report.data, indent=2, ensure_ascii=False).encode()
+    storage.write_bytes(join(report.out, STAGE_FILE), data)

@@ -1,0 +1,199 @@
+"""Near-dedup on Ray: MinHash signatures, LSH banding, verification, components.
+
+1. Signatures and band keys: ``map_batches`` over live rows (``filters``, all
+   vectorized); materialized once, since banding and verification read them.
+2. Banding: one row per (document, band) holding only the 64-bit bucket key
+   (band index and language mixed in) and the id, hash-shuffled on the key;
+   each partition turns its buckets into candidate pairs.  Signatures do not
+   travel through this shuffle, which keeps it at ~40 bytes per document-band.
+3. Verification: the pairs are joined with the signatures of both ends by two
+   hash shuffles on id (pairs and signature rows share one schema, so each
+   partition looks its pairs' signatures up with ``index_in``), and only pairs
+   whose full-signature Jaccard estimate reaches the threshold become edges,
+   so a banding false positive never merges two clusters.
+4. Components of the verified edges (``components.py``; its docstring states
+   the driver-memory bound and the path beyond it), broadcast back as an
+   ``id -> cluster`` table that one ``map_batches`` applies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import ray
+
+from filters.dedup_config import DedupConfig
+from filters.dedup_signatures import document_signatures, resolve_languages
+from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, verified
+from filters.shingles import text_hashes
+from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, reject
+from pipeline.stages import components
+from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
+from pipeline.stages.dedup_exact import (
+    DUP_CLUSTER,
+    DUP_OF,
+    NEAR_DUP,
+    PART,
+    keep_priority,
+    num_partitions,
+    partition_of,
+    shuffle_partitions,
+)
+
+LANG = "lang"
+_SIG, _PRIO, _KEYS, _KEY, _JID = "sig", "prio", "keys", "key", "jid"
+
+
+def _join_schema(num_perm: int) -> pa.Schema:
+    sig = pa.binary(4 * num_perm)
+    return pa.schema(
+        [(_JID, pa.string()), (LEFT, pa.string()), (RIGHT, pa.string()), ("left_sig", sig),
+         (LEFT_PRIO, pa.float64()), (_SIG, sig), (_PRIO, pa.float64()), (PART, pa.int64())]
+    )
+
+
+def _id_partition(ids: pa.Array, parts: int) -> pa.Array:
+    return partition_of(text_hashes(ids).astype(np.uint64), parts)
+
+
+def _sig_matrix(arr: pa.Array, num_perm: int) -> np.ndarray:
+    """Fixed-size binary signatures as an (n x num_perm) uint32 view."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    flat = np.frombuffer(arr.buffers()[1], dtype=np.uint32)
+    return flat[arr.offset * num_perm : (arr.offset + len(arr)) * num_perm].reshape(len(arr), num_perm)
+
+
+def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int) -> pa.Table:
+    """id, signature, band keys and keep priority of every live row."""
+    table = ensure_base_columns(table)
+    live = table.filter(live_mask(table))
+    texts = pc.fill_null(live[TEXT], "").combine_chunks()
+    langs = resolve_languages(texts, live[LANG] if LANG in live.column_names else None)
+    sigs = document_signatures(texts, langs, cfg)
+    keys = band_keys(sigs, bands, rows, label_salts(langs))
+    n = live.num_rows
+    sig_arr = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 * cfg.num_perm), n, [None, pa.py_buffer(sigs.tobytes())])
+    return pa.table(
+        {
+            ID: pc.cast(live[ID], pa.string()),
+            _SIG: sig_arr,
+            _PRIO: keep_priority(live, cfg.keep),
+            _KEYS: pa.FixedSizeListArray.from_arrays(pa.array(keys.ravel()), bands),
+        }
+    )
+
+
+def _band_rows(table: pa.Table, bands: int, parts: int) -> pa.Table:
+    keys = table[_KEYS].combine_chunks().flatten().to_numpy()
+    ids = table[ID].combine_chunks().take(pa.array(np.repeat(np.arange(table.num_rows), bands)))
+    return pa.table({_KEY: pa.array(keys), ID: ids, PART: partition_of(keys, parts)})
+
+
+def _candidates(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
+    """Candidate pairs of one band partition, as join rows keyed by the left id."""
+    table = table.sort_by([(_KEY, "ascending"), (ID, "ascending")])
+    left, right = bucket_pairs(table[_KEY].to_numpy(), np.arange(table.num_rows))
+    ids = table[ID].combine_chunks()
+    left_ids, right_ids = ids.take(pa.array(left)), ids.take(pa.array(right))
+    n = len(left)
+    return pa.table(
+        {_JID: left_ids, LEFT: left_ids, RIGHT: right_ids, "left_sig": pa.nulls(n, schema.field("left_sig").type),
+         LEFT_PRIO: pa.nulls(n, pa.float64()), _SIG: pa.nulls(n, schema.field(_SIG).type),
+         _PRIO: pa.nulls(n, pa.float64()), PART: _id_partition(left_ids, parts)},
+        schema=schema,
+    )
+
+
+def _sig_join_rows(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
+    n = table.num_rows
+    return pa.table(
+        {_JID: table[ID], LEFT: pa.nulls(n, pa.string()), RIGHT: pa.nulls(n, pa.string()),
+         "left_sig": pa.nulls(n, schema.field("left_sig").type), LEFT_PRIO: pa.nulls(n, pa.float64()),
+         _SIG: table[_SIG], _PRIO: table[_PRIO], PART: _id_partition(table[ID].combine_chunks(), parts)},
+        schema=schema,
+    )
+
+
+def _split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Pair rows and signature rows of a join partition."""
+    is_pair = pc.is_valid(table[LEFT])
+    return table.filter(is_pair), table.filter(pc.invert(is_pair))
+
+
+def _lookup(jids, sig_rows: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """Signature and priority of each ``jid`` (every pair end has a signature row)."""
+    at = pc.index_in(jids, value_set=sig_rows[_JID].combine_chunks())
+    return sig_rows[_SIG].combine_chunks().take(at), sig_rows[_PRIO].combine_chunks().take(at)
+
+
+def _attach_left(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
+    """Round 1 (partitioned by left id): dedupe pairs, attach the left signature, re-key by right id."""
+    pairs, sig_rows = _split(table)
+    pairs = pairs.sort_by([(LEFT, "ascending"), (RIGHT, "ascending")])
+    n = pairs.num_rows
+    if n > 1:
+        same = pc.and_(
+            pc.equal(pairs[LEFT].slice(1), pairs[LEFT].slice(0, n - 1)),
+            pc.equal(pairs[RIGHT].slice(1), pairs[RIGHT].slice(0, n - 1)),
+        )
+        pairs = pairs.filter(pa.concat_arrays([pa.array([True]), pc.invert(same.combine_chunks())]))
+    sig, prio = _lookup(pairs[LEFT], sig_rows)
+    n = pairs.num_rows
+    right = pairs[RIGHT].combine_chunks()
+    return pa.table(
+        {_JID: right, LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio,
+         _SIG: pa.nulls(n, schema.field(_SIG).type), _PRIO: pa.nulls(n, pa.float64()), PART: _id_partition(right, parts)},
+        schema=schema,
+    )
+
+
+def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
+    """Round 2 (partitioned by right id): keep pairs whose signatures agree enough."""
+    pairs, sig_rows = _split(table)
+    sig, prio = _lookup(pairs[RIGHT], sig_rows)
+    ok = verified(_sig_matrix(pairs["left_sig"], num_perm), _sig_matrix(sig, num_perm), threshold)
+    mask = pa.array(ok, pa.bool_())
+    return pa.table(
+        {LEFT: pairs[LEFT].filter(mask), RIGHT: pairs[RIGHT].filter(mask),
+         LEFT_PRIO: pairs[LEFT_PRIO].filter(mask), RIGHT_PRIO: prio.filter(mask)}
+    )
+
+
+def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig) -> pa.Table:
+    """All verified near-duplicate edges of the live documents of ``ds``."""
+    bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
+    parts = num_partitions(cfg)
+    schema = _join_schema(cfg.num_perm)
+    sigs = ds.map_batches(_signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow").materialize()
+    band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow")
+    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, schema, parts))
+    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(schema, parts), batch_format="pyarrow")
+    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, schema, parts))
+    edges = shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold))
+    tables = [t for t in ray.get(edges.to_arrow_refs()) if t.num_rows]
+    if not tables:
+        return pa.table({LEFT: pa.array([], pa.string()), RIGHT: pa.array([], pa.string()),
+                         LEFT_PRIO: pa.array([], pa.float64()), RIGHT_PRIO: pa.array([], pa.float64())})
+    return pa.concat_tables(tables)
+
+
+def _apply_clusters(table: pa.Table, mapping_ref: ray.ObjectRef) -> pa.Table:
+    """Point every deduped row at its cluster's kept document; reject the others."""
+    mapping = ray.get(mapping_ref)  # zero-copy from the node's object store
+    table = ensure_base_columns(table)
+    current = table[DUP_CLUSTER].combine_chunks()
+    at = pc.index_in(current, value_set=mapping["id"].combine_chunks())
+    cluster = pc.coalesce(mapping["cluster"].combine_chunks().take(at), current)
+    table = table.set_column(table.column_names.index(DUP_CLUSTER), DUP_CLUSTER, cluster)
+    ids = pc.cast(table[ID], pa.string())
+    moved = pc.and_(live_mask(table), pc.fill_null(pc.not_equal(cluster, ids), False))
+    table = reject(table, moved, NEAR_DUP)
+    is_dup = pc.fill_null(pc.not_equal(cluster, ids), False)
+    return table.set_column(table.column_names.index(DUP_OF), DUP_OF, pc.if_else(is_dup, cluster, pa.scalar(None, pa.string())))
+
+
+def near_dedup(ds: ray.data.Dataset, cfg: DedupConfig) -> ray.data.Dataset:
+    """Mark near duplicates ``near_dup`` (``ds`` comes from ``exact_dedup``, materialized)."""
+    mapping = components.clusters(verified_edges(ds, cfg))
+    return ds.map_batches(_apply_clusters, fn_args=(ray.put(mapping),), batch_format="pyarrow", zero_copy_batch=True)
