@@ -1,51 +1,99 @@
 """The Python API: the same stages the CLI runs, for notebooks and scripts.
 
-Each stage is a function ``(Dataset, section config) -> Dataset`` that annotates
-documents; ``run_stage`` wraps one in read → stage → write.  Compose them
-directly for custom flows::
+Each document stage is a function ``(Dataset, section config) -> Dataset`` that
+annotates documents; ``run_document_stage`` wraps one in read → stage → write.
+Compose them directly for custom flows::
 
     ds = read_documents("s3://bucket/raw/")
-    ds = normalize(ds, NormalizeConfig(form="NFKC"))
-    write_stage(ds, "s3://bucket/normalized", "normalize")
+    ds = langid(normalize(ds, NormalizeConfig(form="NFKC")), LangIdConfig())
+    write_stage(ds, "s3://bucket/out/langid", "langid")
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import ray
 from pydantic import BaseModel
 
+from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
+from pipeline.stages.dedup import dedup, write_clusters
 from pipeline.stages.langid import langid
 from pipeline.stages.normalize import normalize
 from pipeline.stages.quality import quality
 from pipeline.storage import Storage
 
-StageFn = Callable[[ray.data.Dataset, BaseModel], ray.data.Dataset]
 
-STAGES: dict[str, StageFn] = {
-    "normalize": normalize,
-    "langid": langid,
-    "filter": quality,
+@dataclass(frozen=True)
+class DocumentStage:
+    """A document stage: the annotating function and, optionally, extra outputs
+    written from the committed result (dedup's clusters/)."""
+
+    annotate: Callable[[ray.data.Dataset, BaseModel], ray.data.Dataset]
+    after_write: Callable[[StageReport, Storage], object] | None = None
+
+
+STAGES: dict[str, DocumentStage] = {
+    "normalize": DocumentStage(normalize),
+    "langid": DocumentStage(langid),
+    "filter": DocumentStage(quality),
+    "dedup": DocumentStage(dedup, write_clusters),
 }
 
 
-def run_stage(name: str, settings) -> StageReport:
-    """Read ``settings.inputs``, apply stage ``name``, write ``settings.out``."""
+def run_document_stage(
+    name: str,
+    inputs: list[str],
+    out: str,
+    cfg: BaseModel,
+    *,
+    reader: ReaderConfig | None = None,
+    storage: StorageConfig | Storage | None = None,
+    overwrite: bool = False,
+    num_cpus: int | None = None,
+) -> StageReport:
+    """Read ``inputs``, apply stage ``name``, write and commit ``out``."""
     started = time.time()
-    out = settings.out.rstrip("/")
-    if any(i.rstrip("/") == out for i in settings.inputs):
-        raise UserError(f"{settings.out}: output is also an input; choose another output path")
-    ensure_ray(settings.num_cpus)
-    storage = Storage(settings.storage)
-    ds = read_documents(settings.inputs, settings.reader, storage)
-    ds = STAGES[name](ds, settings.stage)
-    extra = {"inputs": settings.inputs, "config": settings.stage.model_dump(mode="json")}
-    return write_stage(ds, settings.out, name, storage=storage, overwrite=settings.overwrite, extra=extra, started=started)
+    if any(i.rstrip("/") == out.rstrip("/") for i in inputs):
+        raise UserError(f"{out}: output is also an input; choose another output path")
+    ensure_ray(num_cpus)
+    storage = storage if isinstance(storage, Storage) else Storage(storage)
+    stage = STAGES[name]
+    ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
+    extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
+    report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
+    if stage.after_write is not None:
+        stage.after_write(report, storage)
+    return report
 
 
-__all__ = ["STAGES", "run_stage", "read_documents", "write_stage", "normalize"]
+def run_stage(name: str, settings) -> StageReport:
+    """``run_document_stage`` for a command's resolved ``StageSettings``."""
+    return run_document_stage(
+        name,
+        settings.inputs,
+        settings.out,
+        settings.stage,
+        reader=settings.reader,
+        storage=settings.storage,
+        overwrite=settings.overwrite,
+        num_cpus=settings.num_cpus,
+    )
+
+
+__all__ = [
+    "STAGES",
+    "run_document_stage",
+    "run_stage",
+    "read_documents",
+    "write_stage",
+    "normalize",
+    "langid",
+    "quality",
+    "dedup",
+]

@@ -9,18 +9,27 @@ same models from their flags, so the CLI and the YAML can't drift apart.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from filters.languages import DEFAULT_LANGUAGES
 from filters.dedup_config import DedupConfig
 from filters.langid import LangIdConfig
+from filters.languages import DEFAULT_LANGUAGES
 from filters.normalize import NormalizeConfig
 from filters.quality import QualityConfig
 from pipeline.errors import UserError
+from pipeline.shards.config import TokenizeConfig
+from pipeline.stats.settings import StatsConfig
+from tokenizer_training.train import TokenizerConfig
+
+# The steps of ``pentaglot run``, in order.  "tokenizer" trains one only when
+# ``tokenize.tokenizer`` names none.
+STEPS = ("normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats")
+Step = Literal["normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats"]
 
 
 class Section(BaseModel):
@@ -57,22 +66,36 @@ class ReaderConfig(Section):
 
 
 class RunConfig(Section):
-    """A whole run: inputs, output, languages, and one section per stage."""
+    """A whole run: inputs, output, languages, which steps, and one section per stage."""
 
     input: list[str]
     output: str
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
+    steps: list[Step] = Field(default_factory=lambda: list(STEPS), description="steps to run, in pipeline order")
     storage: StorageConfig = Field(default_factory=StorageConfig)
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     normalize: NormalizeConfig = Field(default_factory=NormalizeConfig)
     langid: LangIdConfig = Field(default_factory=LangIdConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
+    tokenize: TokenizeConfig = Field(default_factory=TokenizeConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
 
     @field_validator("input", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages_reach_langid(cls, data: Any) -> Any:
+        """The top-level language list is langid's unless langid sets its own."""
+        if isinstance(data, dict) and "languages" in data:
+            section = data.get("langid") or {}
+            if isinstance(section, dict) and "languages" not in section:
+                data = {**data, "langid": {**section, "languages": data["languages"]}}
+        return data
 
 
 def _key_path(loc: tuple) -> str:
@@ -114,13 +137,26 @@ def validate(model: type[Section], data: dict, where: str):
         raise UserError(format_validation_error(err, model, where)) from None
 
 
+def _read_config_text(path: str) -> str:
+    """Config text from a local file or an S3 object (a RayJob keeps it in S3)."""
+    if path.startswith("s3://"):
+        from pipeline.storage import Storage
+
+        storage = Storage(StorageConfig(endpoint_url=os.environ.get("PENTAGLOT_S3_ENDPOINT_URL")))
+        if storage.stat(path) is None:
+            raise UserError(f"{path}: config file not found; pass the path of a YAML run config")
+        return storage.read_bytes(path).decode("utf-8")
+    if not Path(path).is_file():
+        raise UserError(f"{path}: config file not found; pass the path of a YAML run config")
+    return Path(path).read_text(encoding="utf-8")
+
+
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a run config; every problem is a one-line UserError."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: config file not found; pass the path of a YAML run config")
+    path = str(path)
+    text = _read_config_text(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
