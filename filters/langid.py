@@ -131,7 +131,7 @@ def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tupl
 
     Short documents are one chunk; longer ones are cut into at most
     ``max_chunks`` pieces evenly spread over the text (start snapped to the next
-    whitespace so words aren't cut).  One loop per document of C-level string
+    line, else the next space, so words aren't cut).  One loop per document of C-level string
     slicing: nothing vectorized exists for this.
     """
     chunks: list[str] = []
@@ -146,8 +146,11 @@ def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tupl
             pieces = []
             for j in range(count):
                 start = j * n // count
-                ws = text.find(" ", start, start + 40) if j else -1
-                start = ws + 1 if ws >= 0 else start
+                if j:
+                    # Prefer starting at a line, else at a word, near the even position.
+                    cut = text.find("\n", start, start + size // 2)
+                    cut = cut if cut >= 0 else text.find(" ", start, start + 40)
+                    start = cut + 1 if cut >= 0 else start
                 pieces.append(text[start : start + size])
         for piece in pieces:
             chunks.append(" ".join(piece.split()))
@@ -209,7 +212,7 @@ class LanguageIdentifier:
         return codes, dist.reshape(n_docs, len(codes))
 
     def identify(self, texts) -> LangIdResult:
-        texts = script.as_list(texts)
+        texts = script.without_urls(texts)
         n = len(texts)
         cfg = self.config
         prof = script.profile(texts)
@@ -255,7 +258,8 @@ class LanguageIdentifier:
         """
         cfg = self.config
         n = len(scripts)
-        for code, share in (("ko", prof.share(script.HANGUL)), ("ja", prof.share(script.KANA) + prof.share(script.HAN))):
+        han = prof.share(script.HAN)  # hanja and kanji belong to Korean and Japanese writing too
+        for code, share in (("ko", prof.share(script.HANGUL) + han), ("ja", prof.share(script.KANA) + han)):
             mask = np.isin(scripts, languages.get(code).scripts)
             lang[mask] = code
             score[mask] = np.maximum(p(code), share)[mask]

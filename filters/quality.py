@@ -26,7 +26,6 @@ RULES = (
     "min_length", "boilerplate", "symbol_ratio", "digit_ratio", "url_ratio", "function_words",
     "terminal_punct", "dup_lines", "top_ngram", "dup_ngram",
 )
-URL = r"(?:https?://|www\.)\S+"
 # Boilerplate lines are short; longer lines that match are prose about the topic.
 BOILERPLATE_MAX_LINE = 120
 _PRIME = np.uint64(0x9E3779B97F4A7C15)
@@ -182,7 +181,7 @@ def signals(texts, langs, cfg: QualityConfig | None = None) -> dict[str, np.ndar
     # Character classes and URLs.
     out["symbol_ratio"] = _ratio(prof.counts[:, script.SYMBOL], nonspace)
     out["digit_ratio"] = _ratio(prof.counts[:, script.DIGIT], nonspace)
-    no_urls = pc.utf8_length(pc.replace_substring_regex(arr, URL, "")).to_numpy(zero_copy_only=False)
+    no_urls = pc.utf8_length(pc.replace_substring_regex(arr, script.URL, "")).to_numpy(zero_copy_only=False)
     out["url_ratio"] = _ratio(prof.n_chars - no_urls, prof.n_chars)
 
     # Function words: whole tokens for spaced languages, substrings otherwise.

@@ -162,8 +162,18 @@ class ScriptProfile:
         has_kana = self.kana_ratio() >= min_kana
         out[is_cjk & has_kana] = "Jpan"
         out[is_cjk & ~has_kana] = chinese[is_cjk & ~has_kana]
-        out[hangul >= min_share] = "Hang"
+        # Chinese and Japanese never use Hangul: a fair share of it is Korean, hanja or not.
+        out[(hangul >= 0.3) & (hangul + cjk >= min_share)] = "Hang"
         return out
+
+
+URL = r"(?:https?://|www\.)\S+"
+
+
+def without_urls(texts) -> list[str]:
+    """Texts with URLs blanked: their Latin letters say nothing about the language."""
+    arr = pc.fill_null(pa.array(as_list(texts), pa.large_string()), "")
+    return pc.replace_substring_regex(arr, URL, " ").to_pylist()
 
 
 def as_list(texts) -> list[str]:

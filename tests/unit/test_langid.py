@@ -1,0 +1,164 @@
+"""Language ID: labels, model errors, chunking, script and lexicon corrections, real text."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from filters.langid import LangIdConfig, LanguageIdentifier, chunk_documents, load_model, parse_label
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def ident(model):
+    return LanguageIdentifier(LangIdConfig(), model=model)
+
+
+def decide(ident, texts):
+    r = ident.identify(texts)
+    return [lang if ok else reason for lang, ok, reason in zip(r.lang, r.accepted, r.drop_reason)]
+
+
+def test_parse_label_understands_both_label_styles():
+    assert parse_label("__label__ko") == ("ko", None)
+    assert parse_label("__label__kor_Hang") == ("ko", "Hang")
+    assert parse_label("__label__cmn_Hani") == ("zh", "Hani")
+    assert parse_label("__label__yue") == ("yue", None)
+
+
+def test_missing_or_bad_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="does not exist; pass --model"):
+        load_model(str(tmp_path / "missing.bin"))
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not a fastText model"):
+        load_model(str(junk))
+
+
+class GlotStyleModel:
+    """A stand-in for a GlotLID model: ISO 639-3 + script labels, list-only predict."""
+
+    def predict(self, texts, k=1):
+        assert isinstance(texts, list) and not any("\n" in t for t in texts)
+        labels = [("__label__spa_Latn", "__label__por_Latn") if "hola" in t else ("__label__eng_Latn", "__label__spa_Latn") for t in texts]
+        return [lab[:k] for lab in labels], [np.array([0.9, 0.1][:k]) for _ in texts]
+
+
+def test_glotlid_style_labels_map_to_table_codes():
+    ident = LanguageIdentifier(LangIdConfig(), model=GlotStyleModel())
+    r = ident.identify(["hola amigo, ¿cómo estás?", "hello there,\nmy friend"])
+    assert r.lang == ["es", "en"] and r.accepted.all()
+
+
+def test_chunks_are_bounded_newline_free_and_spread():
+    long = "\n".join(f"line {i} " + "word " * 30 for i in range(2000))
+    chunks, owner = chunk_documents(["short\ntext", long, ""], chunk_chars=400, max_chunks=8)
+    assert chunks[0] == "short text" and owner.tolist().count(1) == 8 and owner.tolist().count(2) == 1
+    assert all(len(c) <= 400 and "\n" not in c for c in chunks)
+    starts = [int(c.split()[1]) for c in chunks[1:9]]  # each sample starts at a line
+    assert starts[0] == 0 and starts[-1] > 1700 and starts == sorted(starts)
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("오늘은 날씨가 정말 좋아서 공원에 산책을 다녀왔습니다.", "ko"),
+        ("大韓民國 憲法 第1條 대한민국은 民主共和國이다.", "ko"),  # Korean with hanja
+        ("今日は天気がとても良いので、公園を散歩しました。", "ja"),
+        ("国立国会図書館は東京都千代田区永田町に所在する日本の国立図書館である。", "ja"),  # heavy kanji
+        ("今天天气很好，我们去公园散步了。", "zh"),
+        ("今天天氣很好，我們去公園散步了。", "zh"),
+        ("The weather was lovely today, so we went for a walk in the park.", "en"),
+        ("Hoy hizo muy buen tiempo, así que fuimos a pasear por el parque.", "es"),
+    ],
+)
+def test_positive_per_language(ident, text, lang):
+    assert decide(ident, [text]) == [lang]
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("Hoje o tempo estava muito bom, então fomos passear no parque.", "lang:pt"),
+        ("Avui ha fet molt bon temps, així que hem anat a passejar pel parc.", "lang:ca"),
+        ("Heute war das Wetter sehr schön, also sind wir im Park spazieren gegangen.", "lang:de"),
+        ("佢哋琴日喺公園度行咗好耐。", "lang:yue"),
+        ("侬今朝到啥地方去？阿拉一道去公园白相。", "lang:wuu"),
+        ("", "lang:und"),
+        ("😀😀😀 12345 678 https://example.com/123 #@!", "lang:und"),
+    ],
+)
+def test_negative_cases(ident, text, reason):
+    assert decide(ident, [text]) == [reason]
+
+
+def test_script_column_and_traditional_setting(model):
+    texts = ["今天天气很好，我们去公园散步了。", "今天天氣很好，我們去公園散步了。"]
+    kept = LanguageIdentifier(LangIdConfig(), model=model).identify(texts)
+    assert list(kept.script) == ["Hans", "Hant"] and kept.accepted.all()
+    strict = LanguageIdentifier(LangIdConfig(keep_traditional=False), model=model)
+    assert decide(strict, texts) == ["zh", "lang:zh-Hant"]
+
+
+def test_cantonese_kept_as_chinese_when_asked(model):
+    ident = LanguageIdentifier(LangIdConfig(keep_cantonese=True), model=model)
+    assert decide(ident, ["佢哋琴日喺公園度行咗好耐。"]) == ["zh"]
+
+
+def test_languages_setting_rejects_the_rest(model):
+    ident = LanguageIdentifier(LangIdConfig(languages=["ko"]), model=model)
+    assert decide(ident, ["오늘은 날씨가 좋다.", "The weather is nice today, isn't it?"]) == ["ko", "lang:en"]
+
+
+def test_foreign_quote_of_ten_percent_does_not_flip_the_document(ident):
+    spanish = " ".join(["El gobierno anunció ayer nuevas medidas para mejorar el transporte público en la ciudad."] * 9)
+    quote = "The minister said that the plan would be ready before the end of the year."
+    mixed = spanish + "\n" + quote
+    assert decide(ident, [mixed]) == ["es"]
+
+
+def test_ten_megabyte_document_is_cheap_and_correct(ident):
+    text = ("これは非常に長い日本語の文書です。" * 20 + "\n") * 10000
+    assert len(text.encode()) > 10_000_000
+    start = time.perf_counter()
+    assert decide(ident, [text]) == ["ja"]
+    assert time.perf_counter() - start < 5
+
+
+def test_same_input_same_output(ident):
+    texts = ["Hola, ¿qué tal?", "今日は", "오늘", "hello world"]
+    a, b = ident.identify(texts), ident.identify(texts)
+    assert a.lang == b.lang and np.array_equal(a.score, b.score)
+
+
+def _lines(path, n):
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:n]
+
+
+def test_real_sentences_recall_and_hard_negatives(ident, corpora):
+    laser = corpora / "tatoeba_laser_v1"
+    for l3, lang, least in (("kor", "ko", 0.99), ("jpn", "ja", 0.99), ("cmn", "zh", 0.97), ("spa", "es", 0.85)):
+        got = decide(ident, _lines(laser / f"tatoeba.{l3}-eng.{l3}", 300))
+        assert got.count(lang) / len(got) >= least, (l3, got.count(lang))
+        if lang == "zh":
+            assert "ja" not in got  # Chinese is never read as Japanese
+    for l3 in ("por", "cat", "glg"):
+        got = decide(ident, _lines(laser / f"tatoeba.{l3}-eng.{l3}", 300))
+        assert got.count("es") / len(got) <= 0.12, (l3, got.count("es"))
+
+
+def test_real_documents(ident, corpora):
+    def texts(path, n=100):
+        return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()[:n]]
+
+    assert set(decide(ident, texts(corpora / "jsquad_v1.3" / "jsquad-v1.3.valid.contexts.jsonl"))) == {"ja"}
+    zh = decide(ident, texts(corpora / "cmrc2018" / "cmrc2018_dev.contexts.jsonl"))
+    assert zh.count("zh") >= 98 and "ja" not in zh
+    assert set(decide(ident, texts(corpora / "xquad" / "xquad.es.contexts.jsonl"))) == {"es"}
+    union = [p.read_text(encoding="utf-8") for p in sorted((corpora / "nltk_state_union").glob("19*.txt"))[:10]]
+    assert set(decide(ident, union)) == {"en"}
