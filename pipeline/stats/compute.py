@@ -131,7 +131,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
         if source.clusters:
             fs, _ = storage.filesystem(source.clusters[0])
             paths = [storage.filesystem(u)[1] for u in source.clusters]
-            sizes = ray.data.read_parquet(paths, filesystem=fs, columns=["cluster_id"]).groupby("cluster_id").count()
+            sizes = ray.data.read_parquet(paths, filesystem=fs).select_columns(["cluster_id"]).groupby("cluster_id").count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
     return stats.to_report(_input(source, cfg), _manifest(source))
 
