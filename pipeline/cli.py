@@ -10,6 +10,11 @@ from pipeline.commands import demo as demo_cmd
 from pipeline.commands import filter as filter_cmd
 from pipeline.commands import langid as langid_cmd
 from pipeline.commands import normalize as normalize_cmd
+from pipeline.commands import run as run_cmd
+from pipeline.commands import stats as stats_cmd
+from pipeline.commands import tokenize as tokenize_cmd
+from pipeline.commands import tokenizer as tokenizer_cmd
+from pipeline.commands import verify as verify_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,9 +23,5 @@ def main():
     """pentaglot: multilingual (ko/en/zh/ja/es) pretraining data on Ray."""
 
 
-main.add_command(demo_cmd.command)
-main.add_command(config_cmd.command)
-main.add_command(normalize_cmd.command)
-main.add_command(langid_cmd.command)
-main.add_command(filter_cmd.command)
-main.add_command(dedup_cmd.command)
+for module in (demo_cmd, run_cmd, config_cmd, normalize_cmd, langid_cmd, filter_cmd, dedup_cmd, tokenizer_cmd, tokenize_cmd, verify_cmd, stats_cmd):
+    main.add_command(module.command)
