@@ -11,7 +11,8 @@ INFRA = Path(__file__).resolve().parents[2] / "infra"
 
 
 def pentaglot_commands(text: str) -> set[str]:
-    return set(re.findall(r"\bpentaglot\s+([a-z][a-z-]*)", text))
+    """Subcommands in command positions: an entrypoint, after ``--``, ``&&`` or RUN."""
+    return set(re.findall(r"(?:entrypoint:|--|&&|RUN)\s+pentaglot\s+([a-z][a-z-]*)", text))
 
 
 def all_files():
