@@ -16,10 +16,13 @@ LANG = "lang"
 SIGNAL_COLUMNS = ("length", "terminal_punct", "dup_lines", "top_ngram", "dup_ngram", "symbol_ratio", "function_words", "boilerplate")
 
 
+NO_LANG = "filter: input has no 'lang' column; run `pentaglot langid` on it first"
+
+
 def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
     """Annotate live rows with quality signals and reject the first failed rule."""
     if LANG not in table.column_names:
-        raise UserError("filter: input has no 'lang' column; run `pentaglot langid` on it first")
+        raise UserError(NO_LANG)
     langs = pc.fill_null(table[LANG].cast(pa.string()), "").to_pylist()
     reasons, sig = drop_reasons(table[TEXT], langs, cfg)
     for name in SIGNAL_COLUMNS:
@@ -33,5 +36,8 @@ def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
 
 def quality(ds: ray.data.Dataset, cfg: QualityConfig | None = None) -> ray.data.Dataset:
     cfg = cfg or QualityConfig()
+    schema = ds.schema()  # from Parquet metadata, or the first block: fail before any work
+    if schema is not None and LANG not in schema.names:
+        raise UserError(NO_LANG)
     fn = map_live(lambda t: quality_table(t, cfg))
     return ds.map_batches(fn, batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
