@@ -163,11 +163,21 @@ class Runner:
             raise InvariantError(f"step tokenize: {covered} documents tokenized or skipped, but {state.kept} were kept")
 
     # -- the run ---------------------------------------------------------------------
+    def preflight(self) -> str:
+        """Catch what would fail late (missing input, model files) before any work starts."""
+        fingerprint = input_fingerprint(self.config, self.storage)
+        files = {"tokenize.tokenizer": self.config.tokenize.tokenizer, "langid.model": self.config.langid.model}
+        for key, path in files.items():
+            if path is not None and self.storage.stat(path) is None:
+                raise UserError(f"{key}: {path} does not exist; fix the path in the run config")
+        return fingerprint
+
     def run(self) -> dict:
         started = time.time()
+        fingerprint = self.preflight()
         ensure_ray(self.num_cpus)
         steps = [s for s in STEPS if s in self.config.steps]
-        state = RunState(list(self.config.input), input_fingerprint(self.config, self.storage), tokenizer=self.config.tokenize.tokenizer)
+        state = RunState(list(self.config.input), fingerprint, tokenizer=self.config.tokenize.tokenizer)
         forced = False
         results: list[StepResult] = []
         for step in steps:
