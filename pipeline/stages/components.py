@@ -31,7 +31,7 @@ LEFT, RIGHT, LEFT_PRIO, RIGHT_PRIO = "left", "right", "left_prio", "right_prio"
 def keep_order(ids: pa.Array, prio: pa.Array) -> np.ndarray:
     """Indices of ``ids`` best-first: priority descending (nulls last), then id."""
     table = pa.table({"prio": pc.cast(prio, pa.float64()), "id": pc.cast(ids, pa.string())})
-    return pc.sort_indices(table, sort_keys=[("prio", "descending"), ("id", "ascending")], null_placement="at_end").to_numpy()
+    return pc.sort_indices(table, sort_keys=[("prio", "descending", "at_end"), ("id", "ascending", "at_end")]).to_numpy()
 
 
 def min_labels(left: np.ndarray, right: np.ndarray, n_nodes: int) -> np.ndarray:

@@ -43,12 +43,23 @@ def keep_priority(table: pa.Table, keep: str) -> pa.Array:
         return pa.nulls(table.num_rows, pa.float64())
     if keep == "longest":
         return pc.cast(pc.utf8_length(pc.fill_null(table[TEXT], "")), pa.float64())
-    if keep not in table.column_names:
+    return pc.cast(table[keep], pa.float64())
+
+
+def check_keep_column(ds: ray.data.Dataset, keep: str) -> None:
+    """Fail on the driver, before any shuffle, when ``keep`` names no numeric column.
+
+    Reads the schema of the first block only.
+    """
+    if keep in ("lowest_id", "longest"):
+        return
+    schema = ds.schema()
+    names = list(schema.names) if schema is not None else []
+    if keep not in names:
         raise UserError(f"dedup.keep: column '{keep}' is not in the input; use lowest_id, longest or an existing numeric column")
-    try:
-        return pc.cast(table[keep], pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise UserError(f"dedup.keep: column '{keep}' is not numeric; name a numeric quality column") from None
+    kind = schema.types[names.index(keep)]
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
+        raise UserError(f"dedup.keep: column '{keep}' is {kind}, not numeric; name a numeric quality column")
 
 
 def num_partitions(cfg: DedupConfig) -> int:
@@ -119,6 +130,7 @@ def _resolve(table: pa.Table) -> pa.Table:
 
 def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig) -> ray.data.Dataset:
     """Mark every exact duplicate ``exact_dup`` with ``dup_of``; set ``dup_cluster`` on all live rows."""
+    check_keep_column(ds, cfg.keep)
     parts = num_partitions(cfg)
     keyed = ds.map_batches(_keyed, fn_args=(cfg, parts), batch_format="pyarrow", zero_copy_batch=True)
     return shuffle_partitions(keyed, cfg, parts, _resolve)

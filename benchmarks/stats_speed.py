@@ -1,0 +1,195 @@
+"""Issue 8 benchmark: ``pentaglot stats`` throughput against a plain pyarrow scan.
+
+Input: a committed stage folder (kept/*.parquet + stage.json, zstd like
+``write_stage``) of >= 1 GB of text, built from ../shared/corpora by repetition
+into benchmarks/work/ (every copy gets a copy-number suffix on each line, so
+lines don't repeat across copies the way pure repetition would make them).
+
+Runs, each in its own process pinned to its cores with ``sched_setaffinity``
+(Ray's raylet and workers inherit the pin, so "1 core" really is one):
+
+* ``baseline``: one process, pyarrow ``ParquetFile.iter_batches`` over the same
+  files, folding every batch with the same kernel (``Stats.add_table``): the
+  same counts, histograms, script mix and repeated lines, no Ray;
+* ``counts``: for scale, the cheapest pyarrow scan (documents/characters/bytes
+  per language with ``group_by``, nothing else);
+* ``ray1`` / ``ray2``: ``compute()`` as ``pentaglot stats`` runs it, local Ray
+  with 1 and 2 CPUs, timed after Ray and its workers are up.
+
+MB/s is UTF-8 text bytes over seconds.  Goal: ray1 >= 0.8x baseline (per
+core), ray2 > 1.6x baseline.
+
+    python benchmarks/stats_speed.py [--gb 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpus import documents
+from measure import WORK, machine, run_measured, save
+
+STAGE = WORK / "stats_stage"
+FILE_BYTES = 64 << 20
+
+
+def build(target_bytes: int) -> int:
+    """Write the stage folder once; returns its text bytes."""
+    marker = STAGE / "stage.json"
+    if marker.exists():
+        data = json.loads(marker.read_text())
+        if data["text_bytes"] >= target_bytes:
+            return data["text_bytes"]
+    docs = documents()
+    langs = pa.array([lang for lang, _ in docs])
+    base = pa.array([text for _, text in docs], pa.large_string())
+    rng = np.random.default_rng(0)
+    (STAGE / "kept").mkdir(parents=True, exist_ok=True)
+    files, total, copy, pending, pending_bytes = [], 0, 0, [], 0
+    while total < target_bytes:
+        suffix = f" ~{copy}"
+        text = pc.binary_join_element_wise(
+            pc.replace_substring(base, "\n", suffix + "\n"), pa.scalar(suffix, pa.large_string()), pa.scalar("", pa.large_string())
+        )
+        n = len(text)
+        pending.append(
+            pa.table(
+                {
+                    "id": pc.binary_join_element_wise(pa.scalar(f"c{copy}-"), pa.array(np.arange(n).astype(str)), ""),
+                    "text": text,
+                    "source": pa.array([f"source-{copy % 8}"] * n),
+                    "lang": langs,
+                    "lang_score": pa.array(rng.uniform(0.4, 1.0, n), pa.float32()),
+                    "drop_reason": pa.nulls(n, pa.string()),
+                    "error": pa.nulls(n, pa.string()),
+                }
+            )
+        )
+        size = int(pc.sum(pc.binary_length(text)).as_py())
+        total += size
+        pending_bytes += size
+        copy += 1
+        if pending_bytes >= FILE_BYTES or total >= target_bytes:
+            rel = f"kept/part-{len(files):05d}.parquet"
+            pq.write_table(pa.concat_tables(pending), STAGE / rel, compression="zstd")
+            files.append({"path": rel, "rows": sum(t.num_rows for t in pending), "bytes": (STAGE / rel).stat().st_size})
+            pending, pending_bytes = [], 0
+    stage = {"stage": "langid", "files": {"kept": files, "rejected": [], "quarantine": []}, "text_bytes": total}
+    marker.write_text(json.dumps(stage))
+    return total
+
+
+def run_baseline() -> float:
+    from pipeline.stats.aggregates import Stats
+    from pipeline.stats.compute import DOCUMENT_COLUMNS, READ_BATCH_ROWS
+
+    started = time.perf_counter()
+    stats = Stats()
+    for path in sorted((STAGE / "kept").glob("*.parquet")):
+        pf = pq.ParquetFile(path)
+        columns = [c for c in DOCUMENT_COLUMNS if c in pf.schema_arrow.names]
+        for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns):
+            stats.add_table(pa.Table.from_batches([batch]))
+    return time.perf_counter() - started
+
+
+def run_counts() -> float:
+    started = time.perf_counter()
+    totals: dict[str, list[int]] = {}
+    for path in sorted((STAGE / "kept").glob("*.parquet")):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192, columns=["text", "lang"]):
+            t = pa.table({"lang": batch["lang"], "chars": pc.utf8_length(batch["text"]), "bytes": pc.binary_length(batch["text"])})
+            g = t.group_by("lang").aggregate([([], "count_all"), ("chars", "sum"), ("bytes", "sum")])
+            for lang, n, c, b in zip(*(g[k].to_pylist() for k in ("lang", "count_all", "chars_sum", "bytes_sum"))):
+                acc = totals.setdefault(lang, [0, 0, 0])
+                acc[0] += n
+                acc[1] += c
+                acc[2] += b
+    return time.perf_counter() - started
+
+
+def run_ray(cpus: int) -> float:
+    from pipeline.config import ReaderConfig
+    from pipeline.runtime import ensure_ray
+    from pipeline.stats.compute import compute
+    from pipeline.stats.settings import StatsConfig
+    from pipeline.stats.sources import Source, detect
+    from pipeline.storage import Storage
+
+    ensure_ray(cpus)
+    storage = Storage()
+    source = detect(str(STAGE), storage)
+    warm = Source("stage", str(STAGE), documents=[source.documents[0]])
+    compute(warm, StatsConfig(sample=0.001), ReaderConfig(), storage)  # start the workers
+    started = time.perf_counter()
+    compute(source, StatsConfig(), ReaderConfig(), storage)
+    return time.perf_counter() - started
+
+
+def child(mode: str, cpus: int) -> None:
+    os.sched_setaffinity(0, set(range(cpus)))
+    seconds = {"baseline": run_baseline, "counts": run_counts}[mode]() if mode != "ray" else run_ray(cpus)
+    print("RESULT " + json.dumps({"seconds": seconds}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gb", type=float, default=1.0)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "CPUS"))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    text_bytes = build(int(args.gb * 1e9))
+    env = {"RAY_DATA_DISABLE_PROGRESS_BARS": "1", "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    runs = {}
+    # Each side twice, interleaved, keeping the faster: other people's jobs on
+    # this shared machine come and go, and interleaving gives each side the
+    # same chance of a quiet moment.
+    sides = (("baseline", "baseline", 1), ("counts", "counts", 1), ("ray1", "ray", 1), ("ray2", "ray", 2))
+    times: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(2):
+        for name, mode, cpus in sides:
+            out = run_measured([sys.executable, __file__, "--child", mode, str(cpus)], env=env)
+            seconds = json.loads(out["output"].split("RESULT ", 1)[1].splitlines()[0])["seconds"]
+            times.setdefault(name, []).append((seconds, out["peak_rss_mb"]))
+            print(name, round(seconds, 2), flush=True)
+    for name, _, cpus in sides:
+        seconds = min(s for s, _ in times[name])
+        runs[name] = {
+            "cores": cpus,
+            "seconds": round(seconds, 2),
+            "mb_per_s": round(text_bytes / 1e6 / seconds, 1),
+            "mb_per_s_per_core": round(text_bytes / 1e6 / seconds / cpus, 1),
+            "all_seconds": [round(s, 2) for s, _ in times[name]],
+            "peak_rss_mb": max(m for _, m in times[name]),
+        }
+    base = runs["baseline"]["mb_per_s"]
+    result = {
+        "benchmark": "pentaglot stats vs a plain pyarrow scan with the same kernel",
+        "input": {"kind": "stage folder, zstd Parquet", "text_bytes": text_bytes, "files": len(list((STAGE / "kept").glob("*.parquet")))},
+        "runs": runs,
+        "ratios": {
+            "ray1_per_core_vs_baseline": round(runs["ray1"]["mb_per_s"] / base, 2),
+            "ray2_vs_baseline": round(runs["ray2"]["mb_per_s"] / base, 2),
+            "counts_only_vs_baseline": round(runs["counts"]["mb_per_s"] / base, 2),
+        },
+        "goal": "ray1 >= 0.8x baseline per core; ray2 > 1.6x baseline",
+        "machine": {**machine(), "load_avg_at_end": os.getloadavg()},
+    }
+    print(json.dumps(result["ratios"]))
+    save("stats_speed", result)
+
+
+if __name__ == "__main__":
+    main()
