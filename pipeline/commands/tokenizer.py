@@ -72,6 +72,18 @@ def _upload(local: Path, out: str, storage) -> None:
             shutil.copyfileobj(src, dst, 16 << 20)
 
 
+def _export_hf(folder: Path) -> None:
+    """tokenizer.json beside the model when the optional ``tokenizers`` package is installed."""
+    try:
+        from tokenizer_training.hf_export import export_tokenizer_json
+
+        path = export_tokenizer_json(folder / "tokenizer.model", folder / "tokenizer.json")
+    except ImportError:
+        click.echo("tokenizer.json: skipped (pip install 'pentaglot[hf]' to export for Hugging Face)")
+        return
+    click.echo(f"tokenizer.json: {path.name} (Hugging Face tokenizers, same ids)")
+
+
 @click.group("tokenizer")
 def group():
     """Train a sentencepiece tokenizer for the language mix, or evaluate tokenizers per language."""
@@ -79,8 +91,8 @@ def group():
 
 @group.command("train")
 @click.option("--vocab-size", type=int, help="vocabulary size (default 64000)")
-@click.option("--model-type", type=click.Choice(["unigram", "bpe"]), help="sentencepiece algorithm (default unigram)")
-@click.option("--alpha", type=float, help="temperature: language share ∝ chars**alpha (default 0.3)")
+@click.option("--model-type", type=click.Choice(["unigram", "bpe"]), help="sentencepiece algorithm (default bpe)")
+@click.option("--alpha", type=float, help="temperature: language share ∝ chars**alpha (default 0.5)")
 @click.option("--share", "shares", multiple=True, metavar="LANG=SHARE", help="explicit share instead of alpha (repeatable)")
 @click.option("--char-budget", type=int, help="characters to sample in all (default 200M)")
 @click.option("--max-memory-gb", type=float, help="refuse to train above this estimated peak (default 16)")
@@ -118,6 +130,7 @@ def train_command(vocab_size, model_type, alpha, shares, char_budget, max_memory
             result = train_tokenizer(local / "sample.txt", local, cfg, report, progress=click.echo)
         except ValueError as err:
             raise UserError(f"{settings.out}: {err}") from None
+        _export_hf(local)
         if is_s3(settings.out):
             _upload(local, settings.out, storage)
     click.echo(f"tokenizer: {settings.out}  (vocab {cfg.vocab_size:,}, {result['train_seconds']:.1f}s)")

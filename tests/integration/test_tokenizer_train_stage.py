@@ -61,6 +61,7 @@ def test_train_writes_model_settings_and_a_balanced_sample_report(trained):
     out, output = trained
     for name in ("tokenizer.model", "tokenizer.vocab", "trainer_settings.json", "sample_report.json", "sample.txt"):
         assert (out / name).is_file(), name
+    assert (out / "tokenizer.json").is_file() == ("tokenizer.json: tokenizer.json" in output)
     assert "estimated peak memory" in output and "trained in" in output
     report = json.loads((out / "sample_report.json").read_text())
     langs = report["languages"]

@@ -54,9 +54,9 @@ def _proto(model_path) -> model_pb2.ModelProto:
 def test_every_setting_reaches_the_trainer(sample, tmp_path):
     # Every trainer setting away from its default, so a dropped one shows.
     overrides = dict(
-        model_type="bpe", character_coverage=0.9999, byte_fallback=False, split_digits=False,
+        model_type="unigram", character_coverage=0.9999, byte_fallback=False, split_digits=False,
         normalization="nmt_nfkc", remove_extra_whitespaces=True, allow_whitespace_only_pieces=False,
-        add_dummy_prefix=False, max_piece_length=8, max_sentence_bytes=2048, unk_id=3, bos_id=0, eos_id=1,
+        add_dummy_prefix=True, max_piece_length=8, max_sentence_bytes=2048, unk_id=3, bos_id=0, eos_id=1,
         pad_id=2, special_tokens=["<|user|>", "<|tool|>"],
     )
     cfg, result, _ = _train(sample, tmp_path, **overrides)
@@ -84,9 +84,9 @@ def test_every_setting_reaches_the_trainer(sample, tmp_path):
     assert set(seen) == set(TokenizerConfig.model_fields) - SAMPLING_FIELDS
     assert seen == {name: getattr(cfg, name) for name in seen}
     settings = json.loads((tmp_path / "trainer_settings.json").read_text())
-    assert settings["vocab_size"] == 700 and settings["model_type"] == "bpe"
+    assert settings["vocab_size"] == 700 and settings["model_type"] == "unigram"
     sp = spm.SentencePieceProcessor(model_file=result["model"])
-    assert sp.encode("<|user|>hola", out_type=str)[0] == "<|user|>"
+    assert "<|user|>" in sp.encode("<|user|>hola", out_type=str)
 
 
 def test_defaults_train_a_lossless_tokenizer_and_report_progress(sample, tmp_path):
@@ -94,10 +94,11 @@ def test_defaults_train_a_lossless_tokenizer_and_report_progress(sample, tmp_pat
     assert any("estimated peak memory" in m for m in messages)
     assert any(m.lstrip("[ ").split("s]")[0].isdigit() for m in messages)  # a timed trainer step
     sp = spm.SentencePieceProcessor(model_file=result["model"])
-    text = "데이터   팀은 2024년 ｶﾀｶﾅ 🙂 分词器"
+    text = "  데이터   팀은 2024년 ｶﾀｶﾅ 🙂 分词器"
     assert sp.decode(sp.encode(text)) == text  # whitespace, width and rare chars survive
     assert [sp.pad_id(), sp.unk_id(), sp.bos_id(), sp.eos_id()] == [3, 0, 1, 2]
-    assert all(len(p) == 1 for p in sp.encode("123456", out_type=str) if p != "▁")
+    assert sp.encode("123456", out_type=str) == list("123456")
+    assert sp.encode("<|im_start|>데이터", out_type=str)[0] == "<|im_start|>"
     for name in ("tokenizer.model", "tokenizer.vocab", "trainer_settings.json", "sample_report.json", "trainer.log"):
         assert (tmp_path / name).is_file()
     again = _train(sample, tmp_path / "again")[1]
