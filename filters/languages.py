@@ -28,8 +28,11 @@ class Language:
     spaced: bool
     lid_threshold: float
     terminals: tuple[str, ...]
-    # Near-dup shingles: "char" n-grams or "word" n-grams of this size.
-    shingle_unit: str = "word"
+    # Near-dup shingles: "char" n-grams or "word" n-grams of this size.  Measured
+    # (benchmarks/dedup_quality.py): character 5-grams beat word 3/5-grams for
+    # ko, en and es too (typos and re-wrapping break whole words), so they are
+    # the default for every language.
+    shingle_unit: str = "char"
     shingle_size: int = 5
     # Language ID: ISO 15924 scripts the language is written in (script-aware
     # correction), and close neighbours lid.176 confuses it with, told apart by

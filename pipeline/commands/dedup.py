@@ -23,7 +23,7 @@ def parse_shingles(values: tuple[str, ...]) -> dict | None:
 
 @click.command("dedup")
 @io_options
-@click.option("--threshold", type=float, help="Jaccard similarity from which documents are near duplicates (default 0.8)")
+@click.option("--threshold", type=float, help="Jaccard similarity from which documents are near duplicates (default 0.6)")
 @click.option("--num-perm", type=int, help="MinHash permutations (default 128)")
 @click.option("--shingle", "shingles", multiple=True, metavar="LANG=UNIT:SIZE", help="override the language table's shingles, e.g. ko=char:5 (repeatable)")
 @click.option("--exact-only/--near", default=None, help="only remove exact duplicates (default: exact, then near)")

@@ -1,5 +1,6 @@
 """Exact and near dedup on the shared local Ray: CLI outputs and edge cases."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -26,11 +27,12 @@ KO = "서울은 대한민국의 수도이며 정치, 경제, 문화의 중심지
 
 
 def words(lo, hi):
-    return " ".join(f"token{i}" for i in range(lo, hi))
+    """Distinct made-up words, so shared character 5-grams come only from shared words."""
+    return " ".join(hashlib.md5(str(i).encode()).hexdigest()[:8] for i in range(lo, hi))
 
 
 # A~B and B~C but not A~C: the three still form one cluster.
-CHAIN = {"chain-a": words(0, 120), "chain-b": words(0, 138), "chain-c": words(18, 138)}
+CHAIN = {"chain-a": words(0, 100), "chain-b": words(0, 140), "chain-c": words(40, 140)}
 
 FILE_1 = [
     {"id": "exact-1", "text": PARA},
