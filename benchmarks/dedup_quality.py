@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import documents  # noqa: E402
-from measure import machine, save  # noqa: E402
+from measure import CORPORA, machine, save  # noqa: E402
 
 from filters.dedup_config import DedupConfig, ShingleOverride  # noqa: E402
 from filters.dedup_signatures import document_signatures  # noqa: E402
@@ -177,6 +177,12 @@ def labelled_set(per_lang: int, seed: int) -> tuple[list[str], list[str], list[i
     by_lang: dict[str, list[str]] = {lang: [] for lang in LANGS}
     for lang, text in documents():
         by_lang[lang].append(text)
+    # Korean has the least long-form text in the corpora; Tatoeba sentences
+    # (shuffled, so a page is not one topic) fill its pages.
+    tatoeba_ko = CORPORA / "tatoeba_opus_v2021-08-07" / "eng-kor.tatoeba-test-v2021-08-07.kor"
+    extra = [line for line in tatoeba_ko.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(seed).shuffle(extra)
+    by_lang["ko"] += extra
     texts, langs, groups, built = [], [], [], Counter()
     group = 0
     for lang in LANGS:
