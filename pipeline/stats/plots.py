@@ -92,25 +92,37 @@ def _rebinned(dist: S.Distribution) -> np.ndarray:
     return hist / max(counts.sum(), 1)
 
 
-def _length_plot(series: Series, pick, title: str, xlabel: str) -> bytes | None:
-    """Log-x step curves of a length distribution per language (and per series)."""
+def _curves(series: Series, pick, draw, height: float):
+    """One curve per (series, language) distribution that ``pick`` finds; None when there is none.
+
+    ``draw(ax, dist, **style)`` draws one curve; colour marks the language and
+    line style the series.  Returns (figure, axes, curves) for the caller to label.
+    """
     curves = [(label, lang, dist) for label, rep in series for lang, dist in pick(rep).items() if dist is not None]
     if not curves:
         return None
     colors = _colors(sorted({lang for _, lang, _ in curves}))
     labels = [label for label, _ in series]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = plt.subplots(figsize=(10, height))
     for label, lang, dist in curves:
-        style = LINE_STYLES[labels.index(label) % 2]
         name = lang if len(series) == 1 else f"{lang} ({label})"
-        ax.step(PLOT_EDGES[:-1], _rebinned(dist), where="post", color=colors[lang], linestyle=style, label=name)
+        draw(ax, dist, color=colors[lang], linestyle=LINE_STYLES[labels.index(label) % 2], label=name)
+    ax.legend(fontsize=8, ncol=2)
+    return fig, ax, curves
+
+
+def _length_plot(series: Series, pick, title: str, xlabel: str) -> bytes | None:
+    """Log-x step curves of a length distribution per language (and per series)."""
+    drawn = _curves(series, pick, lambda ax, dist, **style: ax.step(PLOT_EDGES[:-1], _rebinned(dist), where="post", **style), 4.5)
+    if drawn is None:
+        return None
+    fig, ax, curves = drawn
     ax.set_xscale("symlog", linthresh=1)
     top = max(dist.max for _, _, dist in curves)
     ax.set_xlim(0, PLOT_EDGES[min(np.searchsorted(PLOT_EDGES, top) + 1, len(PLOT_EDGES) - 1)])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share of documents (8 bins per decade)")
     ax.set_title(title)
-    ax.legend(fontsize=8, ncol=2)
     return _png(fig)
 
 
@@ -132,23 +144,20 @@ def tokens(series: Series) -> bytes | None:
     )
 
 
+def _score_curve(ax, dist: S.Distribution, **style) -> None:
+    shares = np.array([b.count for b in dist.histogram]) / dist.count
+    ax.plot([b.low for b in dist.histogram], shares, marker=".", **style)
+
+
 def lang_scores(series: Series) -> bytes | None:
-    curves = [(label, lang, row.lang_score) for label, rep in series for lang, row in rep.languages.items() if row.lang_score]
-    if not curves:
+    drawn = _curves(series, lambda rep: {lang: row.lang_score for lang, row in rep.languages.items()}, _score_curve, 4)
+    if drawn is None:
         return None
-    colors = _colors(sorted({lang for _, lang, _ in curves}))
-    labels = [label for label, _ in series]
-    fig, ax = plt.subplots(figsize=(10, 4))
-    for label, lang, dist in curves:
-        lows = [b.low for b in dist.histogram]
-        shares = np.array([b.count for b in dist.histogram]) / dist.count
-        name = lang if len(series) == 1 else f"{lang} ({label})"
-        ax.plot(lows, shares, marker=".", color=colors[lang], linestyle=LINE_STYLES[labels.index(label) % 2], label=name)
+    fig, ax, _ = drawn
     ax.set_xlim(0, 1)
     ax.set_xlabel("language-ID score (bins of 0.01)")
     ax.set_ylabel("share of documents")
     ax.set_title("Language-ID score")
-    ax.legend(fontsize=8, ncol=2)
     return _png(fig)
 
 

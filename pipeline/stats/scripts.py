@@ -21,6 +21,7 @@ from filters.script import _CATS, _STARTS, CATEGORY_NAMES
 SCRIPTS = CATEGORY_NAMES
 _TABLE = _CATS[np.searchsorted(_STARTS, np.arange(0x110000, dtype=np.uint32), side="right") - 1].astype(np.uint8)
 _N = len(SCRIPTS)
+CHUNK_BYTES = 1 << 18
 
 
 def _utf8_data(arr: pa.Array) -> np.ndarray:
@@ -42,17 +43,35 @@ def script_counts(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _bytes_counts(data: np.ndarray) -> np.ndarray:
-    by_byte = np.bincount(data, minlength=256)
-    counts = np.bincount(_TABLE[:0x80], weights=by_byte[:0x80], minlength=_N).astype(np.int64)
-    if by_byte[0x80:].any():
-        last = len(data) - 1
-        for lead_lo, lead_hi, width in ((0xC0, 0xE0, 2), (0xE0, 0xF0, 3), (0xF0, 0x100, 4)):
-            if not by_byte[lead_lo:lead_hi].any():
-                continue
-            pos = np.flatnonzero((data >= lead_lo) & (data < lead_hi))
-            cp = data[pos].astype(np.uint32) & (0x7F >> width)
-            for k in range(1, width):
-                # Valid UTF-8 always has the continuation bytes; the clip only guards bad input.
-                cp = (cp << 6) | (data[np.minimum(pos + k, last)].astype(np.uint32) & 0x3F)
-            counts += np.bincount(_TABLE[cp], minlength=_N)
+    """Category counts of valid UTF-8 bytes, a cache-sized chunk at a time.
+
+    ``np.bincount`` widens its input to int64; on 256 KiB chunks that copy stays
+    in cache, which makes the pass about twice as fast as over a whole batch.
+    """
+    by_byte = np.zeros(256, np.int64)
+    counts = np.zeros(_N, np.int64)
+    for start in range(0, len(data), CHUNK_BYTES):
+        chunk = data[start : start + CHUNK_BYTES]
+        hist = np.bincount(chunk, minlength=256)
+        by_byte += hist
+        if hist[0xC0:].any():
+            counts += _multibyte_counts(data, np.flatnonzero(chunk >= 0xC0) + start)
+    counts += np.bincount(_TABLE[:0x80], weights=by_byte[:0x80], minlength=_N).astype(np.int64)
+    return counts
+
+
+def _multibyte_counts(data: np.ndarray, leads: np.ndarray) -> np.ndarray:
+    """Decode the characters starting at ``leads`` (lead bytes) and count their categories."""
+    counts = np.zeros(_N, np.int64)
+    first = data[leads]
+    last = len(data) - 1
+    for lo, hi, width in ((0xC0, 0xE0, 2), (0xE0, 0xF0, 3), (0xF0, 0x100, 4)):
+        pos = leads[(first >= lo) & (first < hi)]
+        if not pos.size:
+            continue
+        cp = data[pos].astype(np.uint32) & (0x7F >> width)
+        for k in range(1, width):
+            # Valid UTF-8 always has the continuation bytes; the clip only guards bad input.
+            cp = (cp << 6) | (data[np.minimum(pos + k, last)].astype(np.uint32) & 0x3F)
+        counts += np.bincount(_TABLE[cp], minlength=_N)
     return counts

@@ -48,7 +48,7 @@ def detect(path: str, storage: Storage) -> Source:
     stage = read_stage_manifest(storage, path)
     if stage is not None:
         source = Source("stage", path)
-        _add_stage(source, storage, path, stage)
+        _add_stage(source, path, stage)
         return source
     children = _stage_children(storage, path)
     if children:
@@ -59,14 +59,14 @@ def detect(path: str, storage: Storage) -> Source:
     return Source("raw", path)
 
 
-def _add_stage(source: Source, storage: Storage, folder: str, stage: dict, kinds=("kept", "rejected")) -> None:
+def _add_stage(source: Source, folder: str, stage: dict, kinds=("kept", "rejected")) -> None:
     """Add one committed stage folder's files; ``kinds`` says which document files count."""
     files = stage.get("files", {})
     source.stages.append(stage.get("stage", Path(folder).name))
     source.documents += [join(folder, f["path"]) for kind in kinds for f in files.get(kind, [])]
     source.quarantine += [join(folder, f["path"]) for f in files.get("quarantine", [])]
-    if storage.exists(join(folder, CLUSTERS)):
-        source.clusters += [f.uri for f in storage.list_files(join(folder, CLUSTERS)) if f.uri.endswith(".parquet")]
+    # Dedup lists clusters/ in stage.json once it is complete (pipeline.stages.dedup).
+    source.clusters += [join(folder, f["path"]) for f in stage.get(CLUSTERS, {}).get("files", [])]
 
 
 def _stage_children(storage: Storage, path: str) -> list[str]:
@@ -98,5 +98,5 @@ def _run(storage: Storage, path: str, children: list[str]) -> Source:
     source = Source("run", path)
     for child, data in stages.items():
         final = child not in consumed and (is_s3(child) or str(Path(child).resolve()) not in consumed)
-        _add_stage(source, storage, child, data, ("kept", "rejected") if final else ("rejected",))
+        _add_stage(source, child, data, ("kept", "rejected") if final else ("rejected",))
     return source

@@ -87,6 +87,9 @@ def test_dedup_clusters_give_sizes_and_duplicate_rate(ray_session, tmp_path):
     ids = ["a", "b", "c", "d", "e", "f"]
     clusters = ["a", "a", "a", "d", "d", "f"]
     pq.write_table(pa.table({"id": ids, "cluster_id": clusters, "keep": [i == c for i, c in zip(ids, clusters)]}), stage / "clusters" / "part-0.parquet")
+    data = json.loads((stage / "stage.json").read_text())
+    data["clusters"] = {"rows": 6, "files": [{"path": "clusters/part-0.parquet", "rows": 6}]}
+    (stage / "stage.json").write_text(json.dumps(data))
     assert run(stage, "--out", tmp_path / "report").exit_code == 0
     dup = stats_of(tmp_path / "report")["duplicates"]
     assert (dup["documents"], dup["clusters"], dup["duplicate_documents"], dup["clusters_with_duplicates"]) == (6, 3, 3, 2)

@@ -17,20 +17,23 @@ def make_stage(folder, name, inputs, kept_rows=2, rejected_rows=1, clusters=Fals
     (folder / "rejected").mkdir()
     pq.write_table(pa.table({"text": ["x"] * kept_rows}), folder / "kept" / "part-00000.parquet")
     pq.write_table(pa.table({"text": ["y"] * rejected_rows, "drop_reason": [f"{name}:bad"] * rejected_rows}), folder / "rejected" / "part-00000.parquet")
-    if clusters:
-        (folder / "clusters").mkdir()
-        pq.write_table(pa.table({"id": ["a"], "cluster_id": ["a"], "keep": [True]}), folder / "clusters" / "part-00000.parquet")
     files = {
         "kept": [{"path": "kept/part-00000.parquet", "rows": kept_rows, "bytes": 1}],
         "rejected": [{"path": "rejected/part-00000.parquet", "rows": rejected_rows, "bytes": 1}],
         "quarantine": [],
     }
-    (folder / "stage.json").write_text(json.dumps({"stage": name, "inputs": inputs, "files": files}))
+    stage = {"stage": name, "inputs": inputs, "files": files}
+    if clusters:
+        (folder / "clusters").mkdir()
+        pq.write_table(pa.table({"id": ["a"], "cluster_id": ["a"], "keep": [True]}), folder / "clusters" / "kept-part-00000.parquet")
+        stage["clusters"] = {"rows": 1, "files": [{"path": "clusters/kept-part-00000.parquet", "rows": 1}]}
+    (folder / "stage.json").write_text(json.dumps(stage))
 
 
 def test_stage_folder_reads_the_files_its_stage_json_lists(tmp_path):
     make_stage(tmp_path / "dedup", "dedup", ["raw/"], clusters=True)
-    (tmp_path / "dedup" / "kept" / "part-99999.parquet").write_bytes(b"leftover of a crashed writer")
+    for leftover in ("kept/part-99999.parquet", "clusters/rejected-part-99999.parquet"):
+        (tmp_path / "dedup" / leftover).write_bytes(b"leftover of a crashed writer")
     src = detect(str(tmp_path / "dedup"), Storage())
     assert src.kind == "stage" and src.stages == ["dedup"]
     assert [p.split("/")[-2:] for p in src.documents] == [["kept", "part-00000.parquet"], ["rejected", "part-00000.parquet"]]
