@@ -88,11 +88,12 @@ def signature_speed(n_docs: int) -> dict:
     normalize_s = time.perf_counter() - started
     texts = matching.to_pylist()
     hashes, offsets = shingle_hashes(matching, "char", SIZE)
+    hashes64, offsets64 = hashes.astype(np.uint64), offsets.astype(np.uint64)
     methods = {
         "pentaglot": lambda: run_pentaglot(matching),
         "datasketch_bulk": lambda: run_datasketch(texts),
         "rensa": lambda: run_rensa(texts),
-        "rensa_flat_kernel_only": lambda: RMinHash.digest_matrix_from_flat_token_hashes(hashes, offsets.astype(np.uint64), NUM_PERM, SEED),
+        "rensa_flat_kernel_only": lambda: RMinHash.digest_matrix_from_flat_token_hashes(hashes64, offsets64, NUM_PERM, SEED),
         "pentaglot_kernel_only": lambda: signatures(hashes, offsets, NUM_PERM, SEED),
     }
     best = {name: float("inf") for name in methods}
@@ -162,7 +163,7 @@ def build_corpus(n: int, seed: int = 0) -> tuple[Path, dict]:
 def stage_run(path: Path, cpus: int) -> dict:
     out = WORK / f"{path.name}-out"
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "pipeline.cli", "dedup", str(path), str(out), "--num-cpus", str(cpus), "--overwrite"]
+    cmd = [str(Path(sys.executable).parent / "pentaglot"), "dedup", str(path), str(out), "--num-cpus", str(cpus), "--overwrite"]
     measured = run_measured(cmd, env={"RAY_DATA_DISABLE_PROGRESS_BARS": "1"}, cwd=str(Path(__file__).resolve().parents[1]))
     stage = json.loads((out / "stage.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
