@@ -113,6 +113,17 @@ def sample_report(
     return {"settings": dict(settings), "total": total, "languages": languages}
 
 
+def format_sample(report: Mapping) -> str:
+    """The sample's make-up as a terminal table."""
+    lines = [f"{'lang':<5} {'corpus chars':>14} {'target':>7} {'sampled chars':>14} {'share':>6} {'lines':>9} {'split':>6}"]
+    for lang, row in report["languages"].items():
+        lines.append(
+            f"{lang:<5} {row['corpus_chars']:>14,} {row['target_share']:>7.3f} {row['sampled_chars']:>14,} "
+            f"{row['share']:>6.3f} {row['sampled_lines']:>9,} {row['split_lines']:>6,}"
+        )
+    return "\n".join(lines)
+
+
 def keep_mask(ids: pa.Array | pa.ChunkedArray, probabilities: np.ndarray, seed: int) -> np.ndarray:
     """Which documents to keep: a seeded hash of the id against each row's probability.
 

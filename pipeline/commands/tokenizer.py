@@ -8,8 +8,6 @@ stage commands' own option, reused from ``io_options``.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import click
@@ -40,48 +38,19 @@ def tokenizer_io(with_out: bool):
 
 
 def _shares(values: tuple[str, ...]) -> dict[str, float] | None:
+    """``--share ko=0.3 --share en=0.2`` as a dict; None when no share is given."""
     if not values:
         return None
     shares = {}
     for value in values:
-        lang, sep, share = value.partition("=")
+        lang, _, share = value.partition("=")
         try:
+            if not lang.strip():
+                raise ValueError(value)
             shares[lang.strip()] = float(share)
         except ValueError:
-            sep = ""
-        if not sep or not lang.strip():
-            raise UserError(f"--share {value!r}: expected LANG=SHARE, e.g. --share ko=0.3")
+            raise UserError(f"--share {value!r}: expected LANG=SHARE, e.g. --share ko=0.3") from None
     return shares
-
-
-def _sample_table(report: dict) -> str:
-    lines = [f"{'lang':<5} {'corpus chars':>14} {'target':>7} {'sampled chars':>14} {'share':>6} {'lines':>9} {'split':>6}"]
-    for lang, row in report["languages"].items():
-        lines.append(
-            f"{lang:<5} {row['corpus_chars']:>14,} {row['target_share']:>7.3f} {row['sampled_chars']:>14,} "
-            f"{row['share']:>6.3f} {row['sampled_lines']:>9,} {row['split_lines']:>6,}"
-        )
-    return "\n".join(lines)
-
-
-def _upload(local: Path, out: str, storage) -> None:
-    from pipeline.storage import join
-
-    for path in sorted(local.iterdir()):
-        with open(path, "rb") as src, storage.open_output(join(out, path.name)) as dst:
-            shutil.copyfileobj(src, dst, 16 << 20)
-
-
-def _export_hf(folder: Path) -> None:
-    """tokenizer.json beside the model when the optional ``tokenizers`` package is installed."""
-    try:
-        from tokenizer_training.hf_export import export_tokenizer_json
-
-        path = export_tokenizer_json(folder / "tokenizer.model", folder / "tokenizer.json")
-    except ImportError:
-        click.echo("tokenizer.json: skipped (pip install 'pentaglot[hf]' to export for Hugging Face)")
-        return
-    click.echo(f"tokenizer.json: {path.name} (Hugging Face tokenizers, same ids)")
 
 
 @click.group("tokenizer")
@@ -104,11 +73,7 @@ def group():
 def train_command(vocab_size, model_type, alpha, shares, char_budget, max_memory_gb, special_tokens, seed,
                   normalization, byte_fallback, **opts):
     """Sample the corpus per language (Ray, streaming), then train sentencepiece into --out."""
-    from pipeline.runtime import ensure_ray
-    from pipeline.stage_io import prepare_output, read_documents
-    from pipeline.stages.tokenizer_sample import sample_corpus
-    from pipeline.storage import Storage, is_s3
-    from tokenizer_training.train import train_tokenizer
+    from pipeline.stages.tokenizer_train import train_from_corpus
 
     flags = {
         "vocab_size": vocab_size, "model_type": model_type, "alpha": alpha, "shares": _shares(shares),
@@ -117,23 +82,11 @@ def train_command(vocab_size, model_type, alpha, shares, char_budget, max_memory
         "byte_fallback": byte_fallback,
     }
     settings = StageSettings(opts, "tokenizer", TokenizerConfig, flags)
-    cfg: TokenizerConfig = settings.stage
-    storage = Storage(settings.storage)
-    prepare_output(settings.out, storage, settings.overwrite)
-    ensure_ray(settings.num_cpus)
-    with tempfile.TemporaryDirectory(prefix="pentaglot-tokenizer-") as tmp:
-        local = Path(tmp) if is_s3(settings.out) else Path(settings.out)
-        ds = read_documents(settings.inputs, settings.reader, storage)
-        try:
-            report = sample_corpus(ds, cfg, local / "sample.txt", progress=click.echo)
-            click.echo(_sample_table(report))
-            result = train_tokenizer(local / "sample.txt", local, cfg, report, progress=click.echo)
-        except ValueError as err:
-            raise UserError(f"{settings.out}: {err}") from None
-        _export_hf(local)
-        if is_s3(settings.out):
-            _upload(local, settings.out, storage)
-    click.echo(f"tokenizer: {settings.out}  (vocab {cfg.vocab_size:,}, {result['train_seconds']:.1f}s)")
+    result = train_from_corpus(
+        settings.inputs, settings.out, settings.stage, reader=settings.reader, storage=settings.storage,
+        overwrite=settings.overwrite, num_cpus=settings.num_cpus, progress=click.echo,
+    )
+    click.echo(f"tokenizer: {result['out']}  (vocab {settings.stage.vocab_size:,}, {result['train_seconds']:.1f}s)")
 
 
 @group.command("eval")
