@@ -75,20 +75,35 @@ class TokenizeActor:
         return pa.concat_tables([tokens, _skipped_rows(rest, self.encoder.dtype)])
 
 
+def actor_resources(config: TokenizeConfig, cluster_cpus: float) -> tuple[ray.data.ActorPoolStrategy, float]:
+    """The actor pool and the CPUs each actor reserves.
+
+    The pool reserves at most all CPUs but one: reading, the repartition and
+    the shard writes are tasks that need a whole free CPU, and a pool holding
+    every CPU waits on them forever.  An actor still runs ``threads`` encode
+    threads; the reservation only steers scheduling (on a 1-CPU machine the
+    pool reserves nothing and shares the CPU with those tasks).
+    """
+    budget = max(cluster_cpus - 1, 0.0)
+    if config.actors is not None:
+        actors = config.actors
+        pool = ray.data.ActorPoolStrategy(size=actors)
+    else:
+        actors = max(1, int(budget // config.threads))
+        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors)
+    return pool, min(float(config.threads), budget / actors)
+
+
 def tokenize(ds: ray.data.Dataset, model_bytes: bytes, config: TokenizeConfig, num_buckets: int) -> ray.data.Dataset:
     """Token rows with their bucket, partitioned so each bucket is in one block."""
-    if config.actors is not None:
-        pool = ray.data.ActorPoolStrategy(size=config.actors)
-    else:
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, cpus // config.threads))
+    pool, cpus_per_actor = actor_resources(config, ray.cluster_resources().get("CPU", 1))
     tokens = ds.map_batches(
         TokenizeActor,
         fn_constructor_args=(model_bytes, config, num_buckets),
         batch_size=config.batch_size,
         batch_format="pyarrow",
         compute=pool,
-        num_cpus=config.threads,
+        num_cpus=cpus_per_actor,
     )
     return tokens.repartition(num_buckets, keys=[BUCKET])
 

@@ -88,3 +88,15 @@ def test_cli_names_a_missing_tokenizer(ray_session, inputs, tmp_path):
     result = CliRunner().invoke(tokenize_command, [docs, str(tmp_path / "x"), "--tokenizer", str(tmp_path / "no.model")])
     assert result.exit_code == 2
     assert "no.model: tokenizer model not found" in result.output
+
+
+@pytest.mark.parametrize(
+    "cpus, actors, threads, per_actor",
+    [(1, None, 2, 0.0), (2, None, 2, 1.0), (2, 2, 1, 0.5), (16, None, 2, 2.0), (16, 4, 8, 3.75)],
+)
+def test_actor_pool_always_leaves_a_cpu_for_read_and_write_tasks(cpus, actors, threads, per_actor):
+    from pipeline.stages.tokenize import actor_resources
+
+    pool, reserved = actor_resources(TokenizeConfig(actors=actors, threads=threads), cpus)
+    assert reserved == per_actor
+    assert reserved * pool.max_size <= max(cpus - 1, 0)

@@ -1,0 +1,131 @@
+"""Issue 6 benchmark: reader tokens/s from shards vs the same tokens in a raw numpy memmap.
+
+Baseline: the tokens of every document concatenated into one ``.npy`` and read
+with ``np.load(mmap_mode="r")`` the way nanoGPT-style loaders do: windows of
+``seq_len + 1`` in shuffled order, ``np.stack`` of slices, cast to int32.
+pentaglot: ``TokenBatches`` over the shards (memory-mapped Arrow IPC), packed
+rows of the same size with the epoch's document shuffle and the ``positions``
+boundary array it adds.  Both read warm page cache, one epoch each, in one
+process, alternated; also reported: bytes per token on disk.
+
+    python benchmarks/reader_speed.py [--mb 40] [--seq-len 2048] [--batch 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from corpus import write_jsonl
+from measure import WORK, machine, save
+from tokenize_speed import tokenizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.shards import manifest as mf  # noqa: E402
+from pipeline.shards.config import TokenizeConfig  # noqa: E402
+from pipeline.shards.encode import Encoder  # noqa: E402
+from pipeline.shards.format import MANIFEST_NAME  # noqa: E402
+from pipeline.shards.permutation import Permutation  # noqa: E402
+from pipeline.shards.writer import BUCKET, buckets_of, write_buckets  # noqa: E402
+from pipeline.storage import Storage, join  # noqa: E402
+from pipeline.token_batches import TokenBatches  # noqa: E402
+
+
+def build(path: Path, model: Path, out: Path, raw: Path, buckets: int) -> dict:
+    """Shards written by the stage's own writer (no Ray needed), and the same tokens as one .npy."""
+    import pyarrow as pa
+
+    texts = [json.loads(line) for line in path.open(encoding="utf-8")]
+    docs = pa.table({"id": [t["id"] for t in texts], "text": pa.array([t["text"] for t in texts], pa.large_string()),
+                     "lang": [t["lang_hint"] for t in texts]})
+    encoder = Encoder(model.read_bytes(), TokenizeConfig(threads=2))
+    table = encoder.encode_table(docs)
+    table = table.append_column(BUCKET, pa.array(buckets_of(table["id"], buckets)))
+    if out.exists():
+        shutil.rmtree(out)
+    entries = write_buckets(Storage(), str(out), table, encoder.info, 1 << 30)
+    manifest = mf.build_manifest(encoder.info, str(model), {}, entries)
+    Storage().write_bytes(join(str(out), MANIFEST_NAME), mf.dumps(manifest))
+    np.save(raw, table["tokens"].combine_chunks().values.to_numpy())
+    return manifest
+
+
+def baseline_epoch(raw: Path, seq_len: int, batch: int, seed: int) -> tuple[int, float]:
+    data = np.load(raw, mmap_mode="r")
+    rows = (len(data) - 1) // seq_len
+    order = Permutation(rows, (seed, 0))(np.arange(rows))
+    started = time.perf_counter()
+    tokens = 0
+    for i in range(0, rows, batch):
+        x = np.stack([data[k * seq_len : k * seq_len + seq_len + 1] for k in order[i : i + batch]]).astype(np.int32)
+        tokens += x.shape[0] * seq_len
+    return tokens, time.perf_counter() - started
+
+
+def ours_epoch(folder: Path, seq_len: int | None, batch: int, seed: int) -> tuple[int, float, float]:
+    t0 = time.perf_counter()
+    reader = TokenBatches(str(folder), batch_size=batch, seq_len=seq_len, seed=seed)
+    reader.num_samples()  # builds the epoch order
+    setup = time.perf_counter() - t0
+    started = time.perf_counter()
+    tokens = 0
+    for b in reader:
+        tokens += b["tokens"].shape[0] * seq_len if seq_len else len(b["tokens"])
+    return tokens, time.perf_counter() - started, setup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=40)
+    parser.add_argument("--vocab", type=int, default=16000)
+    parser.add_argument("--seq-len", type=int, default=2048)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--buckets", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
+    folder, raw = WORK / "reader_shards", WORK / "reader_raw.npy"
+    manifest = build(path, tokenizer(args.vocab), folder, raw, args.buckets)
+    runs = {"raw_memmap": [], "shards_packed": [], "shards_documents": []}
+    setup = []
+    for seed in range(args.repeats):
+        tokens, seconds = baseline_epoch(raw, args.seq_len, args.batch, seed)
+        runs["raw_memmap"].append(tokens / seconds)
+        tokens, seconds, s = ours_epoch(folder, args.seq_len, args.batch, seed)
+        runs["shards_packed"].append(tokens / seconds)
+        setup.append(s)
+        tokens, seconds, _ = ours_epoch(folder, None, 64, seed)
+        runs["shards_documents"].append(tokens / seconds)
+    best = {k: max(v) for k, v in runs.items()}
+    totals = manifest["totals"]
+    report = {
+        "benchmark": "reader_speed",
+        "input": {"file": path.name, "tokens": totals["tokens"], "documents": totals["rows"], "shards": totals["shards"],
+                  "seq_len": args.seq_len, "batch": args.batch, "vocab": args.vocab},
+        "goal": {"shards_packed_vs_raw_memmap": ">= 0.8"},
+        "tokens_per_s_best_of_repeats": {k: round(v) for k, v in best.items()},
+        "tokens_per_s_all": {k: [round(x) for x in v] for k, v in runs.items()},
+        "reader_setup_seconds": round(min(setup), 3),
+        "ratios": {
+            "shards_packed_vs_raw_memmap": round(best["shards_packed"] / best["raw_memmap"], 3),
+            "shards_documents_vs_raw_memmap": round(best["shards_documents"] / best["raw_memmap"], 3),
+        },
+        "bytes_per_token_on_disk": {
+            "shards": round(totals["bytes"] / totals["tokens"], 3),
+            "raw_npy": round(raw.stat().st_size / totals["tokens"], 3),
+        },
+        "machine": machine(),
+    }
+    print(json.dumps(report, indent=2))
+    save("reader_speed", report)
+
+
+if __name__ == "__main__":
+    main()

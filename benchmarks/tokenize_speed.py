@@ -1,0 +1,123 @@
+"""Issue 6 benchmark: tokenize stage tokens/s vs a bare ``sp.encode(list, num_threads=N)``.
+
+Baseline: the documents' texts already in a Python list, one
+``SentencePieceProcessor.encode(texts, num_threads=N)`` call, in one process --
+the fastest thing a user could write, with no reading or writing at all.
+pentaglot: the whole tokenize stage (read JSONL, actor pool encode, hash
+repartition, shard write, manifest) on local Ray limited to 1, then 2 CPUs,
+timed around ``run_tokenize`` (Ray start-up is reported separately).  All runs
+use the same file and tokenizer, in one session.
+
+    python benchmarks/tokenize_speed.py [--mb 40] [--vocab 16000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from corpus import write_jsonl
+from measure import WORK, machine, run_measured, save
+
+
+def tokenizer(vocab: int) -> Path:
+    """A unigram model trained once on the benchmark corpus (cached in benchmarks/work/)."""
+    import sentencepiece as spm
+
+    model = WORK / f"bench_tok_{vocab}.model"
+    if not model.exists():
+        sample = write_jsonl("tokenizer_sample", 8 << 20, seed=1)
+        texts = [json.loads(line)["text"].replace("\n", " ") for line in sample.open(encoding="utf-8")]
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(texts), model_prefix=str(model.with_suffix("")), vocab_size=vocab,
+            character_coverage=0.9995, max_sentence_length=1 << 16, num_threads=2, minloglevel=2,
+        )
+    return model
+
+
+def bare(path: Path, model: Path, threads: int) -> dict:
+    import sentencepiece as spm
+
+    texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    started = time.perf_counter()
+    ids = sp.encode(texts, num_threads=threads, add_eos=True, return_type="numpy")
+    seconds = time.perf_counter() - started
+    tokens = sum(map(len, ids))
+    return {"seconds": seconds, "tokens": tokens, "tokens_per_s": tokens / seconds}
+
+
+def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict:
+    """Runs in a child process so each configuration gets a fresh Ray limited to ``cpus``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipeline.runtime import ensure_ray
+    from pipeline.shards.config import TokenizeConfig
+    from pipeline.stages.tokenize import run_tokenize
+
+    t0 = time.perf_counter()
+    ensure_ray(cpus)
+    startup = time.perf_counter() - t0
+    out = WORK / f"tokenize_out_{cpus}"
+    config = TokenizeConfig(tokenizer=str(model), threads=threads, actors=actors, shard_mb=64)
+    started = time.perf_counter()
+    report = run_tokenize([str(path)], str(out), config, overwrite=True)
+    seconds = time.perf_counter() - started
+    totals = report.manifest["totals"]
+    shutil.rmtree(out)
+    return {
+        "seconds": seconds,
+        "ray_startup_seconds": startup,
+        "tokens": totals["tokens"],
+        "tokens_per_s": totals["tokens"] / seconds,
+        "shards": totals["shards"],
+        "bytes_per_token": totals["bytes"] / totals["tokens"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=40)
+    parser.add_argument("--vocab", type=int, default=16000)
+    parser.add_argument("--child", nargs=3, type=int, metavar=("CPUS", "ACTORS", "THREADS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
+    model = tokenizer(args.vocab)
+    if args.child:
+        print("RESULT " + json.dumps(stage(path, model, *args.child)))
+        return
+
+    def child(cpus, actors, threads):
+        run = run_measured([sys.executable, __file__, "--mb", str(args.mb), "--vocab", str(args.vocab), "--child", str(cpus), str(actors), str(threads)])
+        line = next(x for x in run["output"].splitlines() if x.startswith("RESULT "))
+        return {**json.loads(line[7:]), "peak_rss_mb": run["peak_rss_mb"]}
+
+    results = {
+        "bare_encode_1_thread": bare(path, model, 1),
+        "bare_encode_2_threads": bare(path, model, 2),
+        "stage_1_cpu": child(1, 1, 1),
+        "stage_2_cpus": child(2, 2, 1),
+    }
+    base = results["bare_encode_1_thread"]["tokens_per_s"]
+    ratios = {
+        "stage_1_cpu_vs_bare_1_thread": results["stage_1_cpu"]["tokens_per_s"] / base,
+        "stage_2_cpus_vs_bare_1_thread": results["stage_2_cpus"]["tokens_per_s"] / base,
+        "bare_2_threads_vs_bare_1_thread": results["bare_encode_2_threads"]["tokens_per_s"] / base,
+    }
+    report = {
+        "benchmark": "tokenize_speed",
+        "input": {"file": path.name, "bytes": path.stat().st_size, "vocab": args.vocab},
+        "goals": {"stage_1_cpu_vs_bare_1_thread": ">= 0.8", "stage_2_cpus_vs_bare_1_thread": "> 1.6"},
+        "results": results,
+        "ratios": {k: round(v, 3) for k, v in ratios.items()},
+        "machine": machine(),
+    }
+    print(json.dumps(report, indent=2))
+    save("tokenize_speed", report)
+
+
+if __name__ == "__main__":
+    main()
