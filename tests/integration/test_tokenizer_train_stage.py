@@ -13,20 +13,23 @@ from pipeline.commands.tokenizer import group
 
 pytestmark = pytest.mark.ray
 
-WORDS = {
-    "en": "the data team trains a tokenizer on text from many sources every week".split(),
-    "es": "el equipo entrena un tokenizador con textos de muchas fuentes cada semana".split(),
-    "ko": "데이터 팀은 매주 여러 출처의 텍스트로 토크나이저를 학습합니다".split(),
-    "ja": ["データ", "チーム", "は", "毎週", "多く", "の", "文章", "で", "学習", "します"],
-    "zh": ["数据", "团队", "每周", "用", "很多", "来源", "的", "文本", "训练", "分词器"],
+# Latin text needs real function words for language ID; CJK text is random
+# syllables from a small block, which script detection alone identifies.
+LATIN = {
+    "en": "the river and the cloud of a morning in the village is where the teacher walks".split(),
+    "es": "el río y la nube de una mañana en el pueblo es donde el maestro camina".split(),
 }
+CJK_BLOCKS = {"ko": (0xAC00, 60), "ja": (0x3041, 50), "zh": (0x4E00, 80)}
 DOCS_PER_LANG = {"en": 800, "es": 400, "ko": 200, "ja": 100, "zh": 100}
 
 
 def _sentence(rng: random.Random, lang: str) -> str:
-    sep = "" if lang in ("ja", "zh") else " "
-    end = "。" if lang in ("ja", "zh") else "."
-    return sep.join(rng.choice(WORDS[lang]) for _ in range(rng.randint(4, 10))) + end
+    n = rng.randint(4, 10)
+    if lang in LATIN:
+        return " ".join(rng.choice(LATIN[lang]) for _ in range(n)) + "."
+    start, size = CJK_BLOCKS[lang]
+    words = ["".join(chr(start + rng.randrange(size)) for _ in range(rng.randint(1, 3))) for _ in range(n)]
+    return (" ".join(words) + ".") if lang == "ko" else ("".join(words) + "。")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def _run(*args):
 @pytest.fixture(scope="module")
 def trained(ray_session, corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("tok") / "tokenizer"
-    result = _run("train", "--input", str(corpus), "--out", str(out), "--vocab-size", "500",
+    result = _run("train", "--input", str(corpus), "--out", str(out), "--vocab-size", "800",
                   "--alpha", "0.5", "--char-budget", "150000")
     assert result.exit_code == 0, result.output
     return out, result.output
@@ -74,7 +77,7 @@ def test_train_writes_model_settings_and_a_balanced_sample_report(trained):
     for row in langs.values():
         assert row["share"] == pytest.approx(row["target_chars"] / report["total"]["sampled_chars"], abs=0.05)
     assert report["total"]["sampled_chars"] == pytest.approx(150_000, rel=0.1)
-    assert sp_vocab(out) == 500
+    assert sp_vocab(out) == 800
 
 
 def sp_vocab(out) -> int:
@@ -128,7 +131,7 @@ def test_languages_are_identified_when_the_input_has_no_lang_column(ray_session,
     bare = tmp_path / "bare.jsonl"
     bare.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n"
                             for r in rows[::5]), encoding="utf-8")
-    result = _run("train", "--input", str(bare), "--out", str(tmp_path / "t"), "--vocab-size", "500",
+    result = _run("train", "--input", str(bare), "--out", str(tmp_path / "t"), "--vocab-size", "800",
                   "--char-budget", "100000")
     report = json.loads((tmp_path / "t" / "sample_report.json").read_text()) if result.exit_code == 0 else None
     assert report is not None, result.output
