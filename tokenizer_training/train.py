@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2 as model_pb2
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.languages import DEFAULT_LANGUAGES
@@ -217,6 +218,19 @@ def train_sentencepiece(
     return time.monotonic() - start
 
 
+def _drop_paths(model_path: Path, recorded: dict) -> None:
+    """Store the folder-relative input and prefix in the model instead of absolute paths.
+
+    sentencepiece records its ``input`` and ``model_prefix`` in the model, so
+    the same sample trained in two folders would give different bytes.
+    """
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(model_path.read_bytes())
+    proto.trainer_spec.input[:] = [recorded["input"]]
+    proto.trainer_spec.model_prefix = recorded["model_prefix"]
+    model_path.write_bytes(proto.SerializeToString())
+
+
 def train_tokenizer(
     sample_path: Path,
     out_dir: Path,
@@ -238,10 +252,12 @@ def train_tokenizer(
         f"estimated peak memory {estimate / (1 << 30):.2f} GB (limit {cfg.max_memory_gb:g} GB)"
     )
     settings = trainer_settings(cfg, sample_path, out_dir / MODEL_NAME, n_chars)
-    (out_dir / "trainer_settings.json").write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+    recorded = dict(settings, input=sample_path.name, model_prefix=MODEL_NAME)
+    (out_dir / "trainer_settings.json").write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
     report = dict(sample_report, estimated_peak_bytes=estimate)
     (out_dir / "sample_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     seconds = train_sentencepiece(settings, out_dir / "trainer.log", progress)
+    _drop_paths(out_dir / f"{MODEL_NAME}.model", recorded)
     progress(f"trained in {seconds:.1f}s: {out_dir / (MODEL_NAME + '.model')}")
     return {
         "model": str(out_dir / f"{MODEL_NAME}.model"),

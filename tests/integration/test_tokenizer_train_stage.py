@@ -51,13 +51,22 @@ def _run(*args):
     return CliRunner().invoke(group, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def trained(ray_session, corpus, tmp_path_factory):
-    out = tmp_path_factory.mktemp("tok") / "tokenizer"
+def _train(corpus, out):
     result = _run("train", "--input", str(corpus), "--out", str(out), "--vocab-size", "800",
                   "--alpha", "0.5", "--char-budget", "150000")
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+@pytest.fixture(scope="module")
+def trained(ray_session, corpus, tmp_path_factory):
+    return _train(corpus, tmp_path_factory.mktemp("tok") / "tokenizer")
+
+
+def test_same_corpus_config_and_seed_give_the_same_bytes(trained, corpus, tmp_path):
+    again, _ = _train(corpus, tmp_path / "again")
+    for name in ("sample.txt", "tokenizer.model", "tokenizer.vocab", "trainer_settings.json"):
+        assert (again / name).read_bytes() == (trained[0] / name).read_bytes(), name
 
 
 def test_train_writes_model_settings_and_a_balanced_sample_report(trained):
