@@ -1,0 +1,229 @@
+"""pentaglot vs datatrove on the same labelled corpus, same cores, one run.
+
+    python benchmarks/datatrove_compare.py                  # 500 MB, then 2x and 4x
+    python benchmarks/datatrove_compare.py --size-mb 25     # quick look
+
+For each size: builds the seeded corpus (compare_corpus.py), runs ``pentaglot
+run`` (normalize, langid, filter, dedup, tokenize; ``--num-cpus 2``) and then
+datatrove (datatrove_pipeline.py; ``workers=2``), each as a measured process
+tree, and scores both against the planted labels.  A tokenizer is trained once
+on the smallest corpus and cached; both sides tokenize with it.
+
+Duplicate detection is scored by the same rule for both sides, on the labelled
+groups (an original and its planted copies) whose members reached dedup in that
+system: a pair (original, copy) is found when one of them was removed as a
+duplicate and its group still has a survivor; a removal is correct when the
+removed document belongs to a group that has another member.  datatrove has no
+separate exact stage: its MinHash finds exact copies too, so both are scored on
+all duplicates removed.
+
+Results: benchmarks/results/datatrove_<size>mb.json per size, the plot
+benchmarks/results/datatrove_compare.png, and a Markdown table printed at the
+end for benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from compare_corpus import LANGS, build, load_labels
+from measure import RESULTS, WORK, machine, run_measured, save
+
+BENCH = Path(__file__).resolve().parent
+PENTAGLOT = str(Path(sys.executable).with_name("pentaglot"))
+DT_STAGES = ("langid", "minhash_signatures", "minhash_buckets", "minhash_cluster", "minhash_filter", "tokenize")
+
+
+def train_tokenizer(corpus: Path) -> Path:
+    out = WORK / "tokenizer-32k"
+    if not (out / "tokenizer.json").exists():
+        subprocess.run(
+            [PENTAGLOT, "tokenizer", "train", "--vocab-size", "32000", "--input", str(corpus / "shard-*.jsonl"), "--out", str(out),
+             "--char-budget", "8000000", "--num-cpus", "2", "--max-memory-gb", "4", "--overwrite"],
+            check=True,
+        )
+    return out
+
+
+def run_pentaglot(corpus: Path, work: Path, tokenizer: Path) -> dict:
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    config = {
+        "input": [str(corpus / "shard-*.jsonl")],
+        "output": str(work / "out"),
+        "steps": ["normalize", "langid", "filter", "dedup", "tokenize"],
+        "tokenize": {"tokenizer": str(tokenizer / "tokenizer.model")},
+    }
+    (work / "run.yaml").write_text(json.dumps(config))
+    measured = run_measured([PENTAGLOT, "run", str(work / "run.yaml"), "--num-cpus", "2"])
+    report = json.loads((work / "out" / "run_report.json").read_text())
+    steps = {s["step"]: s for s in report["steps"]}
+    dedup = work / "out" / "dedup"
+    rejected = pq.read_table(dedup / "rejected", columns=["id", "lang", "drop_reason"]).to_pylist()
+    kept = pq.read_table(dedup / "kept", columns=["id", "lang"]).to_pylist()
+    return {
+        "seconds": round(measured["seconds"], 1),
+        "peak_rss_mb": measured["peak_rss_mb"],
+        "stage_seconds": {name: s["seconds"] for name, s in steps.items()},
+        "kept_after_langid_filter": {lang: row["read"] for lang, row in steps["dedup"]["by_language"].items()},
+        "kept_final": {lang: row["kept"] for lang, row in steps["dedup"]["by_language"].items()},
+        "langid_rejected_by_reason": steps["langid"]["rejected_by_reason"],
+        "filter_rejected_by_reason": steps["filter"]["rejected_by_reason"],
+        "tokens": steps["tokenize"]["tokens"],
+        "_dedup_input": {r["id"]: r["lang"] for r in kept + rejected},
+        "_removed": {r["id"] for r in rejected},
+    }
+
+
+def _jsonl_ids(folder: Path) -> dict[str, str]:
+    """id -> language folder, for datatrove's per-language JSONL outputs."""
+    out = {}
+    for f in folder.glob("*/*.jsonl"):
+        for line in f.open(encoding="utf-8"):
+            out[json.loads(line)["id"]] = f.parent.name
+    return out
+
+
+def run_datatrove(corpus: Path, work: Path, tokenizer: Path) -> dict:
+    measured = run_measured(
+        [sys.executable, str(BENCH / "datatrove_pipeline.py"), "--corpus", str(corpus), "--work", str(work),
+         "--tokenizer-json", str(tokenizer / "tokenizer.json"), "--workers", "2"]
+    )
+    summary = json.loads((work / "summary.json").read_text())
+    dedup_input = _jsonl_ids(work / "lid")
+    kept = Counter(_jsonl_ids(work / "dedup").values())
+    return {
+        "seconds": round(measured["seconds"], 1),
+        "peak_rss_mb": measured["peak_rss_mb"],
+        "stage_seconds": summary["seconds"],
+        "kept_after_langid_filter": dict(sorted(Counter(dedup_input.values()).items())),
+        "kept_final": dict(sorted(kept.items())),
+        "tokens": summary["tokens"],
+        "word_tokenizers": summary["word_tokenizers"],
+        "minhash": summary["minhash"],
+        "_dedup_input": dedup_input,
+        "_removed": set(_jsonl_ids(work / "dedup_removed")),
+    }
+
+
+def score(labels: list[dict], dedup_input: dict[str, str], removed: set[str]) -> dict:
+    """Per planted language: off-language docs let through, duplicates removed, precision and recall."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for row in labels:
+        if row["id"] in dedup_input:
+            groups[row["group"]].append(row["id"])
+    survivors = {g: any(i not in removed for i in members) for g, members in groups.items()}
+    stats: dict[str, Counter] = defaultdict(Counter)
+    for row in labels:
+        s, i = stats[row["lang"]], row["id"]
+        if row["kind"] == "offlang":
+            s["offlang_total"] += 1
+            s["offlang_passed_langid"] += i in dedup_input
+            continue
+        if i not in dedup_input:
+            continue
+        group = groups[row["group"]]
+        if i in removed:
+            s["removed"] += 1
+            s["removed_correct"] += len(group) > 1
+        if row["kind"] in ("exact", "near") and row["group"] in dedup_input:
+            s[f"{row['kind']}_pairs"] += 1
+            found = (i in removed or row["group"] in removed) and survivors[row["group"]]
+            s[f"{row['kind']}_found"] += found
+    out = {}
+    for lang, s in sorted(stats.items()):
+        entry = dict(s)
+        if lang in LANGS:
+            pairs, found = s["exact_pairs"] + s["near_pairs"], s["exact_found"] + s["near_found"]
+            entry["precision"] = round(s["removed_correct"] / s["removed"], 4) if s["removed"] else None
+            entry["recall"] = round(found / pairs, 4) if pairs else None
+            entry["near_recall"] = round(s["near_found"] / s["near_pairs"], 4) if s["near_pairs"] else None
+        out[lang] = entry
+    return out
+
+
+def compare(size_mb: int, tokenizer: Path) -> dict:
+    corpus = WORK / f"compare-{size_mb}mb"
+    manifest = build(corpus, size_mb)
+    labels = load_labels(corpus)
+    result = {"size_mb": size_mb, "corpus": manifest, "machine": machine(), "tokenizer": str(tokenizer.relative_to(BENCH.parent))}
+    for name, runner in (("pentaglot", run_pentaglot), ("datatrove", run_datatrove)):
+        print(f"== {size_mb} MB: {name}", flush=True)
+        side = runner(corpus, WORK / f"{name}-{size_mb}mb", tokenizer)
+        side["mb_per_s"] = round(manifest["bytes"] / 2**20 / side["seconds"], 3)
+        side["dedup"] = score(labels, side.pop("_dedup_input"), side.pop("_removed"))
+        result[name] = side
+        print(json.dumps({k: side[k] for k in ("seconds", "peak_rss_mb", "stage_seconds")}), flush=True)
+    result["throughput_ratio"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
+    save(f"datatrove_{size_mb}mb", result)
+    return result
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| corpus | system | end to end s | MB/s | ratio | peak RSS MB | tokens |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        for name in ("pentaglot", "datatrove"):
+            s = r[name]
+            ratio = f"{r['throughput_ratio']}x" if name == "pentaglot" else "1x"
+            lines.append(f"| {r['size_mb']} MB | {name} | {s['seconds']} | {s['mb_per_s']} | {ratio} | {s['peak_rss_mb']} | {s['tokens']:,} |")
+    lines += ["", "| corpus | lang | system | kept after LID/filter | kept final | dups removed | precision | recall (all) | recall (near) | off-language passed |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for lang in LANGS:
+            for name in ("pentaglot", "datatrove"):
+                s, d = r[name], r[name]["dedup"][lang]
+                off = sum(v.get("offlang_passed_langid", 0) for k, v in r[name]["dedup"].items() if k not in LANGS)
+                lines.append(
+                    f"| {r['size_mb']} MB | {lang} | {name} | {s['kept_after_langid_filter'].get(lang, 0)} | {s['kept_final'].get(lang, 0)} | "
+                    f"{d.get('removed', 0)} | {d['precision']} | {d['recall']} | {d['near_recall']} | {off if lang == LANGS[0] else ''} |"
+                )
+    return "\n".join(lines)
+
+
+def plot(results: list[dict]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
+    sizes = [r["size_mb"] for r in results]
+    for name, marker in (("pentaglot", "o"), ("datatrove", "s")):
+        ax_t.plot(sizes, [r[name]["seconds"] for r in results], marker=marker, label=name)
+        ax_m.plot(sizes, [r[name]["peak_rss_mb"] for r in results], marker=marker, label=name)
+    ax_t.set(xlabel="corpus MB", ylabel="end-to-end seconds (2 CPUs)", title="time")
+    ax_m.set(xlabel="corpus MB", ylabel="peak RSS of process tree, MB", title="memory")
+    for ax in (ax_t, ax_m):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = RESULTS / "datatrove_compare.png"
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=500, help="base corpus size (default 500)")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="multiples of the base size to run (default 1 2 4)")
+    args = parser.parse_args()
+    base = WORK / f"compare-{args.size_mb}mb"
+    build(base, args.size_mb)
+    tokenizer = train_tokenizer(base)
+    results = [compare(args.size_mb * k, tokenizer) for k in args.scales]
+    results += [json.loads(p.read_text()) for p in sorted(RESULTS.glob("datatrove_*mb.json")) if json.loads(p.read_text())["size_mb"] not in {r["size_mb"] for r in results}]
+    results.sort(key=lambda r: r["size_mb"])
+    print(plot(results))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
