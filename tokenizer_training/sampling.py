@@ -132,11 +132,12 @@ def keep_mask(ids: pa.Array | pa.ChunkedArray, probabilities: np.ndarray, seed: 
     give the same sample on a laptop and on a cluster.  xxhash has no vectorized
     Arrow kernel, so this loops once per document over a C call.
     """
-    uniform = np.fromiter(
+    hashes = np.fromiter(
         (xxhash.xxh64_intdigest(doc_id.encode("utf-8"), seed) for doc_id in ids.to_pylist()),
-        dtype=np.float64,
+        dtype=np.uint64,
         count=len(ids),
-    ) / 2.0**64
+    )
+    uniform = (hashes >> np.uint64(11)).astype(np.float64) / 2.0**53  # exact in [0, 1)
     return uniform < probabilities
 
 
@@ -172,6 +173,8 @@ def split_long_line(line: str, max_bytes: int) -> list[str]:
     whitespace, else at a character boundary; the whitespace at a cut is
     dropped so no piece starts with a space.
     """
+    if max_bytes < 4:
+        raise ValueError(f"max_bytes={max_bytes}: must hold one UTF-8 character (at least 4)")
     pieces = []
     rest = line
     while len(rest.encode("utf-8")) > max_bytes:

@@ -67,7 +67,8 @@ def with_languages(ds: ray.data.Dataset, langid: LangIdConfig | None = None) -> 
     Identification runs in both passes rather than materializing the corpus in
     between; it is deterministic, so both passes see the same languages.
     """
-    if LANG in ds.schema().names:
+    schema = ds.schema()
+    if schema is not None and LANG in schema.names:
         return ds.map_batches(_with_lang_column, batch_format="pyarrow", batch_size=None)
     return ds.map_batches(
         _Identify,

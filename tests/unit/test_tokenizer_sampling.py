@@ -94,6 +94,11 @@ def test_cjk_without_spaces_splits_after_full_stops_and_long_runs_hard_cut():
     assert pieces[0].endswith("。")
 
 
+def test_a_limit_below_one_character_is_refused():
+    with pytest.raises(ValueError, match="max_bytes"):
+        split_long_line("가나다", 2)
+
+
 def test_training_lines_split_documents_drop_blank_lines_and_cut_long_ones():
     texts = pa.array(["first line\n\n  \nsecond line", None, "x" * 50 + " " + "y" * 50 + "\nlast", "short\r\nline"])
     lines = training_lines(texts, max_bytes=64)
