@@ -15,7 +15,7 @@ from pipeline.commands.demo import sample_path
 from pipeline.config import RunConfig
 from pipeline.runner import Runner
 
-DEMO_VOCAB = 1000
+DEMO_VOCAB = 1400
 
 
 def demo_config(out: Path) -> RunConfig:
