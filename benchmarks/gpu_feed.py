@@ -63,7 +63,7 @@ def feed(folder: str, device, workers: int, pin: bool, batch: int, seq_len: int,
     started = None
     for i, b in enumerate(ds.loader(num_workers=workers, pin_memory=pin and device.type == "cuda", prefetch_factor=4 if workers else None)):
         x = b["tokens"].to(device, non_blocking=True)
-        p = b["positions"].to(device, non_blocking=True)
+        cu = b["cu_seqlens"].to(device, non_blocking=True)
         if i == 2:  # workers are up, the first batches were prefetched; start the clock
             if device.type == "cuda":
                 torch.cuda.synchronize()
@@ -74,7 +74,7 @@ def feed(folder: str, device, workers: int, pin: bool, batch: int, seq_len: int,
     if device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    del x, p
+    del x, cu
     return {"workers": workers, "pinned": pin, "tokens_per_s": round(moved / elapsed), "seconds": round(elapsed, 2)}
 
 

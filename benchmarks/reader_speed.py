@@ -4,8 +4,9 @@ Baseline: the tokens of every document concatenated into one ``.npy`` and read
 with ``np.load(mmap_mode="r")`` the way nanoGPT-style loaders do: windows of
 ``seq_len + 1`` in shuffled order, ``np.stack`` of slices, cast to int32.
 pentaglot: ``TokenBatches`` over the shards (memory-mapped Arrow IPC), packed
-rows of the same size with the epoch's document shuffle and the ``positions``
-boundary array it adds.  Both read warm page cache, one epoch each, in one
+rows of the same size with the epoch's document shuffle and the ``cu_seqlens``
+document boundaries it adds (also measured: with ``positions=True``, and
+unpacked documents).  Both read warm page cache, one epoch each, in one
 process, alternated; also reported: bytes per token on disk.
 
     python benchmarks/reader_speed.py [--mb 40] [--seq-len 2048] [--batch 8]
@@ -69,9 +70,9 @@ def baseline_epoch(raw: Path, seq_len: int, batch: int, seed: int) -> tuple[int,
     return tokens, time.perf_counter() - started
 
 
-def ours_epoch(folder: Path, seq_len: int | None, batch: int, seed: int) -> tuple[int, float, float]:
+def ours_epoch(folder: Path, seq_len: int | None, batch: int, seed: int, positions: bool = False) -> tuple[int, float, float]:
     t0 = time.perf_counter()
-    reader = TokenBatches(str(folder), batch_size=batch, seq_len=seq_len, seed=seed)
+    reader = TokenBatches(str(folder), batch_size=batch, seq_len=seq_len, seed=seed, positions=positions)
     reader.num_samples()  # builds the epoch order
     setup = time.perf_counter() - t0
     started = time.perf_counter()
@@ -93,7 +94,7 @@ def main() -> None:
     path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
     folder, raw = WORK / "reader_shards", WORK / "reader_raw.npy"
     manifest = build(path, tokenizer(args.vocab), folder, raw, args.buckets)
-    runs = {"raw_memmap": [], "shards_packed": [], "shards_documents": []}
+    runs = {"raw_memmap": [], "shards_packed": [], "shards_packed_with_positions": [], "shards_documents": []}
     setup = []
     for seed in range(args.repeats):
         tokens, seconds = baseline_epoch(raw, args.seq_len, args.batch, seed)
@@ -101,6 +102,8 @@ def main() -> None:
         tokens, seconds, s = ours_epoch(folder, args.seq_len, args.batch, seed)
         runs["shards_packed"].append(tokens / seconds)
         setup.append(s)
+        tokens, seconds, _ = ours_epoch(folder, args.seq_len, args.batch, seed, positions=True)
+        runs["shards_packed_with_positions"].append(tokens / seconds)
         tokens, seconds, _ = ours_epoch(folder, None, 64, seed)
         runs["shards_documents"].append(tokens / seconds)
     best = {k: max(v) for k, v in runs.items()}
@@ -115,6 +118,7 @@ def main() -> None:
         "reader_setup_seconds": round(min(setup), 3),
         "ratios": {
             "shards_packed_vs_raw_memmap": round(best["shards_packed"] / best["raw_memmap"], 3),
+            "shards_packed_with_positions_vs_raw_memmap": round(best["shards_packed_with_positions"] / best["raw_memmap"], 3),
             "shards_documents_vs_raw_memmap": round(best["shards_documents"] / best["raw_memmap"], 3),
         },
         "bytes_per_token_on_disk": {

@@ -4,7 +4,11 @@ This is the whole reader logic (order, mixture, split, packing, resume);
 ``pipeline.torch_dataset`` only adapts it to PyTorch, and a JAX or custom loop
 can use it directly.  A batch is a dict:
 
-* packed (``seq_len`` set): ``tokens`` and ``positions`` ``[b, seq_len+1]``;
+* packed (``seq_len`` set): ``tokens`` ``[b, seq_len+1]`` and ``cu_seqlens``,
+  the segment starts over the flattened inputs ``tokens[:, :-1]`` (see
+  ``pipeline.shards.packing``); with ``positions=True`` also ``positions``
+  ``[b, seq_len]`` (position ids of the inputs; costs about as much as
+  the tokens themselves);
 * documents (``seq_len`` None): ``tokens`` flat, ``cu_seqlens`` ``[b+1]``
   (the layout variable-length attention kernels take) and ``docs``;
 
@@ -17,15 +21,17 @@ vocab allows it (what embedding layers index with), else int64.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import islice
 from typing import Iterator
 
 import numpy as np
 
-from pipeline.shards.packing import PackedStream
+from pipeline.shards.packing import PackedStream, positions_from_cu_seqlens, split_rows
 from pipeline.token_order import EpochOrder, Split, consumer_batches
 from pipeline.token_reader import TokenShards
 
 STATE_VERSION = 1
+GROUP_TOKENS = 1 << 18  # small enough that a group's temporaries stay in cache
 
 
 class TokenBatches:
@@ -47,6 +53,7 @@ class TokenBatches:
         world_size: int = 1,
         drop_last: bool = False,
         checks: str = "quick",
+        positions: bool = False,
     ):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -57,6 +64,7 @@ class TokenBatches:
         self.weights = dict(weights) if weights else None
         self.split = Split(rank=rank, world_size=world_size)
         self.drop_last = drop_last
+        self.positions = positions
         self.order = EpochOrder(
             self.shards.lengths, self.shards.lang_codes, self.shards.lang_names, seed, self.weights
         )
@@ -117,27 +125,48 @@ class TokenBatches:
 
     # -- iteration -----------------------------------------------------------------
     def iter_batches(self, worker: int = 0, num_workers: int = 1) -> Iterator[dict]:
-        """This rank's batches made by dataloader worker ``worker`` of ``num_workers``."""
+        """This rank's batches made by dataloader worker ``worker`` of ``num_workers``.
+
+        Batches are assembled a group at a time (about ``GROUP_TOKENS`` tokens),
+        which spreads the fixed cost of each numpy call over many batches; the
+        batches and their order are the same as one at a time.
+        """
         split = replace(self.split, worker=worker, num_workers=num_workers)
         epoch = self.epoch
         batches = consumer_batches(self.num_samples(epoch), self.start, self.batch_size, split, self.drop_last)
-        for index, positions, consumed in batches:
-            batch = self._packed_batch(epoch, positions) if self.seq_len else self._doc_batch(epoch, positions)
-            batch.update(samples=positions, epoch=epoch, index=index, consumed=consumed)
-            yield batch
+        per_sample = self.seq_len + 1 if self.seq_len else max(self.shards.num_tokens // max(self.shards.num_docs, 1), 1)
+        group_size = max(1, GROUP_TOKENS // (self.batch_size * per_sample))
+        while group := list(islice(batches, group_size)):
+            samples = [where for _, where, _ in group]
+            assemble = self._packed_batches if self.seq_len else self._doc_batches
+            for (index, where, consumed), batch in zip(group, assemble(epoch, samples)):
+                batch.update(samples=where, epoch=epoch, index=index, consumed=consumed)
+                yield batch
 
     def __iter__(self) -> Iterator[dict]:
         return self.iter_batches()
 
-    def _packed_batch(self, epoch: int, rows: np.ndarray) -> dict:
-        tokens, positions = self._stream(epoch).rows(rows, self.shards.pieces, self.dtype)
-        return {"tokens": tokens, "positions": positions}
+    def _packed_batches(self, epoch: int, samples: list[np.ndarray]) -> list[dict]:
+        tokens, seg_starts = self._stream(epoch).rows(np.concatenate(samples), self.shards.pieces, self.dtype)
+        counts = [len(s) for s in samples]
+        out = []
+        for batch_tokens, cu in split_rows(tokens, seg_starts, counts, self.seq_len):
+            batch = {"tokens": batch_tokens, "cu_seqlens": cu}
+            if self.positions:
+                batch["positions"] = positions_from_cu_seqlens(cu, len(batch_tokens), self.seq_len)
+            out.append(batch)
+        return out
 
-    def _doc_batch(self, epoch: int, positions: np.ndarray) -> dict:
-        docs = self.order.docs(epoch, positions)
+    def _doc_batches(self, epoch: int, samples: list[np.ndarray]) -> list[dict]:
+        docs = self.order.docs(epoch, np.concatenate(samples))
         lengths = self.shards.lengths[docs]
-        zeros = np.zeros_like(lengths)
-        pieces = self.shards.pieces(docs, zeros, lengths)
-        tokens = np.concatenate(pieces, dtype=self.dtype) if len(pieces) else np.zeros(0, self.dtype)
-        cu_seqlens = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-        return {"tokens": tokens, "cu_seqlens": cu_seqlens, "docs": docs}
+        pieces = self.shards.pieces(docs, np.zeros_like(lengths), lengths)
+        tokens = np.concatenate(pieces, dtype=self.dtype) if pieces else np.zeros(0, self.dtype)
+        doc_cuts = np.cumsum([len(s) for s in samples])
+        token_cuts = np.concatenate([[0], np.cumsum(lengths)])[np.concatenate([[0], doc_cuts])]
+        out = []
+        for i in range(len(samples)):
+            lo, hi = doc_cuts[i] - len(samples[i]), doc_cuts[i]
+            cu = (np.concatenate([[0], np.cumsum(lengths[lo:hi])])).astype(np.int32)
+            out.append({"tokens": tokens[token_cuts[i] : token_cuts[i + 1]], "cu_seqlens": cu, "docs": docs[lo:hi]})
+        return out

@@ -32,13 +32,14 @@ class TokenDataset(IterableDataset):
 
     def __init__(self, folder: str, batch_size: int, seq_len: int | None = None, *, seed: int = 0,
                  weights: dict[str, float] | None = None, rank: int | None = None,
-                 world_size: int | None = None, drop_last: bool = False, checks: str = "quick"):
+                 world_size: int | None = None, drop_last: bool = False, checks: str = "quick",
+                 positions: bool = False):
         dist_rank, dist_world = _dist_rank_world()
         self.batches = TokenBatches(
             folder, batch_size, seq_len, seed=seed, weights=weights,
             rank=dist_rank if rank is None else rank,
             world_size=dist_world if world_size is None else world_size,
-            drop_last=drop_last, checks=checks,
+            drop_last=drop_last, checks=checks, positions=positions,
         )
         self._consumed: int | None = None
 

@@ -7,9 +7,12 @@ written.  Rows overlap by one token (row ``k`` is stream tokens
 ``[k*L, k*L + L + 1)``), so inputs ``row[:-1]`` and targets ``row[1:]`` make
 every token of the stream a target exactly once.
 
-``positions`` restart at 0 where a document starts and at the start of each
-row; that is what position resets need, and ``positions == 0`` marks the
-segment starts that variable-length attention (``cu_seqlens``) needs.
+Boundaries come as ``cu_seqlens`` over the flattened inputs ``tokens[:, :-1]``
+(``b * L`` tokens): the offsets where a segment starts -- every row start and
+every document start inside a row -- plus the end, which is the layout
+variable-length attention kernels take.  It costs O(segments), not
+O(tokens); ``positions_from_cu_seqlens`` expands it to position ids (restarting
+at 0 in every segment) when a model wants those instead.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class PackedStream:
         self.num_rows = max(total - 1, 0) // seq_len
 
     def pieces(self, rows: np.ndarray):
-        """Documents and token ranges that make up ``rows``, in row order."""
+        """Documents, token ranges, and (row number in ``rows``, column) of each piece, in row order."""
         L = self.seq_len
         row_start = rows.astype(np.int64) * L
         first = np.searchsorted(self.doc_end, row_start, side="right")
@@ -46,14 +49,30 @@ class PackedStream:
         doc_start = self.doc_end[j] - self.doc_lengths[j]
         lo = np.maximum(row_start[owner], doc_start)
         hi = np.minimum(row_start[owner] + L + 1, self.doc_end[j])
-        return self.doc_order[j], lo - doc_start, hi - doc_start
+        return self.doc_order[j], lo - doc_start, hi - doc_start, owner, lo - row_start[owner]
 
     def rows(self, rows: np.ndarray, fetch: Fetch, dtype=np.int32) -> tuple[np.ndarray, np.ndarray]:
-        """``tokens`` and ``positions``, both ``[len(rows), seq_len + 1]``."""
-        docs, starts, stops = self.pieces(rows)
-        width = self.seq_len + 1
-        tokens = np.concatenate(fetch(docs, starts, stops), dtype=dtype) if len(docs) else np.zeros(0, dtype)
-        sizes = stops - starts
-        piece_first = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        positions = (np.arange(sizes.sum(), dtype=np.int64) - piece_first).astype(np.int32)
-        return tokens.reshape(-1, width), positions.reshape(-1, width)
+        """``tokens`` ``[len(rows), seq_len + 1]`` and the segment starts over the flattened inputs."""
+        docs, starts, stops, owner, col = self.pieces(rows)
+        tokens = np.concatenate(fetch(docs, starts, stops)).astype(dtype, copy=False) if len(docs) else np.zeros(0, dtype)
+        begins = (col < self.seq_len) & (stops > starts)
+        return tokens.reshape(-1, self.seq_len + 1), owner[begins] * self.seq_len + col[begins]
+
+
+def split_rows(tokens: np.ndarray, seg_starts: np.ndarray, counts: list[int], seq_len: int) -> list[tuple]:
+    """Cut a group of rows into batches of ``counts`` rows: (tokens, cu_seqlens) each."""
+    row_cuts = np.concatenate([[0], np.cumsum(counts)])
+    seg_cuts = np.searchsorted(seg_starts, row_cuts * seq_len)
+    out = []
+    for i in range(len(counts)):
+        base = row_cuts[i] * seq_len
+        cu = np.append(seg_starts[seg_cuts[i] : seg_cuts[i + 1]] - base, counts[i] * seq_len).astype(np.int32)
+        out.append((tokens[row_cuts[i] : row_cuts[i + 1]], cu))
+    return out
+
+
+def positions_from_cu_seqlens(cu_seqlens: np.ndarray, rows: int, seq_len: int) -> np.ndarray:
+    """Position ids ``[rows, seq_len]`` for the inputs, 0 at every segment start."""
+    sizes = np.diff(cu_seqlens)
+    flat = np.arange(rows * seq_len, dtype=np.int32) - np.repeat(cu_seqlens[:-1].astype(np.int32), sizes)
+    return flat.reshape(rows, seq_len)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipeline.shards.packing import PackedStream
+from pipeline.shards.packing import PackedStream, positions_from_cu_seqlens, split_rows
 from pipeline.shards.permutation import Permutation
 
 
@@ -36,15 +36,30 @@ def test_rows_are_consecutive_overlapping_windows_of_the_stream():
     stream = np.concatenate([docs[d] for d in order])
     packed = PackedStream(order, lengths, seq_len=4)
     assert packed.num_rows == (len(stream) - 1) // 4
-    tokens, positions = packed.rows(np.arange(packed.num_rows), _fetch(docs), dtype=np.int64)
+    tokens, _ = packed.rows(np.arange(packed.num_rows), _fetch(docs), dtype=np.int64)
     for k in range(packed.num_rows):
         assert tokens[k].tolist() == stream[k * 4 : k * 4 + 5].tolist()
-    # positions restart at every row start and every document start
-    doc_of = tokens // 1000
-    starts = np.ones_like(doc_of, dtype=bool)
-    starts[:, 1:] = doc_of[:, 1:] != doc_of[:, :-1]
-    assert np.array_equal(positions == 0, starts)
-    assert positions[0].tolist() == [0, 1, 2, 3, 4]  # doc 3 (9 tokens) fills row 0
+
+
+@pytest.mark.parametrize("counts", [[5], [2, 3], [1, 1, 3]])
+def test_segments_start_at_every_row_and_document_start_of_the_inputs(counts):
+    lengths = np.array([5, 0, 3, 9, 1, 4, 2])
+    docs = _docs(lengths)
+    packed = PackedStream(np.array([3, 0, 1, 5, 2, 6, 4]), lengths, seq_len=4)
+    rows = np.array([4, 0, 2, 1, 3])[: sum(counts)]
+    tokens, seg_starts = packed.rows(rows, _fetch(docs), dtype=np.int64)
+    first = 0
+    for (batch, cu), n in zip(split_rows(tokens, seg_starts, counts, 4), counts):
+        assert np.array_equal(batch, tokens[first : first + n])
+        inputs = batch[:, :-1]
+        doc_of = inputs // 1000
+        starts = np.ones_like(doc_of, dtype=bool)
+        starts[:, 1:] = doc_of[:, 1:] != doc_of[:, :-1]
+        assert cu.tolist() == np.flatnonzero(starts.ravel()).tolist() + [n * 4]
+        positions = positions_from_cu_seqlens(cu, n, 4)
+        assert np.array_equal(positions == 0, starts)
+        assert positions.max() < 4
+        first += n
 
 
 def test_rows_can_be_fetched_in_any_order():

@@ -62,19 +62,21 @@ def test_packed_rows_are_each_produced_exactly_once(folder, world_size, num_work
 
 
 def test_packed_rows_hold_the_shuffled_stream_with_boundaries(folder):
-    reader = TokenBatches(folder, batch_size=1000, seq_len=16, seed=2)
-    [batch] = list(reader)
+    reader = TokenBatches(folder, batch_size=7, seq_len=16, seed=2, positions=True)
+    batches = list(reader)
+    tokens = np.concatenate([b["tokens"] for b in batches])
     order = reader.order.docs(0, np.arange(N_DOCS))
     stream = np.concatenate([reader.shards.doc(d) for d in order])
-    tokens = batch["tokens"]
     assert tokens.dtype == np.int32 and tokens.shape == (reader.num_samples(), 17)
     assert np.array_equal(tokens[:, :-1].ravel(), stream[: tokens.shape[0] * 16])
-    lengths = reader.shards.lengths[order]
-    starts = set(np.cumsum(lengths)[:-1].tolist())
-    flat_pos = np.arange(tokens.shape[0] * 17).reshape(-1, 17) - np.arange(tokens.shape[0])[:, None]
-    expected_zero = np.vectorize(lambda p: p in starts)(flat_pos)
-    expected_zero[:, 0] = True
-    assert np.array_equal(batch["positions"] == 0, expected_zero)
+    doc_starts = set(np.cumsum(reader.shards.lengths[order])[:-1].tolist())
+    for b in batches:
+        rows = b["samples"]
+        stream_pos = rows[:, None] * 16 + np.arange(16)
+        expected = np.isin(stream_pos, list(doc_starts))
+        expected[:, 0] = True
+        assert b["cu_seqlens"].tolist() == np.flatnonzero(expected.ravel()).tolist() + [len(rows) * 16]
+        assert np.array_equal(b["positions"] == 0, expected)
 
 
 def test_order_depends_on_seed_and_epoch_only(folder):
