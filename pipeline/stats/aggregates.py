@@ -158,12 +158,6 @@ def _column(table: pa.Table, name: str, default: str) -> pa.ChunkedArray:
     return pa.chunked_array([pa.nulls(table.num_rows, pa.string())]).fill_null(default)
 
 
-def _split_reason(reason: str) -> tuple[str, str]:
-    """``"langid:low_score"`` -> ("langid", "low_score"); stages prefix their reasons."""
-    stage, sep, rest = reason.partition(":")
-    return (stage, rest) if sep else ("", reason)
-
-
 class Stats:
     """A partial (or final) aggregate of a dataset; see the module docstring."""
 
@@ -178,8 +172,12 @@ class Stats:
         self.cluster_sizes = Distribution("length")
 
     # -- folding batches in ------------------------------------------------------
-    def add_table(self, table: pa.Table) -> None:
-        """Fold in a document table: live rows, rejected rows and quarantine rows alike."""
+    def add_table(self, table: pa.Table, stage: str = "") -> None:
+        """Fold in a document table: live rows, rejected rows and quarantine rows alike.
+
+        ``stage`` is the stage whose output holds the table: the one that
+        rejected its rejected rows ("" when unknown).
+        """
         if table.num_rows == 0:
             return
         table = ensure_base_columns(table)
@@ -187,7 +185,7 @@ class Stats:
         rejected = pc.and_(pc.invert(quarantined), pc.is_valid(table[DROP_REASON]))
         live = pc.invert(pc.or_(quarantined, rejected))
         self._add_live(table.filter(live))
-        self._add_rejected(table.filter(rejected))
+        self._add_rejected(table.filter(rejected), stage)
         names, codes = _codes(_column(table.filter(quarantined), SOURCE, NO_SOURCE), NO_SOURCE)
         _add_counts(self.quarantined, dict(zip(names, np.bincount(codes, minlength=len(names)).tolist())))
 
@@ -264,7 +262,7 @@ class Stats:
         self.sources = dict(named[: cap - 1])
         self.sources[OTHER_SOURCES] = other
 
-    def _add_rejected(self, table: pa.Table) -> None:
+    def _add_rejected(self, table: pa.Table, stage: str) -> None:
         if table.num_rows == 0:
             return
         text = table[TEXT]
@@ -284,8 +282,7 @@ class Stats:
         for reason, lang, n, c, b in zip(
             *(grouped[k].to_pylist() for k in ("reason", "lang", "count_all", "chars_sum", "bytes_sum"))
         ):
-            stage, why = _split_reason(reason)
-            self.rejected.setdefault((stage, why, lang), Volume()).merge(Volume(n, c, b))
+            self.rejected.setdefault((stage, reason, lang), Volume()).merge(Volume(n, c, b))
 
     def add_token_rows(self, table: pa.Table) -> None:
         """Fold in token shard rows (only their ``lang`` and ``n_tokens`` columns are read)."""

@@ -9,7 +9,7 @@ the relative change; the plots overlay both (see plots.py).
 from __future__ import annotations
 
 from pipeline.stats import schema as S
-from pipeline.stats.render import Table, count, num, pct, percentile
+from pipeline.stats.render import Table, count, num, pct, percentile, reason_label, rejected_totals
 
 
 def change(a: float | None, b: float | None) -> str:
@@ -78,18 +78,14 @@ def tokens_table(a: S.StatsReport, b: S.StatsReport, la: str, lb: str) -> Table 
 
 def rejected_table(a: S.StatsReport, b: S.StatsReport, la: str, lb: str) -> Table | None:
     def totals(rep: S.StatsReport) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for r in rep.rejected:
-            key = f"{r.stage}:{r.reason}" if r.stage else r.reason
-            out[key] = out.get(key, 0) + r.documents
-        return out
+        return {reason_label(*key): docs for key, (docs, _) in rejected_totals(rep).items()}
 
     ra, rb = totals(a), totals(b)
     reasons = sorted(set(ra) | set(rb))
     if not reasons:
         return None
     rows = [[r, count(ra.get(r, 0)), count(rb.get(r, 0)), change(ra.get(r, 0), rb.get(r, 0))] for r in reasons]
-    return Table("Rejected documents by stage and reason", ["stage:reason", la, lb, "change"], rows)
+    return Table("Rejected documents by stage and reason", ["stage / reason", la, lb, "change"], rows)
 
 
 def compare_tables(a: S.StatsReport, b: S.StatsReport, la: str = "A", lb: str = "B") -> list[Table]:

@@ -58,22 +58,22 @@ def _fold_documents(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
 
 
 def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage) -> pa.Table:
-    """One task's files (document Parquet or token shards) folded into one partial."""
+    """One task's files (stage Parquet or token shards) folded into one partial."""
     stats = Stats(cfg)
-    for uri, role, index in zip(*(items[c].to_pylist() for c in ("uri", "role", "index"))):
-        if role == "shard":
+    for uri, stage, index in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index"))):
+        if stage is None:
             _fold_shard(stats, uri, storage)
         else:
-            _fold_parquet(stats, uri, storage, cfg, index)
+            _fold_parquet(stats, uri, stage, storage, cfg, index)
     return _emit(stats)
 
 
-def _fold_parquet(stats: Stats, uri: str, storage: Storage, cfg: StatsConfig, index: int) -> None:
+def _fold_parquet(stats: Stats, uri: str, stage: str, storage: Storage, cfg: StatsConfig, index: int) -> None:
     with storage.open_input(uri, random_access=True) as handle:
         pf = pq.ParquetFile(handle)
         columns = [c for c in DOCUMENT_COLUMNS if c in pf.schema_arrow.names]
         for i, batch in enumerate(pf.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns)):
-            stats.add_table(_sample(pa.Table.from_batches([batch]), cfg, index, i))
+            stats.add_table(_sample(pa.Table.from_batches([batch]), cfg, index, i), stage)
 
 
 def _fold_shard(stats: Stats, uri: str, storage: Storage) -> None:
@@ -110,8 +110,9 @@ def _ordered():
 
 
 def _file_tasks(source: Source) -> list[dict]:
-    files = [(u, "documents") for u in source.documents + source.quarantine] + [(u, "shard") for u in source.shards]
-    return [{"uri": uri, "role": role, "index": i} for i, (uri, role) in enumerate(files)]
+    """One item per file; token shards have no stage."""
+    files = source.documents + [(uri, None) for uri in source.shards]
+    return [{"uri": uri, "stage": stage, "index": i} for i, (uri, stage) in enumerate(files)]
 
 
 def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage) -> S.StatsReport:

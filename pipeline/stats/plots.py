@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pipeline.stats import schema as S  # noqa: E402
+from pipeline.stats.render import reason_label, rejected_totals  # noqa: E402
 from pipeline.stats.scripts import SCRIPTS  # noqa: E402
 
 Series = list[tuple[str, S.StatsReport]]
@@ -183,10 +184,7 @@ def scripts(series: Series) -> bytes | None:
 def rejected(series: Series) -> bytes | None:
     per_series = []
     for label, rep in series:
-        totals: dict[str, int] = {}
-        for r in rep.rejected:
-            key = f"{r.stage}:{r.reason}" if r.stage else r.reason
-            totals[key] = totals.get(key, 0) + r.documents
+        totals = {reason_label(*key): docs for key, (docs, _) in rejected_totals(rep).items()}
         if rep.quarantine.documents:
             totals["quarantined"] = rep.quarantine.documents
         per_series.append((label, totals))

@@ -117,15 +117,25 @@ def source_table(report: S.StatsReport) -> Table | None:
     return Table("Kept documents by source", ["source", "docs", "chars", "bytes"], rows, notes)
 
 
-def rejected_table(report: S.StatsReport) -> Table | None:
-    if not report.rejected and not report.quarantine.documents:
-        return None
+def reason_label(stage: str, reason: str) -> str:
+    return f"{stage} / {reason}" if stage else reason
+
+
+def rejected_totals(report: S.StatsReport) -> dict[tuple[str, str], list[int]]:
+    """(stage, reason) -> [documents, characters], languages summed."""
     totals: dict[tuple[str, str], list[int]] = {}
     for r in report.rejected:
         acc = totals.setdefault((r.stage, r.reason), [0, 0])
         acc[0] += r.documents
         acc[1] += r.characters
-    rows = [[stage or "-", reason, count(d), count(c)] for (stage, reason), (d, c) in sorted(totals.items(), key=lambda kv: -kv[1][0])]
+    return totals
+
+
+def rejected_table(report: S.StatsReport) -> Table | None:
+    if not report.rejected and not report.quarantine.documents:
+        return None
+    ranked = sorted(rejected_totals(report).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    rows = [[stage or "-", reason, count(d), count(c)] for (stage, reason), (d, c) in ranked]
     if report.quarantine.documents:
         rows.append(["(reader)", "quarantined: unparseable", count(report.quarantine.documents), "-"])
     return Table("Rejected documents by stage and reason", ["stage", "reason", "docs", "chars"], rows, text_columns=2)

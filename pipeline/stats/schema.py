@@ -82,8 +82,8 @@ class Language(_Model):
 
 
 class Rejected(_Model):
-    stage: str
-    reason: str
+    stage: str = Field(description="the stage whose output folder holds the rejected rows ('' when unknown)")
+    reason: str = Field(description="the row's drop_reason as the stage wrote it")
     language: str
     documents: int
     characters: int

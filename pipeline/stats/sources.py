@@ -28,8 +28,9 @@ class Source:
     kind: str  # "raw" | "stage" | "run" | "shards"
     path: str
     stages: list[str] = field(default_factory=list)
-    documents: list[str] = field(default_factory=list)  # kept/ and rejected/ Parquet
-    quarantine: list[str] = field(default_factory=list)
+    # (uri, stage name) of kept/, rejected/ and quarantine/ Parquet files: the
+    # stage that rejected a row is the one whose folder holds it.
+    documents: list[tuple[str, str]] = field(default_factory=list)
     clusters: list[str] = field(default_factory=list)
     shards: list[str] = field(default_factory=list)
     manifest: dict | None = None
@@ -62,9 +63,9 @@ def detect(path: str, storage: Storage) -> Source:
 def _add_stage(source: Source, folder: str, stage: dict, kinds=("kept", "rejected")) -> None:
     """Add one committed stage folder's files; ``kinds`` says which document files count."""
     files = stage.get("files", {})
-    source.stages.append(stage.get("stage", Path(folder).name))
-    source.documents += [join(folder, f["path"]) for kind in kinds for f in files.get(kind, [])]
-    source.quarantine += [join(folder, f["path"]) for f in files.get("quarantine", [])]
+    name = stage.get("stage", Path(folder).name)
+    source.stages.append(name)
+    source.documents += [(join(folder, f["path"]), name) for kind in (*kinds, "quarantine") for f in files.get(kind, [])]
     # Dedup lists clusters/ in stage.json once it is complete (pipeline.stages.dedup).
     source.clusters += [join(folder, f["path"]) for f in stage.get(CLUSTERS, {}).get("files", [])]
 

@@ -43,7 +43,7 @@ def test_stage_folder_numbers_match_the_hand_computed_ones(ray_session, tmp_path
     result = run(stage, "--out", tmp_path / "report")
     assert result.exit_code == 0, result.output
     got = StatsReport.model_validate(stats_of(tmp_path / "report"))
-    expected = report_of(kept_and_rejected())
+    expected = report_of(kept_and_rejected(), stage="langid")
     assert got.input.kind == "stage" and got.input.stages == ["langid"]
     assert got.totals == expected.totals
     assert got.languages == expected.languages

@@ -25,10 +25,11 @@ def corpus() -> pa.Table:
     )
 
 
-def report_of(*tables, cfg=None) -> S.StatsReport:
+def report_of(*tables, cfg=None, stage="") -> S.StatsReport:
+    """The report of ``tables`` folded into separate partials and merged, as Ray tasks do."""
     stats = Stats(cfg)
     for t in tables:
         part = Stats(cfg)
-        part.add_table(t)
+        part.add_table(t, stage)
         stats.merge(part)
     return stats.to_report(INPUT)

@@ -22,7 +22,7 @@ from tests.unit.stats_corpus import INPUT, corpus, report_of
 
 
 def test_every_number_of_the_hand_corpus():
-    rep = report_of(corpus())
+    rep = report_of(corpus(), stage="langid")
     assert rep.totals == S.Totals(documents=4, characters=69, bytes=91, tokens=None, rejected=1, quarantined=1)
     assert sorted(rep.languages) == ["en", "ja", "ko"]
     en, ko, ja = rep.languages["en"], rep.languages["ko"], rep.languages["ja"]
@@ -43,7 +43,7 @@ def test_every_number_of_the_hand_corpus():
     assert ja.script_mix == {"space": 0.0, "digit": 0.0, "symbol": 0.0, "latin": 0.0, "hangul": 0.0, "kana": round(4 / 6, 6), "han": round(2 / 6, 6), "other": 0.0}
     assert ko.script_mix["hangul"] == round(5 / 21, 6)
     assert rep.sources == {"s1": S.Volume(documents=2, characters=48, bytes=58), "s2": S.Volume(documents=2, characters=21, bytes=33)}
-    assert rep.rejected == [S.Rejected(stage="langid", reason="low_score", language="es", documents=1, characters=4, bytes=4)]
+    assert rep.rejected == [S.Rejected(stage="langid", reason="langid:low_score", language="es", documents=1, characters=4, bytes=4)]
     assert rep.quarantine == S.Quarantine(documents=1, by_source={"s3": 1})
     lines = rep.repeated_lines
     assert (lines.lines_counted, lines.error_bound) == (4, 0)  # two Korean/Japanese lines are under 10 chars

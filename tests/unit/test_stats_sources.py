@@ -36,7 +36,10 @@ def test_stage_folder_reads_the_files_its_stage_json_lists(tmp_path):
         (tmp_path / "dedup" / leftover).write_bytes(b"leftover of a crashed writer")
     src = detect(str(tmp_path / "dedup"), Storage())
     assert src.kind == "stage" and src.stages == ["dedup"]
-    assert [p.split("/")[-2:] for p in src.documents] == [["kept", "part-00000.parquet"], ["rejected", "part-00000.parquet"]]
+    assert [(p.split("/")[-2:], stage) for p, stage in src.documents] == [
+        (["kept", "part-00000.parquet"], "dedup"),
+        (["rejected", "part-00000.parquet"], "dedup"),
+    ]
     assert len(src.clusters) == 1
 
 
@@ -45,9 +48,9 @@ def test_run_folder_counts_kept_documents_of_the_final_stage_only(tmp_path):
     make_stage(tmp_path / "langid", "langid", [str(tmp_path / "normalize")])
     src = detect(str(tmp_path), Storage())
     assert src.kind == "run" and src.stages == ["langid", "normalize"]
-    kept = [p for p in src.documents if "/kept/" in p]
-    assert kept == [str(tmp_path / "langid" / "kept" / "part-00000.parquet")]
-    assert sum("/rejected/" in p for p in src.documents) == 2
+    kept = [(p, stage) for p, stage in src.documents if "/kept/" in p]
+    assert kept == [(str(tmp_path / "langid" / "kept" / "part-00000.parquet"), "langid")]
+    assert sorted(stage for p, stage in src.documents if "/rejected/" in p) == ["langid", "normalize"]
 
 
 def test_token_shards_are_found_through_their_manifest(tmp_path):
