@@ -23,6 +23,15 @@ def _dist_rank_world() -> tuple[int, int]:
     return 0, 1
 
 
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    """A tensor owning just this batch's memory.
+
+    Batches are views into a group buffer; a worker sends a tensor's whole
+    storage to the main process, so a view would ship the entire group.
+    """
+    return torch.from_numpy(array.copy() if array.base is not None else array)
+
+
 class TokenDataset(IterableDataset):
     """Batches of this rank, split across dataloader workers with no overlap.
 
@@ -47,7 +56,7 @@ class TokenDataset(IterableDataset):
         info = get_worker_info()
         worker, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
         for batch in self.batches.iter_batches(worker, num_workers):
-            yield {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in batch.items()}
+            yield {k: _tensor(v) if isinstance(v, np.ndarray) else v for k, v in batch.items()}
 
     def loader(self, num_workers: int = 2, pin_memory: bool = True, **kwargs) -> Iterator[dict]:
         """Iterate this epoch (from the loaded state) through a DataLoader, tracking progress.
