@@ -152,6 +152,21 @@ def _codes(column: pa.ChunkedArray | pa.Array, missing: str) -> tuple[list[str],
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _lengths(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Characters and UTF-8 bytes of each text (0 for a null text)."""
+    chars = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    nbytes = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return chars, nbytes
+
+
+def _volumes(codes: np.ndarray, n_groups: int, chars: np.ndarray, nbytes: np.ndarray) -> list[Volume]:
+    """Exact documents, characters and bytes per group code."""
+    docs = np.bincount(codes, minlength=n_groups)
+    char_sums = np.bincount(codes, weights=chars, minlength=n_groups)
+    byte_sums = np.bincount(codes, weights=nbytes, minlength=n_groups)
+    return [Volume(int(docs[g]), int(char_sums[g]), int(byte_sums[g])) for g in range(n_groups)]
+
+
 def _column(table: pa.Table, name: str, default: str) -> pa.ChunkedArray:
     if name in table.column_names:
         return table[name]
@@ -193,26 +208,23 @@ class Stats:
         if table.num_rows == 0:
             return
         text = table[TEXT]
-        chars = pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int64)
-        nbytes = pc.binary_length(text).to_numpy(zero_copy_only=False).astype(np.int64)
+        chars, nbytes = _lengths(text)
         langs, codes = _codes(_column(table, LANG, UNKNOWN_LANG), UNKNOWN_LANG)
         G = len(langs)
-        docs = np.bincount(codes, minlength=G)
-        char_sums = np.bincount(codes, weights=chars, minlength=G)
-        byte_sums = np.bincount(codes, weights=nbytes, minlength=G)
+        volumes = _volumes(codes, G, chars, nbytes)
         char_dists = grouped_distributions(chars, codes, G, "length")
         score_dists = self._scores(table, codes, G)
         # Script mix per language: sort once so each language's text is a contiguous slice.
         order = np.argsort(codes, kind="stable")
         sorted_text = text.take(pa.array(order)).combine_chunks()
-        starts = np.concatenate([[0], np.cumsum(docs)])
+        starts = np.concatenate([[0], np.cumsum([v.documents for v in volumes])])
         doc_scripts = self._doc_scripts(table, codes, G)
         for g, lang in enumerate(langs):
             part = LanguageStats(
-                Volume(int(docs[g]), int(char_sums[g]), int(byte_sums[g])),
+                volumes[g],
                 char_dists[g],
                 score_dists[g] if score_dists else Distribution("score"),
-                script_counts(sorted_text.slice(starts[g], docs[g])),
+                script_counts(sorted_text.slice(starts[g], volumes[g].documents)),
                 doc_scripts[g],
             )
             self.languages.setdefault(lang, LanguageStats()).merge(part)
@@ -242,12 +254,8 @@ class Stats:
 
     def _add_sources(self, table: pa.Table, chars: np.ndarray, nbytes: np.ndarray) -> None:
         names, codes = _codes(_column(table, SOURCE, NO_SOURCE), NO_SOURCE)
-        n = len(names)
-        docs = np.bincount(codes, minlength=n)
-        char_sums = np.bincount(codes, weights=chars, minlength=n)
-        byte_sums = np.bincount(codes, weights=nbytes, minlength=n)
-        for i, name in enumerate(names):
-            self.sources.setdefault(name, Volume()).merge(Volume(int(docs[i]), int(char_sums[i]), int(byte_sums[i])))
+        for name, vol in zip(names, _volumes(codes, len(names), chars, nbytes)):
+            self.sources.setdefault(name, Volume()).merge(vol)
         self._cap_sources()
 
     def _cap_sources(self) -> None:
@@ -265,9 +273,7 @@ class Stats:
     def _add_rejected(self, table: pa.Table, stage: str) -> None:
         if table.num_rows == 0:
             return
-        text = table[TEXT]
-        chars = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        nbytes = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        chars, nbytes = _lengths(table[TEXT])
         keys = pa.table(
             {
                 "lang": pc.fill_null(_column(table, LANG, UNKNOWN_LANG).cast(pa.string()), UNKNOWN_LANG),
