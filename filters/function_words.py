@@ -7,12 +7,13 @@ Two uses, two kinds of list:
   don't (the quality rule ``function_words``).  Korean and Japanese attach
   particles to words and Chinese has no spaces, so for ko/ja/zh these are
   matched as substrings, for en/es as whole words.
-* ``MARKERS``: frequent words that exist in one language but not in its close
-  neighbours.  lid.176 cannot tell a ten-word Galician or Catalan sentence from
-  Spanish; these words can (``filters.langid`` uses them only to arbitrate
-  between a language and the confusables listed in its language-table row).
-  A word is listed only if it is not an ordinary word of the neighbours, so
-  e.g. Spanish "no", "con", "pero" and "es" are absent.
+* ``COMMON_WORDS``: the ~200 most frequent words of a Latin-script target and
+  of its close neighbours.  lid.176 cannot tell a ten-word Galician or
+  Catalan sentence from Spanish; their frequent words can.  ``filters.langid``
+  compares two languages by the words frequent in one and absent from the
+  other's list (set differences, so shared words like "de" or "no" weigh
+  nothing), which is why each list should hold a language's frequent words
+  whether or not a neighbour shares them.
 """
 
 from __future__ import annotations
@@ -25,65 +26,90 @@ FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
     "ja": ("の", "は", "が", "を", "に", "で", "て", "た", "と", "も", "です", "ます", "する", "した", "いる", "ある", "から", "この", "こと", "れる"),
 }
 
-MARKERS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "the", "and", "of", "to", "is", "that", "it", "was", "with", "have", "this", "are", "not", "what",
-        "he", "she", "they", "we", "you", "my", "your", "his", "her", "their", "our", "do", "does", "did",
-        "don't", "can't", "i'm", "it's", "will", "would", "can", "could", "should", "there", "here",
-        "been", "has", "had", "were", "be", "from", "at", "by", "for", "on", "an", "or", "but", "if",
-        "when", "where", "who", "why", "how", "all", "very", "too", "much", "many", "some", "any",
-        "me", "him", "them", "us", "these", "those", "which", "than", "then", "now", "just", "about",
-        "up", "out", "into", "over", "after", "before", "again", "never", "always", "please", "want",
-        "know", "think", "like", "go", "going", "get", "got", "see", "come", "make", "take", "tell",
-        "i", "as", "home", "so", "no", "yes", "one", "two", "time", "day", "man", "men", "woman",
-    ),
-    "es": (
-        "y", "los", "las", "muy", "ellas", "ellos", "yo", "usted", "ustedes", "hay", "hoy", "eso", "esto",
-        "mucho", "mucha", "muchos", "muchas", "tengo", "tiene", "tienes", "tienen", "quiero", "quiere",
-        "puedo", "puede", "puedes", "hacer", "hace", "hizo", "dijo", "bien", "cuando", "donde", "dónde",
-        "cómo", "qué", "él", "también", "estoy", "soy", "eres", "fue", "lo", "sin", "pues", "entonces",
-        "ahora", "allí", "ya", "todavía", "nadie", "alguien", "siempre", "hasta", "mañana", "año", "años",
-        "hombre", "mujer", "niño", "niños", "puerta", "tiempo", "tener", "hablar", "mismo", "ahí", "veces",
-        "nuestro", "nuestra", "nuestros", "mis", "tus", "sus", "su", "más", "después", "luego", "bueno",
-        "buena", "gracias", "ayer", "mejor", "cuál", "quién", "quien", "casi", "tenía", "voy", "hemos",
-        "habla", "dinero", "trabajo", "nosotros", "vosotros", "cosas", "hijo", "hija", "perro", "agua",
-        "noche", "ciudad", "nuevo", "nueva", "cuenta",
-    ),
-    "pt": (
-        "não", "é", "uma", "umas", "você", "vocês", "muito", "muita", "muitos", "muitas", "também", "ele",
-        "eles", "isso", "com", "em", "ao", "aos", "à", "às", "do", "dos", "nas", "na", "num", "numa",
-        "mais", "tenho", "tem", "têm", "fazer", "ainda", "já", "quando", "então", "sim", "bem", "obrigado",
-        "obrigada", "minha", "meus", "minhas", "seu", "sua", "seus", "suas", "nós", "vou", "vai", "foi",
-        "são", "estão", "esse", "essa", "pelo", "pela", "pelos", "pelas", "ninguém", "até", "depois",
-        "coisa", "há", "lhe", "nem", "ou", "as", "estava", "tinha", "eu", "ela", "elas", "onde", "agora",
-        "sempre", "quero", "sei", "homem", "mulher", "hoje", "ontem",
-    ),
-    "gl": (
-        "non", "unha", "unhas", "moi", "tamén", "xa", "iso", "isto", "cando", "onde", "teño", "facer",
-        "aínda", "agora", "máis", "coa", "coas", "co", "cos", "polo", "pola", "polos", "polas", "nun",
-        "nunha", "dun", "dunha", "lle", "lles", "vostede", "miña", "meu", "teu", "túa", "súa", "hai", "ben",
-        "foi", "estou", "vou", "vai", "sen", "ata", "mañá", "dende", "despois", "eu", "ela", "nós", "vós",
-        "é", "sei", "quere", "queres", "podo", "pode", "moito", "moita", "moitos", "xente", "cousa", "ano",
-        "anos", "do", "na", "nas", "ao", "aos", "á", "ás", "as", "tes", "hoxe", "onte", "sempre", "quero",
-        "home", "muller",
-    ),
-    "ca": (
-        "amb", "els", "és", "són", "però", "perquè", "què", "molt", "molta", "molts", "moltes", "també",
-        "aquest", "aquesta", "aquests", "aquestes", "això", "allò", "jo", "ell", "nosaltres", "vosaltres",
-        "ells", "elles", "seva", "meu", "meva", "teu", "teva", "dels", "pels", "pel", "fins", "mai", "gens",
-        "hi", "ho", "li", "em", "et", "ens", "us", "vaig", "anar", "fer", "tinc", "tenim", "tenen", "estic",
-        "estem", "sóc", "ets", "som", "puc", "pot", "vull", "vol", "dir", "ara", "avui", "demà", "ahir",
-        "bé", "on", "quan", "com", "només", "doncs", "encara", "cap", "tot", "tots", "tota", "totes",
-        "gent", "home", "dona", "nen", "any", "anys", "nit", "ací", "sempre", "i", "hem", "heu", "uns",
-        "unes",
-    ),
-    "it": (
-        "il", "che", "non", "è", "sono", "gli", "della", "delle", "degli", "dello", "nel", "nella", "per",
-        "questo", "questa", "quello", "molto", "anche", "più", "io", "lui", "lei", "noi", "voi", "loro",
-        "ho", "hai", "abbiamo", "essere", "fare", "grazie", "perché", "dove", "chi", "ancora", "adesso",
-        "oggi", "domani", "ieri", "tutto", "tutti", "niente", "nessuno", "qualcosa", "suo", "mio", "tuo",
-        "tua", "sempre", "ci",
-    ),
+COMMON_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "en": """
+            the of and to a in is it you that he was for on are with as i his they be at one have this
+            from or had by not but what some we can out other were all there when up use your how said
+            an each she which do their time if will way about many then them would like so these her
+            make see him two has look more day could go come did no most my over know than who may down
+            been now any new work take get made where after back little only man year came every good
+            me give our under very through just much great think say before same right old too does
+            tell three want well also here must why men went need house try us again mother world father
+            should never last between still since while don't i'm it's can't didn't isn't doesn't
+            won't let always those both until once yes am because something nothing everyone anything
+            today tomorrow yesterday please thank thanks sorry really already ever always going got
+        """,
+        "es": """
+            de la que el en y a los se del las un por con no una su para es al lo como más o pero sus le
+            ha me si sin sobre este ya entre cuando todo esta ser son dos también fue había era muy
+            años hasta desde está mi porque qué solo sólo han yo hay vez puede todos así nos ni parte
+            tiene él uno donde bien tiempo mismo ese ahora cada e vida otro después te otros aunque esa
+            eso hace otra tan durante siempre día tanto ella tres sí dijo sido gran país según menos año
+            antes estado contra sino forma caso nada hacer estaba poco estos mayor ante unos les algo
+            hacia casa ellos hecho mucho mientras además quien momento esto hombre están pues hoy lugar
+            trabajo otras mejor nuevo decir algunos entonces todas días debe cómo casi toda tal luego
+            primer medio va estas sea tenía nunca poder aquí ver veces embargo pueden tienen misma nueva
+            cual fueron mujer cosas fin ciudad he manera tener muchos dentro nuestro dice ello cualquier
+            noche aún agua parece haber fuera bajo grandes nuestra usted ustedes hizo nadie tarde mí tu
+            tú allí eran estar gente padre madre mis quiero tengo puedo voy estoy soy eres vamos tienes
+            quieres sabe sé creo ayer mañana hablar dónde cuándo quién niño niños perro libro gracias
+            bueno buena hola os vosotros nosotros ellas
+            dar grande ir mundo saber será somos vos fui da estamos ten ti venir van vas cosa come di
+        """,
+        "pt": """
+            de a o que e do da em um para é com não uma os no se na por mais as dos como mas foi ao ele
+            das tem à seu sua ou ser quando muito há nos já está eu também só pelo pela até isso ela
+            entre era depois sem mesmo aos ter seus quem nas me esse eles estão você tinha foram essa num
+            nem suas meu às minha têm numa pelos elas havia seja qual será nós tenho lhe deles essas
+            esses pelas este fosse dele tu te vocês vos lhes meus minhas teu tua nosso nossa dela delas
+            esta estes estas aquele aquela isto aquilo estou estamos estava sou somos são fui vai vou
+            vamos pode posso quero sei onde agora aqui ali hoje ontem amanhã sempre nunca nada tudo todos
+            todas bem bom boa coisa casa dia tempo ano anos vez vezes homem mulher obrigado obrigada sim
+            então ainda porque muita muitos muitas outro outra outros outras pouco grande fazer dizer ver
+            ir vir dar ficar saber gosto gosta cão livro água noite cidade mundo
+            ante antes cada caso contra desde durante forma gente lugar menos momento parte parece país sobre tal tanto toda todo tarde vida estado estar grandes poder sido
+        """,
+        "gl": """
+            de a o que e do da en un para é con non unha os no se na por máis as dos como pero foi ao el
+            das ten á seu súa ou ser cando moi hai nos xa está eu tamén só polo pola ata iso ela entre
+            era despois sen mesmo aos ter seus quen nas me ese eles están vostede tiña foron esa nun nin
+            súas meu ás miña teñen nunha polos elas había sexa cal será nós teño lle deles esas eses
+            polas este fose del ti te vós lles meus miñas teu túa nosa noso dela delas esta estes estas
+            aquel aquela isto aquilo estou estamos estaba son somos fun vai vou imos pode podo quero sei
+            onde agora aquí alí hoxe onte mañá sempre nunca nada todo todos todas ben bo boa cousa casa
+            día tempo ano anos vez veces home muller grazas si entón aínda porque moito moita moitos
+            moitas outro outra outros outras pouco grande facer dicir ver ir vir dar quedar saber gusta
+            can libro auga noite cidade mundo co coa cos coas dun dunha unhas uns cun cunha
+            ante antes así cada caso contra desde durante estado estar forma gente lugar menos momento parte parece país sobre tal tanto toda tarde vida poder sido fin grandes es vamos eran tres creo sabe
+            
+        """,
+        "ca": """
+            de la que el i a en les un per els amb no una es és del al com s més o però seu seva ha han
+            li ho hi jo ell ella nosaltres vosaltres ells elles em et ens us se si sí quan on què qui
+            tot tots tota totes molt molta molts moltes també fins ara avui ahir demà sempre mai res gens
+            bé bo bona dia dies any anys temps casa home dona gent cosa coses aquest aquesta aquests
+            aquestes això allò aquell aquella era eren ser estar sóc ets som sou són estic està estem
+            esteu estan vaig vas va vam vau van fer dir veure anar venir tenir tinc té tenim tenen puc
+            pot podem poden vull vol volem saber sé sap perquè doncs encara només cap altre altra altres
+            poc gran meu meva teu teva seus seves nostre nostra vostre dels pels pel uns unes sense entre
+            sobre després abans aquí allà llavors gràcies gos llibre aigua nit ciutat món
+            dos forma tres tal contra país cada mi tu vida poder
+            he hem heu havia hauria seria fa feia fet dues mateix mateixa allí tan tant ni ja mentre segons mes
+        """,
+        "it": """
+            di e il la che è per un in non una a del si da le sono con mi ma ha lo i gli al come più
+            della ci se ti ho io anche nel alla dei delle questo questa quello quella cosa lei lui noi
+            voi loro suo sua mio mia tuo tua nostro vostro molto tutto tutti tutte bene essere fare
+            stato stata sei siamo siete era erano ero hai abbiamo avete hanno ne o no sì perché quando
+            dove chi qui là ora adesso oggi ieri domani sempre mai niente nulla qualcosa grazie casa
+            giorno anni anno tempo uomo donna vita così allora ancora solo poi già prima dopo senza tra
+            fra su sul nella negli degli dal dalla dai sta sto stai vado va andare vuoi voglio posso può
+            puoi sa so dire detto visto cane libro acqua notte città mondo
+            me te caso contra forma gente momento parte tanto poco uno dice durante madre padre grande
+        """,
+    }.items()
 }
 
 # Per target language: letters and letter pairs its spelling doesn't use but its neighbours do

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filters import languages, script
-from filters.function_words import FOREIGN_SPELLING, MARKERS
+from filters.function_words import COMMON_WORDS, FOREIGN_SPELLING
 
 UNDETERMINED = "und"
 
@@ -282,34 +282,43 @@ class LanguageIdentifier:
         return lang, score
 
     def _by_lexicon(self, latin, chunks, owner, lang, score, confirmed, p):
-        """Marker words confirm a Latin-script target or hand it to a neighbour."""
+        """Frequent words confirm a Latin-script target or hand it to a neighbour.
+
+        A target is compared with each neighbour in its table row: tokens
+        frequent in the target but absent from the neighbour's list count for
+        it, the reverse against it, and so do spellings the target never uses.
+        Beating every neighbour confirms the target (kept even below its score
+        threshold, but never taken from another target the model prefers);
+        losing to one hands the document to the neighbour that wins most.
+        """
         n = len(lang)
         tokens = _Tokens(chunks, owner, n)
-        counts = {code: tokens.count(words) for code, words in MARKERS.items()}
         for target in self.targets:
             row = languages.get(target)
-            if "Latn" not in row.scripts or target not in counts:
+            rivals = [c for c in row.confusables if c in COMMON_WORDS]
+            if "Latn" not in row.scripts or target not in COMMON_WORDS or not rivals:
                 continue
-            own = counts[target]
-            rivals = [c for c in row.confusables if c in counts]
-            # A neighbour's word that is also one of ours ("on", "us") is no evidence.
-            own_words = set(MARKERS[target])
-            rival_counts = {c: tokens.count(set(MARKERS[c]) - own_words) for c in rivals}
-            rival = np.max(list(rival_counts.values()), axis=0) if rivals else np.zeros(n)
-            if target in FOREIGN_SPELLING:
-                rival = rival + _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target])
+            ours = COMMON_WORDS[target]
+            foreign = _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target]) if target in FOREIGN_SPELLING else 0
+            margins = np.stack(
+                [tokens.count(ours - COMMON_WORDS[r]) - tokens.count(COMMON_WORDS[r] - ours) - foreign for r in rivals],
+                axis=1,
+            )
+            worst = margins.min(axis=1)
             candidate = latin & (p(target) >= self.config.candidate_min_prob)
+            in_group = (lang == target) | np.isin(lang, rivals)
             if row.lid_floor is not None:
-                confirmed |= latin & (lang == target) & (rival == 0) & (p(target) >= row.lid_floor)
-            current = np.select([lang == code for code in counts], list(counts.values()), 0)
-            wins = candidate & (own > rival) & ((lang == target) | (own > current))
+                confirmed |= latin & (lang == target) & (worst >= 0) & (p(target) >= row.lid_floor)
+            other_target = np.isin(lang, self.targets) & (lang != target)
+            wins = candidate & (worst > 0) & ~other_target
             lang[wins] = target
             confirmed |= wins
-            loses = candidate & (rival > own) & ((lang == target) | np.isin(lang, rivals))
-            if rivals and loses.any():
-                stacked = np.stack([rival_counts[c] + p(c) for c in rivals], axis=1)
-                lang[loses] = np.asarray(rivals, dtype=object)[stacked.argmax(axis=1)][loses]
-                score[loses] = np.max(np.stack([p(c) for c in rivals], axis=1), axis=1)[loses]
+            loses = candidate & (worst < 0) & in_group
+            if loses.any():
+                probs = np.stack([p(r) for r in rivals], axis=1)
+                pick = np.argmin(margins - probs * 1e-3, axis=1)  # ties: the neighbour the model prefers
+                lang[loses] = np.asarray(rivals, dtype=object)[pick][loses]
+                score[loses] = probs[np.arange(n), pick][loses]
         return lang, score, confirmed
 
 
