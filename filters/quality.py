@@ -54,6 +54,7 @@ class QualityConfig(BaseModel):
     max_url_ratio: float = Field(0.3, ge=0, le=1, description="most share of characters inside URLs")
     min_function_words: int = Field(2, ge=0, description="least occurrences of the language's function words")
     max_boilerplate: float = Field(0.3, ge=0, le=1, description="most share of characters in boilerplate lines")
+    batch_size: int = Field(1024, ge=1, description="documents per batch; bounds the n-gram arrays' memory")
 
     @field_validator("rules")
     @classmethod

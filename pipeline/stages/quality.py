@@ -40,4 +40,4 @@ def quality(ds: ray.data.Dataset, cfg: QualityConfig | None = None) -> ray.data.
     if schema is not None and LANG not in schema.names:
         raise UserError(NO_LANG)
     fn = map_live(lambda t: quality_table(t, cfg))
-    return ds.map_batches(fn, batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True)
