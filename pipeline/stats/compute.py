@@ -11,7 +11,8 @@ the (order-sensitive) repeated-line summary, and so stats.json, byte-identical.
   only the columns the stats use, batch by batch;
 * token shards: one task per shard, reading only ``lang`` and ``n_tokens``
   from the Arrow IPC file (the tokens buffer is never read);
-* dedup clusters: a Ray groupby on ``cluster_id`` gives cluster sizes.
+* dedup clusters: each clusters/ file's ``cluster_id`` column, then a Ray
+  groupby on it gives cluster sizes (a cluster may span files).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pipeline.stats.sources import Source
 from pipeline.storage import Storage
 
 PARTIAL = "partial"
+CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
 
@@ -86,6 +88,13 @@ def _fold_shard(stats: Stats, uri: str, storage: Storage) -> None:
             stats.add_token_rows(pa.Table.from_batches([reader.get_batch(i)]))
 
 
+def _cluster_ids(items: pa.Table, storage: Storage) -> pa.Table:
+    """The ``cluster_id`` column of one clusters/ file, read through the storage module."""
+    (uri,) = items["uri"].to_pylist()
+    with storage.open_input(uri, random_access=True) as handle:
+        return pq.read_table(handle, columns=[CLUSTER_ID])
+
+
 def _fold_cluster_sizes(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
     stats = Stats(cfg)
     stats.add_cluster_sizes(batch["count()"].to_numpy())
@@ -130,9 +139,9 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=1)
             _merge_into(stats, fold)
         if source.clusters:
-            fs, _ = storage.filesystem(source.clusters[0])
-            paths = [storage.filesystem(u)[1] for u in source.clusters]
-            sizes = ray.data.read_parquet(paths, filesystem=fs).select_columns(["cluster_id"]).groupby("cluster_id").count()
+            files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
+            ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
+            sizes = ids.groupby(CLUSTER_ID).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
     return stats.to_report(_input(source, cfg), _manifest(source))
 

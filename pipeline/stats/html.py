@@ -24,13 +24,13 @@ img { max-width: 100%; display: block; margin: 1em 0; }
 
 
 def _table(t: Table) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in t.headers)
+    head = "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in t.headers) + "</tr></thead>" if any(t.headers) else ""
     body = "".join(
         "<tr>" + "".join(f'<td{"" if i < t.text_columns else " class=n"}>{escape(c)}</td>' for i, c in enumerate(row)) + "</tr>"
         for row in t.rows
     )
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in t.notes)
-    return f"<h2>{escape(t.title)}</h2>\n<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}"
+    return f"<h2>{escape(t.title)}</h2>\n<table>{head}<tbody>{body}</tbody></table>{notes}"
 
 
 def _image(name: str, png: bytes) -> str:

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from pipeline.stats import histograms as H  # noqa: E402
 from pipeline.stats import schema as S  # noqa: E402
 from pipeline.stats.render import reason_label, rejected_totals  # noqa: E402
 from pipeline.stats.scripts import SCRIPTS  # noqa: E402
@@ -119,8 +120,10 @@ def _length_plot(series: Series, pick, title: str, xlabel: str) -> bytes | None:
         return None
     fig, ax, curves = drawn
     ax.set_xscale("symlog", linthresh=1)
+    low = min(dist.min for _, _, dist in curves)
     top = max(dist.max for _, _, dist in curves)
-    ax.set_xlim(0, PLOT_EDGES[min(np.searchsorted(PLOT_EDGES, top) + 1, len(PLOT_EDGES) - 1)])
+    edge = np.searchsorted(PLOT_EDGES, [low, top])
+    ax.set_xlim(PLOT_EDGES[max(edge[0] - 2, 0)], PLOT_EDGES[min(edge[1] + 1, len(PLOT_EDGES) - 1)])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share of documents (8 bins per decade)")
     ax.set_title(title)
@@ -146,8 +149,11 @@ def tokens(series: Series) -> bytes | None:
 
 
 def _score_curve(ax, dist: S.Distribution, **style) -> None:
-    shares = np.array([b.count for b in dist.histogram]) / dist.count
-    ax.plot([b.low for b in dist.histogram], shares, marker=".", **style)
+    """Step curve over every 0.01 bin of [0, 1], empty bins included."""
+    shares = np.zeros(H.SCORE_BINS)
+    for b in dist.histogram:
+        shares[H.score_bins(np.array([b.low]))[0]] = b.count / dist.count
+    ax.step(np.arange(H.SCORE_BINS) / H.SCORE_BINS, shares, where="post", **style)
 
 
 def lang_scores(series: Series) -> bytes | None:
@@ -156,6 +162,7 @@ def lang_scores(series: Series) -> bytes | None:
         return None
     fig, ax, _ = drawn
     ax.set_xlim(0, 1)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("language-ID score (bins of 0.01)")
     ax.set_ylabel("share of documents")
     ax.set_title("Language-ID score")

@@ -221,7 +221,7 @@ def to_text(title: str, items: list[Table]) -> str:
     for t in items:
         widths = [max(_width(x) for x in col) for col in zip(t.headers, *t.rows)]
         out.append(t.title)
-        for row in [t.headers, *t.rows]:
+        for row in ([t.headers] if any(t.headers) else []) + t.rows:
             cells = [_pad(c, w, i < t.text_columns) for i, (c, w) in enumerate(zip(row, widths))]
             out.append("  " + "  ".join(cells).rstrip())
         out += [f"  ({note})" for note in t.notes]
