@@ -61,14 +61,16 @@ def identify_loop(texts: list[str]) -> float:
 
 def stage_run(path: str, cpus: int) -> float:
     """Runs in a subprocess: Ray with ``cpus`` CPUs, read → langid → write."""
+    import ray
+
     from filters.langid import LangIdConfig
     from pipeline.config import ReaderConfig
-    from pipeline.runtime import ensure_ray
     from pipeline.stage_io import read_documents, write_stage
     from pipeline.stages.langid import langid
     from pipeline.storage import Storage
 
-    ensure_ray(num_cpus=cpus)
+    # A fresh local Ray of exactly ``cpus`` CPUs, even if another one runs on this machine.
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level="WARNING")
     storage = Storage()
     out = tempfile.mkdtemp(prefix="langid-speed-")
     start = time.perf_counter()

@@ -51,8 +51,11 @@ ISO639_3_TO_1 = {
 # Characters and words only Cantonese (yue) or Wu (Shanghainese) writing uses;
 # Mandarin text has (almost) none.  Measured on Tatoeba: see benchmarks/README.md.
 DIALECT_MARKERS = {
-    "yue": "[嘅咗喺唔佢哋冇嘢啲嚟睇乜嗰咁噉嘥攞畀]",
-    "wuu": "侬|覅|搿|辣海|垃海|伊垃|勿要|勿是|晓得伐|伐[？?]|阿拉[^伯斯丁巴木]",
+    "yue": "[嘅咗喺唔佢哋冇嘢啲嚟睇乜嗰咁噉嘥攞畀諗俾啱靚瞓搵揾㗎喎噃咩]|仲係|仲有|仲未|而家|邊個|邊度|點解|係咪",
+    "wuu": (
+        "侬|儂|覅|搿|辣海|垃海|伊垃|垃拉|勿要|勿是|晓得伐|伐[？?]|阿拉[^伯斯丁巴木]|交关|交關|今朝|辰光|白相|哪能|"
+        "啥个|啥個|里向|裏向|浪向|物事"
+    ),
 }
 
 
@@ -70,13 +73,19 @@ def parse_label(label: str) -> tuple[str, str | None]:
     return ISO639_3_TO_1.get(code, code), script_code or None
 
 
+def model_path(path: str | None = None) -> str:
+    """The model file to load (default lid.176.ftz); a missing file is a user error."""
+    path = path or default_model_path()
+    if not os.path.isfile(path):
+        raise ValueError(f"langid model {path!r} does not exist; pass --model PATH to a fastText LID model (.bin/.ftz)")
+    return path
+
+
 def load_model(path: str | None = None):
     """Load a fastText LID model; a missing or unreadable file is a user error."""
     import fasttext
 
-    path = path or default_model_path()
-    if not os.path.isfile(path):
-        raise ValueError(f"langid model {path!r} does not exist; pass --model PATH to a fastText LID model (.bin/.ftz)")
+    path = model_path(path)
     try:
         return fasttext.load_model(path)
     except ValueError as exc:

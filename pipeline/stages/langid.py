@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from filters.langid import LangIdConfig, LanguageIdentifier, load_model, result_columns
+from filters.langid import LangIdConfig, LanguageIdentifier, model_path, result_columns
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
 
@@ -41,7 +41,7 @@ class LangIdActor:
 def langid(ds: ray.data.Dataset, cfg: LangIdConfig | None = None) -> ray.data.Dataset:
     cfg = cfg or LangIdConfig()
     try:
-        load_model(cfg.model)  # fail in the driver with one clear line, not in every actor
+        model_path(cfg.model)  # fail in the driver with one clear line, not in every actor
     except ValueError as err:
         raise UserError(str(err)) from None
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))

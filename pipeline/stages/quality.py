@@ -12,8 +12,6 @@ from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
 
 LANG = "lang"
-# Signals written as columns (quality_<name>) so thresholds can be tuned from the output.
-SIGNAL_COLUMNS = ("length", "terminal_punct", "dup_lines", "top_ngram", "dup_ngram", "symbol_ratio", "function_words", "boilerplate")
 
 
 NO_LANG = "filter: input has no 'lang' column; run `pentaglot langid` on it first"
@@ -25,11 +23,12 @@ def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
         raise UserError(NO_LANG)
     langs = pc.fill_null(table[LANG].cast(pa.string()), "").to_pylist()
     reasons, sig = drop_reasons(table[TEXT], langs, cfg)
-    for name in SIGNAL_COLUMNS:
+    # Every signal becomes a column (quality_<name>) so thresholds can be tuned from the output.
+    for name, values in sig.items():
         column = f"quality_{name}"
         if column in table.column_names:
             table = table.drop_columns([column])
-        table = table.append_column(column, pa.array(np.asarray(sig[name], dtype=np.float32)))
+        table = table.append_column(column, pa.array(np.asarray(values, dtype=np.float32)))
     reasons = pa.array(reasons, pa.string())
     return reject(table, pc.is_valid(reasons), reasons)
 
