@@ -13,6 +13,7 @@ Needs no torch; ``pipeline.torch_dataset`` builds the training loader on it.
 
 from __future__ import annotations
 
+import operator
 import os
 
 import numpy as np
@@ -117,10 +118,10 @@ class TokenShards:
         per-document Python work (separately mapped files allow no single gather).
         """
         docs = np.asarray(docs, dtype=np.int64)
-        begin = (self.doc_start[docs] + starts).tolist()
-        end = (self.doc_start[docs] + stops).tolist()
-        values = self._values
-        return [values[s][a:b] for s, a, b in zip(self.doc_shard[docs].tolist(), begin, end)]
+        first = self.doc_start[docs]
+        shards = map(self._values.__getitem__, self.doc_shard[docs].tolist())
+        bounds = map(slice, (first + starts).tolist(), (first + stops).tolist())
+        return list(map(operator.getitem, shards, bounds))
 
     def lang_of(self, docs) -> list[str]:
         codes = self.lang_codes[np.asarray(docs, dtype=np.int64)]

@@ -62,13 +62,15 @@ class PackedStream:
 def split_rows(tokens: np.ndarray, seg_starts: np.ndarray, counts: list[int], seq_len: int) -> list[tuple]:
     """Cut a group of rows into batches of ``counts`` rows: (tokens, cu_seqlens) each."""
     row_cuts = np.concatenate([[0], np.cumsum(counts)])
-    seg_cuts = np.searchsorted(seg_starts, row_cuts * seq_len)
-    out = []
-    for i in range(len(counts)):
-        base = row_cuts[i] * seq_len
-        cu = np.append(seg_starts[seg_cuts[i] : seg_cuts[i + 1]] - base, counts[i] * seq_len).astype(np.int32)
-        out.append((tokens[row_cuts[i] : row_cuts[i + 1]], cu))
-    return out
+    seg_cuts = np.searchsorted(seg_starts, row_cuts * seq_len).tolist()
+    batch_of_seg = np.searchsorted(row_cuts, seg_starts // seq_len, side="right") - 1
+    relative = (seg_starts - row_cuts[batch_of_seg] * seq_len).astype(np.int32)
+    ends = (np.asarray(counts, dtype=np.int32) * seq_len)[:, None]
+    rows = row_cuts.tolist()
+    return [
+        (tokens[rows[i] : rows[i + 1]], np.concatenate((relative[seg_cuts[i] : seg_cuts[i + 1]], ends[i])))
+        for i in range(len(counts))
+    ]
 
 
 def positions_from_cu_seqlens(cu_seqlens: np.ndarray, rows: int, seq_len: int) -> np.ndarray:
