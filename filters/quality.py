@@ -41,6 +41,7 @@ class QualityConfig(BaseModel):
     min_terminal_punct: float = Field(0.12, ge=0, le=1, description="least share of lines ending in terminal punctuation")
     max_dup_lines: float = Field(0.3, ge=0, le=1, description="most share of lines that repeat within the document")
     max_dup_line_chars: float = Field(0.2, ge=0, le=1, description="most share of characters in repeated lines")
+    max_dup_paragraphs: float = Field(0.3, ge=0, le=1, description="most share of paragraphs that repeat within the document")
     max_top_ngram: dict[str, dict[int, float]] = Field(
         default_factory=lambda: {"word": {2: 0.20, 3: 0.18, 4: 0.16}, "char": {3: 0.20, 5: 0.16, 8: 0.14}},
         description="per n-gram unit: n -> most share of text covered by the most frequent n-gram",
@@ -118,6 +119,17 @@ def _ngram_stats(ids: np.ndarray, doc: np.ndarray, weight: np.ndarray, n: int, n
     return _ratio(top, total), _ratio(dup_weight, total)
 
 
+def _pieces(arr: pa.Array, separator: str, regex: bool = False):
+    """Lines (or paragraphs) of every document, trimmed: text, document, length, repeated-in-its-document."""
+    split = pc.split_pattern_regex(arr, separator) if regex else pc.split_pattern(arr, separator)
+    pieces = pc.utf8_trim_whitespace(pc.list_flatten(split))
+    doc = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    length = pc.utf8_length(pieces).to_numpy(zero_copy_only=False).astype(np.float64)
+    ids = pieces.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    _, inverse, counts = np.unique(doc * (int(ids.max(initial=0)) + 1) + ids, return_inverse=True, return_counts=True)
+    return pieces, doc, length, (counts[inverse] > 1) & (length > 0)
+
+
 def _word_sequence(arr: pa.Array):
     tokens = pc.utf8_split_whitespace(pc.utf8_lower(arr))
     flat = pc.list_flatten(tokens)
@@ -155,10 +167,7 @@ def signals(texts, langs, cfg: QualityConfig | None = None) -> dict[str, np.ndar
     out["length"] = np.where(by_char, n_chars, n_words)
 
     # Lines: terminal punctuation, repetition, boilerplate.
-    split = pc.split_pattern(arr, "\n")
-    lines = pc.utf8_trim_whitespace(pc.list_flatten(split))
-    line_doc = pc.list_parent_indices(split).to_numpy().astype(np.int64)
-    line_len = pc.utf8_length(lines).to_numpy(zero_copy_only=False).astype(np.float64)
+    lines, line_doc, line_len, repeated = _pieces(arr, "\n")
     nonempty = line_len > 0
     last = pc.utf8_slice_codeunits(lines, -1)
     line_lang = langs[line_doc]
@@ -169,12 +178,11 @@ def signals(texts, langs, cfg: QualityConfig | None = None) -> dict[str, np.ndar
     lines_per_doc = np.bincount(line_doc, weights=nonempty, minlength=n)
     chars_per_doc = np.bincount(line_doc, weights=line_len, minlength=n)
     out["terminal_punct"] = _ratio(np.bincount(line_doc, weights=terminal & nonempty, minlength=n), lines_per_doc)
-    line_ids = lines.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    key = line_doc * (int(line_ids.max(initial=0)) + 1) + line_ids
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    repeated = (counts[inverse] > 1) & nonempty
     out["dup_lines"] = _ratio(np.bincount(line_doc, weights=repeated, minlength=n), lines_per_doc)
     out["dup_line_chars"] = _ratio(np.bincount(line_doc, weights=repeated * line_len, minlength=n), chars_per_doc)
+    _, para_doc, para_len, para_repeated = _pieces(arr, r"\n\s*\n", regex=True)
+    paras_per_doc = np.bincount(para_doc, weights=para_len > 0, minlength=n)
+    out["dup_paragraphs"] = _ratio(np.bincount(para_doc, weights=para_repeated, minlength=n), paras_per_doc)
     boiler = pc.match_substring_regex(lines, boilerplate.PATTERN, ignore_case=True).to_numpy(zero_copy_only=False)
     boiler &= line_len <= BOILERPLATE_MAX_LINE
     out["boilerplate"] = _ratio(np.bincount(line_doc, weights=boiler * line_len, minlength=n), chars_per_doc)
@@ -238,7 +246,9 @@ def failures(sig: dict[str, np.ndarray], langs, cfg: QualityConfig | None = None
         "url_ratio": lambda: sig["url_ratio"] > cfg.max_url_ratio,
         "function_words": lambda: sig["function_words"] < cfg.min_function_words,
         "terminal_punct": lambda: sig["terminal_punct"] < cfg.min_terminal_punct,
-        "dup_lines": lambda: (sig["dup_lines"] > cfg.max_dup_lines) | (sig["dup_line_chars"] > cfg.max_dup_line_chars),
+        "dup_lines": lambda: (sig["dup_lines"] > cfg.max_dup_lines)
+        | (sig["dup_line_chars"] > cfg.max_dup_line_chars)
+        | (sig["dup_paragraphs"] > cfg.max_dup_paragraphs),
         "top_ngram": lambda: sig["top_ngram"] > 1,
         "dup_ngram": lambda: sig["dup_ngram"] > 1,
     }

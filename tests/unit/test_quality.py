@@ -62,6 +62,8 @@ def test_terminal_punctuation_counts_cjk_full_stops():
 def test_duplicate_lines_and_repeated_character_ngrams():
     repeated = "\n".join(["本店商品全场五折优惠，欢迎光临选购。"] * 12)
     assert reasons([repeated], ["zh"], rules=["dup_lines"]) == ["quality:dup_lines"]
+    paragraphs = "\n\n".join([JA, KO.replace(". ", ".\n"), JA])  # the repeated paragraph spans several lines
+    assert signals([paragraphs], ["ja"])["dup_paragraphs"][0] == pytest.approx(2 / 3)
     spam = "欢迎光临本店欢迎光临本店" * 30 + "。"
     assert reasons([spam], ["zh"], rules=["top_ngram", "dup_ngram"]) == ["quality:top_ngram"]
     assert reasons([spam], ["zh"], rules=["dup_ngram"]) == ["quality:dup_ngram"]
