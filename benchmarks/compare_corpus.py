@@ -7,13 +7,19 @@ documents share almost no 5-grams), and duplication is then planted on purpose,
 with labels, so precision and recall can be measured:
 
 * ``exact``: a byte-identical copy of an original;
-* ``near``: a copy with one edit (a sentence replaced, deleted or inserted, or a
-  few characters changed), which keeps word 5-gram Jaccard around 0.85-0.95;
+* ``near``: a copy with 1 to 4 edits (a sentence replaced, deleted or
+  inserted, or a few characters changed); one edit keeps 5-gram Jaccard around
+  0.9, four bring it near 0.7, so recall by number of edits shows where each
+  system's threshold really lies;
+* ``related``: half an original's sentences plus as many new ones (Jaccard
+  around 0.3): not a duplicate, so removing it, or its original because of it,
+  costs precision;
 * ``offlang``: documents in the hard-negative languages (pt, ca, gl, yue, wuu)
   that a language filter for the five languages should drop.
 
 Documents go to ``shard-NNN.jsonl`` files (``id``, ``text``) and the labels to
-``labels.jsonl`` (``id``, ``lang``, ``kind``, ``group``: the original's id),
+``labels.jsonl`` (``id``, ``lang``, ``kind``, ``group``: the original's id for
+exact and near copies, else the document's own id; ``edits`` for near copies),
 all under benchmarks/work/, which git ignores.  Copies are shuffled among the
 originals, so a copy can get a lower id than its original.
 """
@@ -77,29 +83,39 @@ def _join(lang: str, parts: list[str]) -> str:
     return "\n".join(paragraphs)
 
 
-def _near_copy(rng: random.Random, lang: str, parts: list[str], pool: list[str]) -> list[str]:
-    """One small edit, so the copy stays well above a 0.8 Jaccard threshold."""
+def _near_copy(rng: random.Random, parts: list[str], pool: list[str], edits: int) -> list[str]:
     parts = list(parts)
-    op = rng.choice(("replace", "delete", "insert", "chars"))
-    i = rng.randrange(len(parts))
-    if op == "replace":
-        parts[i] = rng.choice(pool)
-    elif op == "delete":
-        del parts[i]
-    elif op == "insert":
-        parts.insert(i, rng.choice(pool))
-    else:
-        s = parts[i]
-        for _ in range(3):
-            j = rng.randrange(len(s))
-            s = s[:j] + rng.choice(pool[0]) + s[j + 1 :]
-        parts[i] = s
+    for _ in range(edits):
+        op = rng.choice(("replace", "delete", "insert", "chars"))
+        i = rng.randrange(len(parts))
+        if op == "replace":
+            parts[i] = rng.choice(pool)
+        elif op == "delete":
+            del parts[i]
+        elif op == "insert":
+            parts.insert(i, rng.choice(pool))
+        else:
+            s, alphabet = parts[i], rng.choice(pool)
+            for _ in range(3):
+                j = rng.randrange(len(s))
+                s = s[:j] + rng.choice(alphabet) + s[j + 1 :]
+            parts[i] = s
     return parts
 
 
-def build(out: Path, target_mb: int, seed: int = 0, shards: int = 8, dup_rate: float = 0.08, near_rate: float = 0.08, offlang_rate: float = 0.04) -> dict:
+def _related(rng: random.Random, parts: list[str], pool: list[str]) -> list[str]:
+    kept = rng.sample(parts, len(parts) // 2)
+    return kept + rng.sample(pool, len(parts) - len(kept))
+
+
+def build(
+    out: Path, target_mb: int, seed: int = 0, shards: int = 8, dup_rate: float = 0.08, near_rate: float = 0.08, related_rate: float = 0.03, offlang_rate: float = 0.04
+) -> dict:
     """Write the corpus into ``out`` (reused when its manifest matches); return the manifest."""
-    params = {"target_mb": target_mb, "seed": seed, "shards": shards, "dup_rate": dup_rate, "near_rate": near_rate, "offlang_rate": offlang_rate, "format": 1}
+    params = {
+        "target_mb": target_mb, "seed": seed, "shards": shards, "dup_rate": dup_rate, "near_rate": near_rate,
+        "related_rate": related_rate, "offlang_rate": offlang_rate, "format": 2,
+    }
     manifest_path = out / "manifest.json"
     if manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
         return json.loads(manifest_path.read_text())
@@ -107,7 +123,7 @@ def build(out: Path, target_mb: int, seed: int = 0, shards: int = 8, dup_rate: f
     pools = sentence_pools()
     rng = random.Random(seed)
     target = target_mb * 2**20
-    docs: list[tuple[str, str, str, str]] = []  # (text, lang, kind, group)
+    docs: list[tuple[str, str, str, str, int]] = []  # (text, lang, kind, group, edits)
     originals: list[tuple[int, str, list[str]]] = []
     size = 0
     while size < target:
@@ -115,18 +131,22 @@ def build(out: Path, target_mb: int, seed: int = 0, shards: int = 8, dup_rate: f
         if r < offlang_rate:
             lang = rng.choice(sorted(OFF_LANGS))
             parts = rng.sample(pools[lang], rng.randint(4, 14))
-            docs.append((_join(lang, parts), lang, "offlang", ""))
+            docs.append((_join(lang, parts), lang, "offlang", "", 0))
         elif r < offlang_rate + dup_rate and originals:
             idx, lang, _ = originals[rng.randrange(len(originals))]
-            docs.append((docs[idx][0], lang, "exact", str(idx)))
+            docs.append((docs[idx][0], lang, "exact", str(idx), 0))
         elif r < offlang_rate + dup_rate + near_rate and originals:
             idx, lang, parts = originals[rng.randrange(len(originals))]
-            docs.append((_join(lang, _near_copy(rng, lang, parts, pools[lang])), lang, "near", str(idx)))
+            edits = rng.randint(1, 4)
+            docs.append((_join(lang, _near_copy(rng, parts, pools[lang], edits)), lang, "near", str(idx), edits))
+        elif r < offlang_rate + dup_rate + near_rate + related_rate and originals:
+            _, lang, parts = originals[rng.randrange(len(originals))]
+            docs.append((_join(lang, _related(rng, parts, pools[lang])), lang, "related", "", 0))
         else:
             lang = LANGS[rng.randrange(len(LANGS))]
             parts = rng.sample(pools[lang], rng.randint(15, 40))
             originals.append((len(docs), lang, parts))
-            docs.append((_join(lang, parts), lang, "original", str(len(docs))))
+            docs.append((_join(lang, parts), lang, "original", str(len(docs)), 0))
         size += len(docs[-1][0].encode("utf-8")) + 40
     order = list(range(len(docs)))
     rng.shuffle(order)
@@ -134,13 +154,14 @@ def build(out: Path, target_mb: int, seed: int = 0, shards: int = 8, dup_rate: f
     files = [(out / f"shard-{k:03d}.jsonl").open("w", encoding="utf-8") for k in range(shards)]
     with (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
         for new, old in enumerate(order):
-            text, lang, kind, group = docs[old]
+            text, lang, kind, group, edits = docs[old]
             files[new * shards // len(order)].write(json.dumps({"id": ids[old], "text": text}, ensure_ascii=False) + "\n")
-            labels.write(json.dumps({"id": ids[old], "lang": lang, "kind": kind, "group": ids[int(group)] if group else ids[old]}) + "\n")
+            label = {"id": ids[old], "lang": lang, "kind": kind, "group": ids[int(group)] if group else ids[old], "edits": edits}
+            labels.write(json.dumps(label) + "\n")
     for f in files:
         f.close()
     counts: dict[str, dict[str, int]] = {}
-    for _, lang, kind, _ in docs:
+    for _, lang, kind, _, _ in docs:
         counts.setdefault(lang, {}).setdefault(kind, 0)
         counts[lang][kind] += 1
     manifest = {"params": params, "documents": len(docs), "bytes": sum(f.stat().st_size for f in out.glob("shard-*.jsonl")), "counts": counts}

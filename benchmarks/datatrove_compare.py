@@ -2,6 +2,7 @@
 
     python benchmarks/datatrove_compare.py                  # 500 MB, then 2x and 4x
     python benchmarks/datatrove_compare.py --size-mb 25     # quick look
+    python benchmarks/datatrove_compare.py --report         # table and plot from saved results
 
 For each size: builds the seeded corpus (compare_corpus.py), runs ``pentaglot
 run`` (normalize, langid, filter, dedup, tokenize; ``--num-cpus 2``) and then
@@ -13,7 +14,8 @@ Duplicate detection is scored by the same rule for both sides, on the labelled
 groups (an original and its planted copies) whose members reached dedup in that
 system: a pair (original, copy) is found when one of them was removed as a
 duplicate and its group still has a survivor; a removal is correct when the
-removed document belongs to a group that has another member.  datatrove has no
+removed document belongs to a group that has another member (so removing a
+``related`` document, which only shares half its sentences, is a false positive).  datatrove has no
 separate exact stage: its MinHash finds exact copies too, so both are scored on
 all duplicates removed.
 
@@ -139,6 +141,11 @@ def score(labels: list[dict], dedup_input: dict[str, str], removed: set[str]) ->
             s[f"{row['kind']}_pairs"] += 1
             found = (i in removed or row["group"] in removed) and survivors[row["group"]]
             s[f"{row['kind']}_found"] += found
+            if row["kind"] == "near":
+                s[f"near_pairs_{row['edits']}_edits"] += 1
+                s[f"near_found_{row['edits']}_edits"] += found
+        if row["kind"] == "related":
+            s["related_removed"] += i in removed
     out = {}
     for lang, s in sorted(stats.items()):
         entry = dict(s)
@@ -147,6 +154,7 @@ def score(labels: list[dict], dedup_input: dict[str, str], removed: set[str]) ->
             entry["precision"] = round(s["removed_correct"] / s["removed"], 4) if s["removed"] else None
             entry["recall"] = round(found / pairs, 4) if pairs else None
             entry["near_recall"] = round(s["near_found"] / s["near_pairs"], 4) if s["near_pairs"] else None
+            entry["near_recall_by_edits"] = {e: round(s[f"near_found_{e}_edits"] / s[f"near_pairs_{e}_edits"], 4) for e in range(1, 5) if s[f"near_pairs_{e}_edits"]}
         out[lang] = entry
     return out
 
@@ -175,16 +183,31 @@ def table(results: list[dict]) -> str:
             s = r[name]
             ratio = f"{r['throughput_ratio']}x" if name == "pentaglot" else "1x"
             lines.append(f"| {r['size_mb']} MB | {name} | {s['seconds']} | {s['mb_per_s']} | {ratio} | {s['peak_rss_mb']} | {s['tokens']:,} |")
-    lines += ["", "| corpus | lang | system | kept after LID/filter | kept final | dups removed | precision | recall (all) | recall (near) | off-language passed |", "|---|---|---|---|---|---|---|---|---|---|"]
+    stages = ["| corpus | system | seconds per stage |", "|---|---|---|"]
+    for r in results:
+        for name in ("pentaglot", "datatrove"):
+            stages.append(f"| {r['size_mb']} MB | {name} | " + ", ".join(f"{k} {v:.0f}" for k, v in r[name]["stage_seconds"].items()) + " |")
+    lines += ["", *stages]
+    lines += [
+        "",
+        "| corpus | lang | system | kept after LID (+quality) | kept final | dups removed | precision | recall | near recall | near recall, 1/2/3/4 edits |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         for lang in LANGS:
             for name in ("pentaglot", "datatrove"):
                 s, d = r[name], r[name]["dedup"][lang]
-                off = sum(v.get("offlang_passed_langid", 0) for k, v in r[name]["dedup"].items() if k not in LANGS)
+                by_edits = "/".join(f"{v:.2f}" for v in d["near_recall_by_edits"].values())
                 lines.append(
                     f"| {r['size_mb']} MB | {lang} | {name} | {s['kept_after_langid_filter'].get(lang, 0)} | {s['kept_final'].get(lang, 0)} | "
-                    f"{d.get('removed', 0)} | {d['precision']} | {d['recall']} | {d['near_recall']} | {off if lang == LANGS[0] else ''} |"
+                    f"{d.get('removed', 0)} | {d['precision']} | {d['recall']} | {d['near_recall']} | {by_edits} |"
                 )
+    off_langs = sorted(k for k in results[0]["pentaglot"]["dedup"] if k not in LANGS)
+    lines += ["", "| corpus | system | " + " | ".join(f"{k} passed" for k in off_langs) + " |", "|---|---|" + "---|" * len(off_langs)]
+    for r in results:
+        for name in ("pentaglot", "datatrove"):
+            d = r[name]["dedup"]
+            lines.append(f"| {r['size_mb']} MB | {name} | " + " | ".join(f"{d[k]['offlang_passed_langid']}/{d[k]['offlang_total']}" for k in off_langs) + " |")
     return "\n".join(lines)
 
 
@@ -202,6 +225,7 @@ def plot(results: list[dict]) -> Path:
     ax_t.set(xlabel="corpus MB", ylabel="end-to-end seconds (2 CPUs)", title="time")
     ax_m.set(xlabel="corpus MB", ylabel="peak RSS of process tree, MB", title="memory")
     for ax in (ax_t, ax_m):
+        ax.set_ylim(bottom=0)
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -214,13 +238,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500, help="base corpus size (default 500)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="multiples of the base size to run (default 1 2 4)")
+    parser.add_argument("--report", action="store_true", help="only redraw the plot and table from results/datatrove_*mb.json")
     args = parser.parse_args()
-    base = WORK / f"compare-{args.size_mb}mb"
-    build(base, args.size_mb)
-    tokenizer = train_tokenizer(base)
-    results = [compare(args.size_mb * k, tokenizer) for k in args.scales]
-    results += [json.loads(p.read_text()) for p in sorted(RESULTS.glob("datatrove_*mb.json")) if json.loads(p.read_text())["size_mb"] not in {r["size_mb"] for r in results}]
-    results.sort(key=lambda r: r["size_mb"])
+    if not args.report:
+        base = WORK / f"compare-{args.size_mb}mb"
+        build(base, args.size_mb)
+        tokenizer = train_tokenizer(base)
+        for k in args.scales:
+            compare(args.size_mb * k, tokenizer)
+    results = sorted((json.loads(p.read_text()) for p in RESULTS.glob("datatrove_*mb.json")), key=lambda r: r["size_mb"])
     print(plot(results))
     print(table(results))
 
