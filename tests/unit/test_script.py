@@ -37,6 +37,8 @@ def test_shares_are_over_letters_and_rows_stay_aligned():
         ("😀😀 12345 !!!", "Zyyy"),
         ("", "Zyyy"),
         ("中文", "Hani"),  # no variant-only character: undecided
+        ("世界人権宣言", "Jpan"),  # kanji only, but 権 is a Japanese-only form
+        ("第１条", "Hani"),  # valid Chinese and Japanese alike
     ],
 )
 def test_script_codes(text, expected):
@@ -50,7 +52,8 @@ def test_chinese_quoting_a_japanese_title_stays_chinese():
 
 def test_variant_lists_do_not_overlap_and_are_pairs():
     assert len(script.SIMPLIFIED_ONLY) == len(script.TRADITIONAL_ONLY)
-    assert not set(script.SIMPLIFIED_ONLY) & set(script.TRADITIONAL_ONLY)
+    lists = [set(script.SIMPLIFIED_ONLY), set(script.TRADITIONAL_ONLY), set(script.JAPANESE_ONLY)]
+    assert not (lists[0] & lists[1]) and not (lists[0] & lists[2]) and not (lists[1] & lists[2])
 
 
 def test_arrow_input_with_nulls_matches_list_input():
