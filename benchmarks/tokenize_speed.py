@@ -21,6 +21,7 @@ import argparse
 import json
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,19 +57,47 @@ def bare(path: Path, model: Path, threads: int) -> dict:
             "tokens_per_cpu_s": tokens / cpu_seconds}
 
 
-def tree_cpu_seconds() -> float:
-    """CPU time of this process and every descendant (the local Ray runtime included)."""
-    import psutil
+class TreeCpu:
+    """CPU seconds of this process and its descendants (the local Ray runtime), sampled.
 
-    me = psutil.Process()
-    total = 0.0
-    for p in [me, *me.children(recursive=True)]:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
+    Ray's actors exit when a dataset finishes, taking their CPU counters with
+    them, so the tree is sampled every 50 ms and each process's last reading kept.
+    """
+
+    def __init__(self):
+        import psutil
+
+        self.me = psutil.Process()
+        self.seen: dict[int, float] = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        for p in [self.me, *self.me.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+                self.seen[p.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            self._sample()
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._sample()
+        self.start = dict(self.seen)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self._sample()
+        self.seconds = sum(v - self.start.get(pid, 0.0) for pid, v in self.seen.items())
 
 
 def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict:
@@ -79,7 +108,12 @@ def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict
     from pipeline.stage_io import read_documents
     from pipeline.stages.tokenize import run_tokenize
 
+    import ray
+
     t0 = time.perf_counter()
+    # address="local": a fresh runtime of exactly ``cpus`` even when another
+    # local Ray (someone else's, on a shared machine) is running.
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level="WARNING")
     ensure_ray(cpus)
     startup = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -87,9 +121,10 @@ def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict
     read_seconds = time.perf_counter() - t0
     out = WORK / f"tokenize_out_{cpus}"
     config = TokenizeConfig(tokenizer=str(model), threads=threads, actors=actors, shard_mb=64)
-    started, cpu = time.perf_counter(), tree_cpu_seconds()
-    report = run_tokenize([str(path)], str(out), config, overwrite=True)
-    seconds, cpu_seconds = time.perf_counter() - started, tree_cpu_seconds() - cpu
+    started = time.perf_counter()
+    with TreeCpu() as cpu:
+        report = run_tokenize([str(path)], str(out), config, overwrite=True)
+    seconds, cpu_seconds = time.perf_counter() - started, cpu.seconds
     totals = report.manifest["totals"]
     shutil.rmtree(out)
     return {
