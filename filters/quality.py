@@ -141,10 +141,8 @@ def _word_sequence(arr: pa.Array):
 
 def _char_sequence(texts: list[str]):
     """Code points without whitespace: CJK n-grams shouldn't depend on spacing."""
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    keep = script._CATS[np.searchsorted(script._STARTS, codes, side="right") - 1] != script.SPACE
+    codes, doc = script.code_points(texts)
+    keep = script.categories(codes) != script.SPACE
     return codes[keep].astype(np.int64), doc[keep], np.ones(int(keep.sum()))
 
 

@@ -98,20 +98,21 @@ JAPANESE_ONLY = (
 )
 
 
-def _variant_table() -> np.ndarray:
-    """Lookup over the BMP: 1 Simplified-only, 2 Traditional-only, 3 Japanese-only, else 0.
+def _code_table() -> np.ndarray:
+    """One byte per code point: ``category * 4 + variant``, so a batch needs one gather.
 
+    Variants: 1 Simplified-only, 2 Traditional-only, 3 Japanese-only, else 0.
     Characters whose simplified form is also a traditional word (后, 于, 范, 志,
     ...) are deliberately left out of the lists.
     """
-    table = np.zeros(0x10000, dtype=np.int8)
-    table[[ord(c) for c in SIMPLIFIED_ONLY]] = 1
-    table[[ord(c) for c in TRADITIONAL_ONLY]] = 2
-    table[[ord(c) for c in JAPANESE_ONLY]] = 3
+    every = np.arange(0x110000, dtype=np.uint32)
+    table = (_CATS[np.searchsorted(_STARTS, every, side="right") - 1] * 4).astype(np.uint8)
+    for variant, chars in ((1, SIMPLIFIED_ONLY), (2, TRADITIONAL_ONLY), (3, JAPANESE_ONLY)):
+        table[[ord(c) for c in chars]] += variant
     return table
 
 
-_VARIANT = _variant_table()
+_TABLE = _code_table()
 
 
 @dataclass(frozen=True)
@@ -185,9 +186,19 @@ URL = r"(?:https?://|www\.)\S+"
 
 
 def without_urls(texts) -> list[str]:
-    """Texts with URLs blanked: their Latin letters say nothing about the language."""
-    arr = pc.fill_null(pa.array(as_list(texts), pa.large_string()), "")
-    return pc.replace_substring_regex(arr, URL, " ").to_pylist()
+    """Texts with URLs blanked: their Latin letters say nothing about the language.
+
+    The regex runs only on texts a plain substring search flags (most have no URL).
+    """
+    texts = as_list(texts)
+    arr = pa.array(texts, pa.large_string())
+    flagged = pc.or_(pc.match_substring(arr, "://"), pc.match_substring(arr, "www.", ignore_case=True))
+    rows = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+    if len(rows):
+        blanked = pc.replace_substring_regex(arr.take(pa.array(rows)), URL, " ").to_pylist()
+        for row, text in zip(rows, blanked):
+            texts[row] = text
+    return texts
 
 
 def as_list(texts) -> list[str]:
@@ -197,20 +208,26 @@ def as_list(texts) -> list[str]:
     return ["" if t is None else t for t in texts]
 
 
+def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every code point of the batch back to back, and the document of each."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return codes, np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+
+
+def categories(codes: np.ndarray) -> np.ndarray:
+    """Category (SPACE ... OTHER) of each code point."""
+    return _TABLE[codes] >> 2
+
+
 def profile(texts) -> ScriptProfile:
     """Script profile of a batch of texts (list of str or Arrow string array)."""
     texts = as_list(texts)
     n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    cat = _CATS[np.searchsorted(_STARTS, codes, side="right") - 1]
-    counts = np.bincount(doc * N_CATEGORIES + cat, minlength=n * N_CATEGORIES).reshape(n, N_CATEGORIES)
-    variant = _VARIANT[np.minimum(codes, 0xFFFF)] * (codes <= 0xFFFF)
-    simplified = np.bincount(doc, weights=variant == 1, minlength=n).astype(np.int64)
-    traditional = np.bincount(doc, weights=variant == 2, minlength=n).astype(np.int64)
-    japanese = np.bincount(doc, weights=variant == 3, minlength=n).astype(np.int64)
-    return ScriptProfile(counts=counts, simplified=simplified, traditional=traditional, japanese=japanese)
+    codes, doc = code_points(texts)
+    joint = np.bincount(doc * 32 + _TABLE[codes], minlength=n * 32).reshape(n, 8, 4)
+    han = joint[:, HAN, :]
+    return ScriptProfile(counts=joint.sum(axis=2), simplified=han[:, 1], traditional=han[:, 2], japanese=han[:, 3])
 
 
 def profile_columns(prof: ScriptProfile) -> dict[str, pa.Array]:
