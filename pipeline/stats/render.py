@@ -29,12 +29,13 @@ def count(n: int | None) -> str:
     return "-" if n is None else f"{n:,}"
 
 
-def size(n: int) -> str:
+def size(n: float) -> str:
+    """Bytes in decimal units: '12.3 MB'."""
     for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
+        if abs(n) < 1000:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
-    return ""
+    return f"{n:,.1f} PB"
 
 
 def pct(x: float | None) -> str:
