@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-# The range table is filters.script's own; reading it keeps one definition of
-# which code point belongs to which category.
-from filters.script import _CATS, _STARTS, CATEGORY_NAMES
+from filters.script import CATEGORY_NAMES, categories
 
 SCRIPTS = CATEGORY_NAMES
-_TABLE = _CATS[np.searchsorted(_STARTS, np.arange(0x110000, dtype=np.uint32), side="right") - 1].astype(np.uint8)
+# filters.script's category of every code point: one definition of which code
+# point belongs to which category.
+_TABLE = categories(np.arange(0x110000, dtype=np.uint32)).astype(np.uint8)
 _N = len(SCRIPTS)
 CHUNK_BYTES = 1 << 18
 
