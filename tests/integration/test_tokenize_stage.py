@@ -37,11 +37,18 @@ def _files(out):
     return {name: open(os.path.join(out, name), "rb").read() for name in sorted(os.listdir(out))}
 
 
-def test_two_runs_give_identical_bytes_and_a_sound_folder(ray_session, inputs, tmp_path):
+def test_api_and_cli_runs_give_identical_bytes_and_verify_catches_damage(ray_session, inputs, tmp_path):
     docs, model = inputs
     config = TokenizeConfig(tokenizer=model, special_tokens="none", buckets=3, shard_mb=1, threads=1)
-    runs = [run_tokenize([docs], str(tmp_path / name), config) for name in ("a", "b")]
-    a, b = (_files(r.out) for r in runs)
+    report = run_tokenize([docs], str(tmp_path / "api"), config)
+    out = str(tmp_path / "cli")
+    runner = CliRunner()
+    flags = ["--tokenizer", model, "--special-tokens", "none", "--buckets", "3", "--shard-mb", "1", "--threads", "1"]
+    result = runner.invoke(tokenize_command, [docs, out, *flags])
+    assert result.exit_code == 0, result.output
+    assert "300 documents" in result.output and "bytes/token" in result.output
+
+    a, b = _files(report.out), _files(out)
     assert a.keys() == b.keys() and len(a) == 4  # three buckets + manifest
     for name in a:
         if name == MANIFEST_NAME:
@@ -49,37 +56,24 @@ def test_two_runs_give_identical_bytes_and_a_sound_folder(ray_session, inputs, t
             assert strip[0] == strip[1]
         else:
             assert a[name] == b[name], name
-    manifest = runs[0].manifest
-    assert manifest["totals"]["rows"] == N_DOCS
-    assert manifest["skipped"] == {"quarantine": 1}  # the bad JSON line is counted, not lost
-    assert "300 documents" in runs[0].summary()
+    assert report.manifest["totals"]["rows"] == N_DOCS
+    assert report.manifest["skipped"] == {"quarantine": 1}  # the bad JSON line is counted, not lost
 
-    shards = TokenShards(runs[0].out, checks="full")
+    shards = TokenShards(report.out, checks="full")
     sp = Encoder(tokenizer_model(), config).sp
     decoded = sorted(sp.decode(shards.doc(i).tolist()) for i in range(shards.num_docs))
     assert decoded == sorted(documents(N_DOCS)["text"].to_pylist())
 
-
-def test_cli_tokenize_then_verify_then_damage(ray_session, inputs, tmp_path):
-    docs, model = inputs
-    out = str(tmp_path / "cli")
-    runner = CliRunner()
-    result = runner.invoke(tokenize_command, [docs, out, "--tokenizer", model, "--threads", "1", "--buckets", "2"])
-    assert result.exit_code == 0, result.output
-    assert "shards" in result.output and "bytes/token" in result.output
-
     ok = runner.invoke(verify_command, [out, "--tokenizer", model])
-    assert ok.exit_code == 0 and ": ok, 2 shards" in ok.output
-
-    manifest = json.loads(open(os.path.join(out, MANIFEST_NAME)).read())
-    victim = manifest["shards"][0]["path"]
+    assert ok.exit_code == 0 and ": ok, 3 shards" in ok.output
+    victim = report.manifest["shards"][0]["path"]
     with open(os.path.join(out, victim), "r+b") as f:
         f.truncate(100)
     bad = runner.invoke(verify_command, [out])
     assert bad.exit_code == 1
     assert f"{victim}: truncated" in bad.output
 
-    again = runner.invoke(tokenize_command, [docs, out, "--tokenizer", model])
+    again = runner.invoke(tokenize_command, [docs, out, *flags])
     assert again.exit_code == 2 and "already exists; pass --overwrite" in again.output
 
 
