@@ -10,10 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.documents import TEXT
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
-
-TEXT = "text"
 
 
 class Encoder:
@@ -26,7 +25,7 @@ class Encoder:
             self.sp = spm.SentencePieceProcessor(model_proto=model_bytes)
         except RuntimeError as err:
             raise ValueError(f"{where}: not a sentencepiece model ({err}); pass the .model file") from None
-        self.info = TokenizerInfo.from_model_proto(model_bytes)
+        self.info = TokenizerInfo.from_model_proto(model_bytes, self.sp)
         self.config = config
         for wanted, token_id, name in (
             (config.add_bos, self.info.bos_id, "bos"),

@@ -52,10 +52,11 @@ class TokenizerInfo:
     unk_id: int
 
     @classmethod
-    def from_model_proto(cls, model_bytes: bytes) -> "TokenizerInfo":
+    def from_model_proto(cls, model_bytes: bytes, sp=None) -> "TokenizerInfo":
+        """Identity of a serialized sentencepiece model (``sp``: the same model, already loaded)."""
         import sentencepiece as spm
 
-        sp = spm.SentencePieceProcessor(model_proto=model_bytes)
+        sp = sp or spm.SentencePieceProcessor(model_proto=model_bytes)
         return cls(
             sha256=hashlib.sha256(model_bytes).hexdigest(),
             vocab_size=sp.vocab_size(),
