@@ -1,11 +1,24 @@
-"""``pentaglot stats PATH [--out DIR]`` and ``pentaglot stats --compare A B``."""
+"""``pentaglot stats PATH [--out DIR]`` and ``pentaglot stats --compare A B``.
+
+The shared flags (``--config``, reader, storage, ``--overwrite``,
+``--num-cpus``) are the stage commands' own, reused from ``io_options`` without
+its positional IN... OUT: stats takes one PATH (or ``--compare A B``) and an
+optional ``--out``.
+"""
 
 from __future__ import annotations
 
 import click
 
-from pipeline.commands.common import StageSettings, handle_errors
+from pipeline.commands.common import StageSettings, io_options
 from pipeline.stats.settings import StatsConfig
+
+
+def stats_io(fn):
+    """``io_options`` minus IN... OUT, so the flags and their errors match every stage command."""
+    fn = io_options(fn)
+    fn.__click_params__ = [p for p in fn.__click_params__ if p.name not in {"inputs", "out"}]
+    return fn
 
 
 @click.command("stats")
@@ -15,17 +28,7 @@ from pipeline.stats.settings import StatsConfig
 @click.option("--sample", type=float, help="fraction of documents to measure, for a quick look (e.g. 0.01)")
 @click.option("--seed", type=int, help="seed of --sample (default 0)")
 @click.option("--top-lines", type=int, help="repeated lines to list (default 50)")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="run config YAML to take settings from")
-@click.option("--overwrite", is_flag=True, help="replace --out if it exists")
-@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "parquet", "text"]), help="raw input format (default: from file names)")
-@click.option("--text-field", help="field holding the document text (default: text)")
-@click.option("--id-field", help="field holding the document id (default: id)")
-@click.option("--text-unit", type=click.Choice(["file", "line"]), help="plain text: a document per file or per line")
-@click.option("--endpoint-url", help="S3-compatible endpoint URL (MinIO, R2, ...)")
-@click.option("--region", help="S3 region")
-@click.option("--profile", help="AWS profile name")
-@click.option("--num-cpus", type=int, help="CPUs for the embedded local Ray (ignored on a cluster)")
-@handle_errors
+@stats_io
 def command(path, out, compare, sample, seed, top_lines, **opts):
     """Statistics of a raw corpus, a stage or run folder, or token shards: tables, stats.json, plots, report.html."""
     from pipeline.stats.outputs import run_compare, run_stats

@@ -68,6 +68,18 @@ def test_raw_corpus_with_a_bad_line_and_determinism(ray_session, tmp_path):
     assert (tmp_path / "one" / "stats.json").read_bytes() == (tmp_path / "two" / "stats.json").read_bytes()
 
 
+def test_settings_come_from_the_run_config_and_flags(ray_session, tmp_path):
+    stage = write_langid_stage(tmp_path / "langid")
+    config = tmp_path / "run.yaml"
+    config.write_text(f"input: [{stage}]\noutput: {tmp_path / 'run'}\nstats:\n  min_line_chars: 100\n")
+    assert run(stage, "--config", config, "--out", tmp_path / "r").exit_code == 0
+    lines = stats_of(tmp_path / "r")["repeated_lines"]
+    assert lines["min_chars"] == 100 and lines["lines_counted"] == 0
+    config.write_text(f"input: [{stage}]\noutput: {tmp_path / 'run'}\nstats:\n  min_line_char: 100\n")
+    result = run(stage, "--config", config)
+    assert result.exit_code == 2 and "stats.min_line_char" in result.output and "min_line_chars" in result.output
+
+
 def test_token_shards_are_counted_from_lang_and_n_tokens(ray_session, tmp_path):
     manifest = write_folder(str(tmp_path / "shards"), documents(40))
     result = run(tmp_path / "shards", "--out", tmp_path / "report")
