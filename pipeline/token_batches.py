@@ -115,13 +115,13 @@ class TokenBatches:
         ):
             if state.get(key) != mine:
                 raise ValueError(f"reader state: {key} is {state.get(key)!r} in the checkpoint but {mine!r} here")
-        self.epoch = int(state["epoch"])
-        if state.get("num_samples") != self.num_samples():
+        epoch = int(state["epoch"])
+        if state.get("num_samples") != self.num_samples(epoch):
             raise ValueError(
                 f"reader state: the checkpoint's epoch has {state.get('num_samples')} samples, this data "
-                f"{self.num_samples()}; the shard folder changed since the checkpoint"
+                f"{self.num_samples(epoch)}; the shard folder changed since the checkpoint"
             )
-        self.start = int(state["consumed"])
+        self.epoch, self.start = epoch, int(state["consumed"])
 
     # -- iteration -----------------------------------------------------------------
     def iter_batches(self, worker: int = 0, num_workers: int = 1) -> Iterator[dict]:
