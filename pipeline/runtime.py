@@ -17,6 +17,9 @@ def ensure_ray(num_cpus: int | None = None) -> None:
         return
     kwargs: dict = {"log_to_driver": True, "configure_logging": True, "logging_level": "WARNING"}
     if not os.environ.get("RAY_ADDRESS"):
+        # "local" always starts a fresh runtime; without it ray.init() joins any
+        # cluster another process on this machine started, with other CPUs.
+        kwargs["address"] = "local"
         kwargs["include_dashboard"] = False
         if num_cpus is not None:
             kwargs["num_cpus"] = num_cpus
