@@ -67,8 +67,9 @@ def run_cli(tmp_path, name, *flags):
         src.mkdir()
         write_jsonl(src / "one.jsonl", FILE_1)
         write_jsonl(src / "two.jsonl", FILE_2)
+        (src / "bad.jsonl").write_text("{broken\n")  # a quarantine row passes through dedup untouched
     out = tmp_path / name
-    result = CliRunner().invoke(main, ["dedup", str(src / "one.jsonl"), str(src / "two.jsonl"), str(out), *flags])
+    result = CliRunner().invoke(main, ["dedup", str(src), str(out), *flags])
     assert result.exit_code == 0, result.output
     return out
 
@@ -120,7 +121,8 @@ def test_rejected_rows_say_why_and_point_at_the_kept_document(deduped):
     kept = pq.read_table(out / "kept")
     assert kept["dup_of"].null_count == kept.num_rows
     stage = json.loads((out / "stage.json").read_text())
-    assert stage["counts"]["read"] == stage["counts"]["kept"] + stage["counts"]["rejected"]
+    assert stage["counts"]["quarantined"] == 1
+    assert stage["counts"]["read"] == len(FILE_1) + len(FILE_2) + 1
     assert stage["clusters"]["rows"] == len(FILE_1) + len(FILE_2)
 
 
