@@ -185,7 +185,8 @@ class Runner:
                 continue
             forced = forced or step == self.from_step
             section = self._section(step)
-            fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), state.tokenizer if step == "tokenize" else None)
+            model = self._model_digest(state.tokenizer) if step == "tokenize" else None
+            fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
             record = None if forced else self._committed(step, fingerprint)
             t0 = time.time()
             if record is not None:
@@ -209,6 +210,10 @@ class Runner:
         self.storage.write_bytes(join(self.out, REPORT), json.dumps(report, indent=2, ensure_ascii=False).encode())
         self.echo(format_report(report))
         return report
+
+    def _model_digest(self, uri: str) -> str:
+        """The tokenizer's content, not its path, decides whether shards are stale."""
+        return hashlib.sha256(self.storage.read_bytes(uri)).hexdigest()
 
     def _run_step(self, step: str, state: RunState) -> dict:
         if step in DOCUMENT_STEPS:
