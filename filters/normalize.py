@@ -27,7 +27,10 @@ _CONTROL = r"[\x{0}-\x{8}\x{B}\x{C}\x{E}-\x{1F}\x{7F}-\x{9F}]"
 # decoder leaves behind for invalid bytes.
 _INVISIBLE = r"[\x{200B}\x{2060}\x{FEFF}\x{00AD}\x{180E}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FFFD}]"
 # Horizontal whitespace to collapse: ASCII and Unicode spaces, but not U+3000.
-_HSPACE = r"[ \t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}]+"
+# Only runs of two or more, or a single non-ASCII-space one, need replacing;
+# matching every lone space too made this the slowest step.
+_HSPACE_CHARS = r"[ \t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}]"
+_HSPACE = _HSPACE_CHARS + r"{2,}|[\t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}]"
 
 
 class NormalizeConfig(BaseModel):
