@@ -29,8 +29,8 @@ _INVISIBLE = r"[\x{200B}\x{2060}\x{FEFF}\x{00AD}\x{180E}\x{200E}\x{200F}\x{202A}
 # Horizontal whitespace to collapse: ASCII and Unicode spaces, but not U+3000.
 # Only runs of two or more, or a single non-ASCII-space one, need replacing;
 # matching every lone space too made this the slowest step.
-_HSPACE_CHARS = r"[ \t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}]"
-_HSPACE = _HSPACE_CHARS + r"{2,}|[\t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}]"
+_OTHER_SPACES = r"\t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}"
+_HSPACE = f"[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]"
 
 
 class NormalizeConfig(BaseModel):
