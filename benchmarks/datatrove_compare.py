@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,10 @@ from measure import RESULTS, WORK, machine, run_measured, save
 
 BENCH = Path(__file__).resolve().parent
 PENTAGLOT = str(Path(sys.executable).with_name("pentaglot"))
-DT_STAGES = ("langid", "minhash_signatures", "minhash_buckets", "minhash_cluster", "minhash_filter", "tokenize")
+# A private Ray temp dir: with the default /tmp/ray, ray.init() joins any cluster
+# another process on the machine started (ray_current_cluster) instead of the
+# embedded 2-CPU runtime, and then refuses --num-cpus.
+PRIVATE_RAY = {"RAY_TMPDIR": "/tmp/pg-bench"}
 
 
 def train_tokenizer(corpus: Path) -> Path:
@@ -51,6 +55,7 @@ def train_tokenizer(corpus: Path) -> Path:
             [PENTAGLOT, "tokenizer", "train", "--vocab-size", "32000", "--input", str(corpus / "shard-*.jsonl"), "--out", str(out),
              "--char-budget", "8000000", "--num-cpus", "2", "--max-memory-gb", "4", "--overwrite"],
             check=True,
+            env={**os.environ, **PRIVATE_RAY},
         )
     return out
 
@@ -66,7 +71,7 @@ def run_pentaglot(corpus: Path, work: Path, tokenizer: Path) -> dict:
         "tokenize": {"tokenizer": str(tokenizer / "tokenizer.model")},
     }
     (work / "run.yaml").write_text(json.dumps(config))
-    measured = run_measured([PENTAGLOT, "run", str(work / "run.yaml"), "--num-cpus", "2"])
+    measured = run_measured([PENTAGLOT, "run", str(work / "run.yaml"), "--num-cpus", "2"], env=PRIVATE_RAY)
     report = json.loads((work / "out" / "run_report.json").read_text())
     steps = {s["step"]: s for s in report["steps"]}
     dedup = work / "out" / "dedup"
@@ -159,18 +164,29 @@ def score(labels: list[dict], dedup_input: dict[str, str], removed: set[str]) ->
     return out
 
 
-def compare(size_mb: int, tokenizer: Path) -> dict:
+SYSTEMS = {"pentaglot": run_pentaglot, "datatrove": run_datatrove}
+
+
+def compare(size_mb: int, tokenizer: Path, systems: tuple[str, ...] = tuple(SYSTEMS)) -> dict:
+    """Run ``systems`` on the corpus of ``size_mb``; save datatrove_<size>mb.json (with one system only:
+    datatrove_<size>mb_<system>_only.json, which the tables leave out)."""
     corpus = WORK / f"compare-{size_mb}mb"
     manifest = build(corpus, size_mb)
     labels = load_labels(corpus)
     result = {"size_mb": size_mb, "corpus": manifest, "machine": machine(), "tokenizer": str(tokenizer.relative_to(BENCH.parent))}
-    for name, runner in (("pentaglot", run_pentaglot), ("datatrove", run_datatrove)):
+    for name in systems:
+        runner = SYSTEMS[name]
         print(f"== {size_mb} MB: {name}", flush=True)
+        load_before = os.getloadavg()[0]
         side = runner(corpus, WORK / f"{name}-{size_mb}mb", tokenizer)
+        side["load_avg_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
         side["mb_per_s"] = round(manifest["bytes"] / 2**20 / side["seconds"], 3)
         side["dedup"] = score(labels, side.pop("_dedup_input"), side.pop("_removed"))
         result[name] = side
         print(json.dumps({k: side[k] for k in ("seconds", "peak_rss_mb", "stage_seconds")}), flush=True)
+    if len(systems) == 1:
+        save(f"datatrove_{size_mb}mb_{systems[0]}_only", result)
+        return result
     result["throughput_ratio"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
     save(f"datatrove_{size_mb}mb", result)
     return result
@@ -238,6 +254,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500, help="base corpus size (default 500)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="multiples of the base size to run (default 1 2 4)")
+    parser.add_argument("--only", choices=sorted(SYSTEMS), help="run one system (its result is kept apart from the tables)")
     parser.add_argument("--report", action="store_true", help="only redraw the plot and table from results/datatrove_*mb.json")
     args = parser.parse_args()
     if not args.report:
@@ -245,7 +262,7 @@ def main() -> None:
         build(base, args.size_mb)
         tokenizer = train_tokenizer(base)
         for k in args.scales:
-            compare(args.size_mb * k, tokenizer)
+            compare(args.size_mb * k, tokenizer, (args.only,) if args.only else tuple(SYSTEMS))
     results = sorted((json.loads(p.read_text()) for p in RESULTS.glob("datatrove_*mb.json")), key=lambda r: r["size_mb"])
     print(plot(results))
     print(table(results))
