@@ -12,6 +12,7 @@ kept/ + rejected/ + quarantine/ without reading the input twice.
 
 from __future__ import annotations
 
+import json
 from typing import Callable
 
 import pyarrow as pa
@@ -67,11 +68,35 @@ def live_mask(table: pa.Table) -> pa.ChunkedArray:
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:
-    """Concatenate tables whose columns differ (stage-added columns are null elsewhere)."""
+    """Concatenate tables whose columns differ (stage-added columns are null elsewhere).
+
+    An input field whose type differs between files (``"score": 3`` in one,
+    ``"score": "high"`` in another) is carried as JSON text, the same rule the
+    JSONL reader applies between records, instead of failing the block.
+    """
     tables = [t for t in tables if t is not None]
     if len(tables) == 1:
         return tables[0]
-    return pa.concat_tables(tables, promote_options="permissive")
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.concat_tables(_clashing_as_json(tables), promote_options="permissive")
+
+
+def _clashing_as_json(tables: list[pa.Table]) -> list[pa.Table]:
+    types: dict[str, set] = {}
+    for table in tables:
+        for f in table.schema:
+            if not pa.types.is_null(f.type):
+                types.setdefault(f.name, set()).add(f.type)
+    clashing = {name for name, seen in types.items() if len(seen) > 1}
+    out = []
+    for table in tables:
+        for name in clashing & set(table.column_names):
+            values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in table[name].to_pylist()]
+            table = table.set_column(table.column_names.index(name), name, pa.array(values, pa.string()))
+        out.append(table)
+    return out
 
 
 def map_live(fn: Callable[[pa.Table], pa.Table]) -> Callable[[pa.Table], pa.Table]:

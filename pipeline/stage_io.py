@@ -103,53 +103,64 @@ class PartResult:
 
 
 class _PartWriter:
-    """Parquet writers for the three kinds within one write task."""
+    """Parquet writers for the three kinds within one write task.
+
+    Input fields that only some records carry can appear part-way through a
+    task.  A block that fits the open file's schema (missing columns become
+    nulls) goes into it; one that doesn't (new columns, clashing types) starts
+    the next file, so heterogeneous input never fails a write.
+    """
 
     def __init__(self, storage: Storage, out: str, task_idx: int):
         self.storage, self.out, self.task_idx = storage, out, task_idx
-        self.writers: dict[str, tuple] = {}
-        self.rows: Counter = Counter()
+        self.open: dict[str, tuple] = {}  # kind -> (rel, sink, writer, rows)
+        self.done: dict[str, list[dict]] = {k: [] for k in KINDS}
 
     def write(self, kind: str, table: pa.Table) -> None:
         if kind == "quarantine":
             table = table.select([f.name for f in QUARANTINE_SCHEMA]).cast(QUARANTINE_SCHEMA)
         else:
             table = table.drop_columns([c for c in ("offset", "line", "raw") if c in table.column_names])
-        if kind not in self.writers:
-            rel = f"{kind}/part-{self.task_idx:05d}.parquet"
+        if kind in self.open:
+            fitted = _conform(table, self.open[kind][2].schema)
+            if fitted is None:
+                self._finish(kind)
+            else:
+                table = fitted
+        if kind not in self.open:
+            part = len(self.done[kind])
+            rel = f"{kind}/part-{self.task_idx:05d}" + (f"-{part}" if part else "") + ".parquet"
             sink = self.storage.open_output(join(self.out, rel))
-            self.writers[kind] = (rel, sink, pq.ParquetWriter(sink.stream, table.schema, compression="zstd"))
-        rel, sink, writer = self.writers[kind]
-        if not table.schema.equals(writer.schema):
-            table = _conform(table, writer.schema)
+            self.open[kind] = (rel, sink, pq.ParquetWriter(sink.stream, table.schema, compression="zstd"), 0)
+        rel, sink, writer, rows = self.open[kind]
         writer.write_table(table)
-        self.rows[kind] += table.num_rows
+        self.open[kind] = (rel, sink, writer, rows + table.num_rows)
+
+    def _finish(self, kind: str) -> None:
+        rel, sink, writer, rows = self.open.pop(kind)
+        writer.close()
+        sink.__exit__(None, None, None)
+        size = self.storage.stat(join(self.out, rel)).size
+        self.done[kind].append({"path": rel, "rows": rows, "bytes": size})
 
     def close(self) -> dict[str, list[dict]]:
-        files: dict[str, list[dict]] = {k: [] for k in KINDS}
-        for kind, (rel, sink, writer) in self.writers.items():
-            writer.close()
-            sink.__exit__(None, None, None)
-            size = self.storage.stat(join(self.out, rel)).size
-            files[kind].append({"path": rel, "rows": self.rows[kind], "bytes": size})
-        return files
+        for kind in list(self.open):
+            self._finish(kind)
+        return self.done
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Fit a later block to the first block's schema (missing columns null, same order).
-
-    Input fields that only some records carry can appear part-way through a
-    task; they are widened to a common schema rather than failing the write.
-    """
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table | None:
+    """``table`` in ``schema`` (missing columns null, same order), or None if it can't be."""
+    if table.schema.equals(schema):
+        return table
+    if set(table.column_names) - set(schema.names):
+        return None
     cols = []
-    for f in schema:
-        if f.name in table.column_names:
-            cols.append(table[f.name].cast(f.type))
-        else:
-            cols.append(pa.nulls(table.num_rows, f.type))
-    extra = [c for c in table.column_names if c not in schema.names]
-    if extra:
-        raise ValueError(f"column(s) {extra} appeared mid-task; unify input schemas")
+    try:
+        for f in schema:
+            cols.append(table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
     return pa.table(cols, schema=schema)
 
 

@@ -74,3 +74,20 @@ def test_s3_to_s3(ray_session, s3_endpoint, s3_bucket, tmp_path):
     assert "out/normalized/stage.json" in keys and any(k.startswith("out/normalized/kept/") for k in keys)
     # and S3 output read back as the next stage's input
     assert read_documents(out, storage=Storage(storage)).count() == 2
+
+
+def test_fields_that_differ_between_files_are_carried_without_failing(ray_session, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text(json.dumps({"id": "a", "text": "first document"}) + "\n")
+    (src / "b.jsonl").write_text(json.dumps({"id": "b", "text": "second document", "url": "https://x", "score": "high"}) + "\n")
+    (src / "c.jsonl").write_text(json.dumps({"id": "c", "text": "third document", "score": 3}) + "\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["normalize", str(src), str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for f in sorted((out / "kept").glob("*.parquet")) for r in pq.read_table(f).to_pylist()}
+    assert set(rows) == {"a", "b", "c"}
+    assert rows["b"]["url"] == "https://x"
+    assert {rows["b"]["score"], rows["c"]["score"]} == {'"high"', "3"}  # clashing types carried as JSON
+    again = CliRunner().invoke(main, ["normalize", str(out), str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
