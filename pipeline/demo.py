@@ -30,5 +30,5 @@ def demo_config(out: Path) -> RunConfig:
 def run_demo(out: Path, num_cpus: int | None) -> None:
     if out.exists():
         shutil.rmtree(out)
-    Runner(demo_config(out), num_cpus=num_cpus, echo=click.echo).run()
-    click.echo(f"\nDemo finished. Shards: {out.resolve() / 'shards'}  Stats report: {out.resolve() / 'stats' / 'corpus' / 'report.html'}")
+    Runner(demo_config(out.resolve()), num_cpus=num_cpus, echo=click.echo).run()
+    click.echo("Demo finished: open the stats report above in a browser; the shards load with pipeline.torch_dataset.TokenDataset.")
