@@ -171,6 +171,7 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
     text_bytes = build(int(args.gb * 1e9))
+    conditions = machine()
     env = {"RAY_DATA_DISABLE_PROGRESS_BARS": "1", "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     runs = {}
     # Each side three times, interleaved, keeping the fastest: other people's
@@ -211,7 +212,7 @@ def main() -> None:
             "counts_only_vs_baseline": round(runs["counts"]["mb_per_s"] / base, 2),
         },
         "goal": "ray1 >= 0.8x baseline per core; ray2 > 1.6x baseline",
-        "machine": {**machine(), "load_avg_at_end": os.getloadavg()},
+        "machine": {**conditions, "load_avg_at_end": os.getloadavg()},
     }
     print(json.dumps(result["ratios"]))
     save("stats_speed", result)
