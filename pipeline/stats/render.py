@@ -135,7 +135,8 @@ def rejected_totals(report: S.StatsReport) -> dict[tuple[str, str], list[int]]:
 def rejected_table(report: S.StatsReport) -> Table | None:
     if not report.rejected and not report.quarantine.documents:
         return None
-    ranked = sorted(rejected_totals(report).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    order = {stage: i for i, stage in enumerate(report.input.stages)}
+    ranked = sorted(rejected_totals(report).items(), key=lambda kv: (order.get(kv[0][0], -1), -kv[1][0], kv[0][1]))
     rows = [[stage or "-", reason, count(d), count(c)] for (stage, reason), (d, c) in ranked]
     if report.quarantine.documents:
         rows.append(["(reader)", "quarantined: unparseable", count(report.quarantine.documents), "-"])

@@ -90,14 +90,30 @@ def _stage_children(storage: Storage, path: str) -> list[str]:
 def _run(storage: Storage, path: str, children: list[str]) -> Source:
     """A run folder: rejections of every stage; documents of the final stage(s).
 
-    A stage is final when no other stage of the run read its output (stage.json
-    records each stage's inputs), so the kept documents are counted once.
+    stage.json records each stage's inputs: a stage is final when no other
+    stage of the run read its output (so kept documents are counted once), and
+    stages are listed in pipeline order (a stage after the one it read).
     """
     stages = {child: read_stage_manifest(storage, child) for child in children}
-    consumed = {i.rstrip("/") for data in stages.values() for i in data.get("inputs", [])}
-    consumed |= {str(Path(i).resolve()) for i in consumed if not is_s3(i)}
-    source = Source("run", path)
+    parent = {}
     for child, data in stages.items():
-        final = child not in consumed and (is_s3(child) or str(Path(child).resolve()) not in consumed)
-        _add_stage(source, child, data, ("kept", "rejected") if final else ("rejected",))
+        inputs = {_canonical(i) for i in data.get("inputs", [])}
+        parent[child] = next((other for other in children if _canonical(other) in inputs), None)
+
+    def depth(child: str) -> int:
+        seen = 0
+        while parent[child] is not None and seen < len(children):
+            child, seen = parent[child], seen + 1
+        return seen
+
+    source = Source("run", path)
+    for child in sorted(children, key=lambda c: (depth(c), c)):
+        final = child not in parent.values()
+        _add_stage(source, child, stages[child], ("kept", "rejected") if final else ("rejected",))
     return source
+
+
+def _canonical(path: str) -> str:
+    """Comparable form of a folder path as written in stage.json (relative or absolute)."""
+    path = path.rstrip("/")
+    return path if is_s3(path) else str(Path(path).resolve())

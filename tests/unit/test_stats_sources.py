@@ -46,11 +46,12 @@ def test_stage_folder_reads_the_files_its_stage_json_lists(tmp_path):
 def test_run_folder_counts_kept_documents_of_the_final_stage_only(tmp_path):
     make_stage(tmp_path / "normalize", "normalize", ["raw.jsonl"])
     make_stage(tmp_path / "langid", "langid", [str(tmp_path / "normalize")])
+    make_stage(tmp_path / "dedup", "dedup", [str(tmp_path / "langid") + "/"])
     src = detect(str(tmp_path), Storage())
-    assert src.kind == "run" and src.stages == ["langid", "normalize"]
+    assert src.kind == "run" and src.stages == ["normalize", "langid", "dedup"]
     kept = [(p, stage) for p, stage in src.documents if "/kept/" in p]
-    assert kept == [(str(tmp_path / "langid" / "kept" / "part-00000.parquet"), "langid")]
-    assert sorted(stage for p, stage in src.documents if "/rejected/" in p) == ["langid", "normalize"]
+    assert kept == [(str(tmp_path / "dedup" / "kept" / "part-00000.parquet"), "dedup")]
+    assert [stage for p, stage in src.documents if "/rejected/" in p] == ["normalize", "langid", "dedup"]
 
 
 def test_token_shards_are_found_through_their_manifest(tmp_path):
