@@ -8,22 +8,23 @@ has three layers, each fixing one of those:
    document (newlines flattened), top-k probabilities averaged weighted by
    chunk length, so a 10% foreign quote moves the distribution by ~10%, never
    flips it, and a 10 MB document costs what a few kilobytes do.
-2. **Script**: letters that are mostly Hangul are Korean; Han with kana is
-   Japanese; Han without kana is Chinese (Cantonese/Wu when their dialect
-   characters appear).  The model's score for such a decision is raised to the
-   script's share of letters: the script is the stronger evidence.
-3. **Lexicon**, for Latin-script text: marker words (``filters.function_words``)
-   confirm a target language the model ranks low, and reject it when a close
-   neighbour's words dominate (Spanish vs Portuguese/Galician/Catalan).  A
-   confirmed language is kept below its score threshold; ``lang_score`` stays
-   the model's probability.
+2. **Script**: letters that are largely Hangul are Korean; Han with kana (or
+   with Japanese-only kanji forms) is Japanese; other Han is Chinese
+   (Cantonese/Wu when their dialect characters appear).  The model's score
+   for such a decision is raised to the script's share of letters: the script
+   is the stronger evidence.
+3. **Lexicon**, for Latin-script text: each language's frequent words
+   (``filters.function_words``), compared pairwise with its close neighbours
+   from the language table, confirm a target the model ranks low and hand the
+   document to a neighbour whose words win (Spanish vs Portuguese, Galician,
+   Catalan, Italian).  A confirmed language is kept below its score
+   threshold; ``lang_score`` stays the model's probability.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -281,8 +282,9 @@ class LanguageIdentifier:
         """
         cfg = self.config
         n = len(scripts)
-        han = prof.share(script.HAN)  # hanja and kanji belong to Korean and Japanese writing too
-        for code, share in (("ko", prof.share(script.HANGUL) + han), ("ja", prof.share(script.KANA) + han)):
+        han_share = prof.share(script.HAN)  # hanja and kanji belong to Korean and Japanese writing too
+        ja_share = prof.share(script.KANA) + han_share
+        for code, share in (("ko", prof.share(script.HANGUL) + han_share), ("ja", ja_share)):
             mask = np.isin(scripts, languages.get(code).scripts)
             lang[mask] = code
             score[mask] = np.maximum(p(code), share)[mask]
@@ -291,11 +293,12 @@ class LanguageIdentifier:
             chunks, owner = _chunks_of(chunks, owner, han)
             han_chars = np.maximum(prof.counts[:, script.HAN], 1)
             lang[han] = "zh"
-            score[han] = np.maximum(p("zh"), prof.share(script.HAN))[han]
+            score[han] = np.maximum(p("zh"), han_share)[han]
             best = np.zeros(n)
             kana = han & (prof.kana_ratio() > 0) & (p("ja") > p("zh"))
             lang[kana] = "ja"
             scripts[kana] = "Jpan"
+            score[kana] = np.maximum(p("ja"), ja_share)[kana]
             for dialect, pattern in DIALECT_MARKERS.items():
                 share = _regex_counts(chunks, owner, n, pattern) / han_chars
                 evidence = np.maximum(share / max(cfg.min_dialect_share, 1e-9), (p(dialect) >= cfg.dialect_model_prob) * 1.0)
