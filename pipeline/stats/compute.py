@@ -4,13 +4,15 @@ Each Ray task folds its share of the input into a ``Stats`` partial (bounded
 size, see aggregates.py) and returns it pickled; the driver merges partials as
 they stream in, so neither side ever holds more than one batch of documents.
 Order is preserved so merges happen in the same order every run, which keeps
-the (order-sensitive) repeated-line summary, and so stats.json, byte-identical.
+the (order-sensitive) repeated-line summary, and so stats.json, byte-identical
+whatever the number of CPUs.
 
 * raw corpora: ``read_documents`` (the stages' reader) then ``map_batches``;
-* stage/run folders: one task per Parquet file listed in stage.json, reading
-  only the columns the stats use, batch by batch;
-* token shards: one task per shard, reading only ``lang`` and ``n_tokens``
-  from the Arrow IPC file (the tokens buffer is never read);
+* stage/run folders: the Parquet files listed in stage.json, a few tasks per
+  CPU each folding a contiguous run of files, reading only the columns the
+  stats use, batch by batch;
+* token shards: the same, reading only ``lang`` and ``n_tokens`` from each
+  Arrow IPC file (the tokens buffers are never read);
 * dedup clusters: each clusters/ file's ``cluster_id`` column, then a Ray
   groupby on it gives cluster sizes (a cluster may span files).
 """
@@ -39,10 +41,11 @@ PARTIAL = "partial"
 CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
+TASKS_PER_CPU = 4
 
 
-def _emit(stats: Stats) -> pa.Table:
-    return pa.table({PARTIAL: pa.array([pickle.dumps(stats, protocol=5)], pa.binary())})
+def _emit(*partials: Stats) -> pa.Table:
+    return pa.table({PARTIAL: pa.array([pickle.dumps(p, protocol=5) for p in partials], pa.binary())})
 
 
 def _sample(table: pa.Table, cfg: StatsConfig, *key: int) -> pa.Table:
@@ -60,14 +63,22 @@ def _fold_documents(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
 
 
 def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage) -> pa.Table:
-    """One task's files (stage Parquet or token shards) folded into one partial."""
-    stats = Stats(cfg)
+    """One partial per file of the task (stage Parquet or token shards).
+
+    Partials stay per file, not per task, so the driver merges the same
+    partials in the same order however files were grouped into tasks: the
+    repeated-line summary (whose merge is order-sensitive) doesn't depend on
+    the number of CPUs.
+    """
+    partials = []
     for uri, stage, index in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index"))):
+        stats = Stats(cfg)
         if stage is None:
             _fold_shard(stats, uri, storage)
         else:
             _fold_parquet(stats, uri, stage, storage, cfg, index)
-    return _emit(stats)
+        partials.append(stats)
+    return _emit(*partials)
 
 
 def _fold_parquet(stats: Stats, uri: str, stage: str, storage: Storage, cfg: StatsConfig, index: int) -> None:
@@ -118,6 +129,17 @@ def _ordered():
         ctx.execution_options.preserve_order = before
 
 
+def _task_count(files: int) -> int:
+    """Tasks for ``files`` files: a few per CPU, each taking a contiguous run of files.
+
+    Ray Data notices a finished task only every 0.1 s (its scheduling loop),
+    so one task per file wastes ~0.2 s per file on a worker; a few tasks per
+    CPU keep that rare while leaving slack to balance uneven files.
+    """
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    return max(1, min(files, TASKS_PER_CPU * cpus))
+
+
 def _file_tasks(source: Source) -> list[dict]:
     """One item per file; token shards have no stage."""
     files = source.documents + [(uri, None) for uri in source.shards]
@@ -135,8 +157,8 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             _merge_into(stats, ds.map_batches(_fold_documents, fn_kwargs={"cfg": cfg}, batch_format="pyarrow", batch_size=None))
         tasks = _file_tasks(source)
         if tasks:
-            items = ray.data.from_items(tasks, override_num_blocks=len(tasks))
-            fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=1)
+            items = ray.data.from_items(tasks, override_num_blocks=_task_count(len(tasks)))
+            fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=None)
             _merge_into(stats, fold)
         if source.clusters:
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
