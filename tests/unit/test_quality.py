@@ -143,3 +143,11 @@ def test_real_documents_mostly_kept(corpora):
     for lang, docs in cases.items():
         got = reasons(docs, [lang] * len(docs))
         assert got.count(None) / len(docs) >= 0.8, (lang, [r for r in got if r][:5])
+
+
+def test_ten_megabyte_document():
+    text = ("これは非常に長い日本語の文書です。" * 20 + "\n") * 10000
+    assert len(text.encode()) > 10_000_000
+    got, sig = drop_reasons([text, JA], ["ja", "ja"])
+    assert sig["length"][0] == 3_200_000 and sig["dup_lines"][0] == 1.0
+    assert got == ["quality:dup_lines", None]
