@@ -139,7 +139,8 @@ class Runner:
         from pipeline.stats.outputs import run_stats
 
         written = {}
-        targets = {"corpus": state.documents[0]}
+        # The run folder, not the last stage: its report then shows every stage's rejections.
+        targets = {"corpus": self.out}
         if "tokenize" in self.config.steps:
             targets["shards"] = join(self.out, "shards")
         for name, path in targets.items():

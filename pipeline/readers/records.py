@@ -20,7 +20,10 @@ def finish_documents(table: pa.Table, source: str, positions: np.ndarray, text_f
     """Rename the configured fields to the contract's names and fill ids.
 
     Records whose id field is missing or null get a generated id; other input
-    fields are carried through unchanged.
+    fields are carried through unchanged.  A ``source`` the record already has
+    is kept (a stage output read back still names the original file, and a
+    corpus's own source field, e.g. a newspaper, stays the grouping key);
+    records without one get the file they came from.
     """
     names = table.column_names
     if id_field in names:
@@ -32,13 +35,15 @@ def finish_documents(table: pa.Table, source: str, positions: np.ndarray, text_f
     else:
         ids = generated_ids(source, positions)
     text = table[text_field].cast(pa.large_string())
+    file_source = pa.array([source] * table.num_rows, pa.string())
+    sources = pc.coalesce(table[SOURCE].cast(pa.string()), file_source) if SOURCE in names else file_source
     rest = table.drop_columns(sorted({text_field, ID, TEXT, SOURCE, DROP_REASON, ERROR} & set(table.column_names)))
     n = table.num_rows
     head = pa.table(
         {
             ID: ids,
             TEXT: text,
-            SOURCE: pa.array([source] * n, pa.string()) if n else pa.array([], pa.string()),
+            SOURCE: sources,
             DROP_REASON: pa.nulls(n, pa.string()),
             ERROR: pa.nulls(n, pa.string()),
         }

@@ -44,6 +44,8 @@ def test_cli_normalize_writes_contract_outputs(ray_session, tmp_path):
     again = CliRunner().invoke(main, ["normalize", str(out), str(tmp_path / "again")])
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "again" / "stage.json").read_text())["counts"]["read"] == 2
+    # documents keep naming the file they were first read from
+    assert set(pq.read_table(tmp_path / "again" / "kept")["source"].to_pylist()) == {str(src / "a.jsonl")}
 
 
 def test_cli_user_errors_are_one_line_exit_2(ray_session, tmp_path):
