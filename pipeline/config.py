@@ -58,7 +58,7 @@ class ReaderConfig(Section):
         "file", description="plain text: one document per file or per non-empty line"
     )
     split_bytes: int = Field(
-        256 << 20, ge=1 << 20, description="plain files larger than this are read by several tasks"
+        64 << 20, ge=1 << 20, description="plain files larger than this are read by several tasks"
     )
     task_bytes: int = Field(
         128 << 20, ge=1 << 20, description="small files are grouped into read tasks of about this size"

@@ -83,9 +83,9 @@ class DocumentDatasource(Datasource):
         return sum(f.size for f in self.files)
 
     # -- planning ---------------------------------------------------------------
-    def _units(self) -> list[Unit]:
+    def _units(self, split: int) -> list[Unit]:
+        """Files cut into pieces of at most ``split`` bytes where the format allows."""
         units = []
-        split = self.reader.split_bytes
         for ref in self.files:
             fmt, comp = detect(ref.uri, self.reader.format)
             line_based = fmt == "jsonl" or (fmt == "text" and self.reader.text_unit == "line")
@@ -104,10 +104,11 @@ class DocumentDatasource(Datasource):
         return units
 
     def get_read_tasks(self, parallelism: int, per_task_row_limit=None, data_context=None) -> list[ReadTask]:
-        units = self._units()
-        total = sum(u.size for u in units)
-        # Enough tasks to use the cluster, but none smaller than 1 MB unless configured so.
+        total = sum(f.size for f in self.files)
+        # Enough tasks to use the cluster, but none smaller than 1 MB unless configured so;
+        # a big file is cut to the same size so its pieces spread evenly over the CPUs.
         target = min(self.reader.task_bytes, max(1 << 20, total // max(parallelism, 1) + 1))
+        units = self._units(min(self.reader.split_bytes, max(target, 1 << 20)))
         groups: list[list[Unit]] = []
         current: list[Unit] = []
         size = 0
