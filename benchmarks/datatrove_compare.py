@@ -7,17 +7,18 @@
 For each size: builds the seeded corpus (compare_corpus.py), runs ``pentaglot
 run`` (normalize, langid, filter, dedup, tokenize; ``--num-cpus 2``) and then
 datatrove (datatrove_pipeline.py; ``workers=2``), each as a measured process
-tree, and scores both against the planted labels.  A tokenizer is trained once
-on the smallest corpus and cached; both sides tokenize with it.
+tree, and scores both against the planted labels.  A 32k tokenizer is trained
+once on the first base corpus and cached in benchmarks/work/tokenizer-32k; both
+sides tokenize with it (datatrove through its exported tokenizer.json).
 
 Duplicate detection is scored by the same rule for both sides, on the labelled
 groups (an original and its planted copies) whose members reached dedup in that
 system: a pair (original, copy) is found when one of them was removed as a
 duplicate and its group still has a survivor; a removal is correct when the
 removed document belongs to a group that has another member (so removing a
-``related`` document, which only shares half its sentences, is a false positive).  datatrove has no
-separate exact stage: its MinHash finds exact copies too, so both are scored on
-all duplicates removed.
+``related`` document, which only shares half its sentences, is a false
+positive).  datatrove has no separate exact stage: its MinHash finds exact
+copies too, so both are scored on all duplicates removed.
 
 Results: benchmarks/results/datatrove_<size>mb.json per size, the plot
 benchmarks/results/datatrove_compare.png, and a Markdown table printed at the
