@@ -41,7 +41,7 @@ def read_stage_manifest(storage: Storage, folder: str) -> dict | None:
     return json.loads(storage.read_bytes(uri))
 
 
-def _input_files(inputs: list[str], storage: Storage) -> list[FileRef]:
+def input_files(inputs: list[str], storage: Storage) -> list[FileRef]:
     """Files to read: a stage output folder contributes only its committed kept files."""
     files: list[FileRef] = []
     raw: list[str] = []
@@ -65,7 +65,7 @@ def read_documents(
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     reader = reader or ReaderConfig()
-    files = _input_files(inputs, storage)
+    files = input_files(inputs, storage)
     if not files:
         return ray.data.from_arrow(ensure_base_columns(pa.table({"id": pa.array([], pa.string())})))
     # Ask for a few read tasks per CPU, not Ray's default of 200 blocks: Ray

@@ -31,7 +31,7 @@ from pipeline.shards.encode import Encoder
 from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG
 from pipeline.shards.sink import SKIP, ShardDatasink
 from pipeline.shards.writer import BUCKET, buckets_of
-from pipeline.stage_io import _input_files, prepare_output, read_documents
+from pipeline.stage_io import input_files, prepare_output, read_documents
 from pipeline.storage import Storage
 
 QUARANTINE = "quarantine"
@@ -116,7 +116,7 @@ def auto_buckets(inputs: list[str], storage: Storage, config: TokenizeConfig) ->
     """
     if config.buckets is not None:
         return config.buckets
-    total = sum(f.size for f in _input_files(inputs, storage))
+    total = sum(f.size for f in input_files(inputs, storage))
     return max(1, math.ceil(total / (config.shard_mb << 20)))
 
 
