@@ -65,12 +65,14 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     started = time.perf_counter()
-    base = run_measured([sys.executable, __file__, "--baseline", str(src), str(out / "baseline.parquet")])
+    # Each side is pinned to its cores: Ray's own processes (raylet, GCS, driver)
+    # would otherwise lend an unpinned "1 CPU" run the second core.
+    base = run_measured(["taskset", "-c", "0", sys.executable, __file__, "--baseline", str(src), str(out / "baseline.parquet")])
     runs["baseline_1_core"] = base
     for cpus in (1, 2):
         target = out / f"pentaglot_{cpus}"
         runs[f"pentaglot_{cpus}_core"] = run_measured(
-            ["pentaglot", "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
+            ["taskset", "-c", ",".join(map(str, range(cpus))), "pentaglot", "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
             env={"RAY_AUTH_MODE": "disabled", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"},
         )
         stage = json.loads((target / "stage.json").read_text())
