@@ -9,11 +9,18 @@ import pyarrow.parquet as pq
 from pipeline.readers.records import finish_documents, quarantine_rows
 
 
+def _rows_quarantined(source: str, positions: np.ndarray, error: str) -> pa.Table:
+    """Quarantine rows for whole Parquet rows: no line number, no raw record to show."""
+    n = len(positions)
+    return quarantine_rows(source, positions.tolist(), [None] * n, [error] * n, [b""] * n)
+
+
 def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field: str, id_field: str):
     """Yield document tables (and quarantine rows for rows without text) per row group."""
     pf = pq.ParquetFile(handle)
     if text_field not in pf.schema_arrow.names:
-        yield quarantine_rows(source, [0], [None], [f"no column '{text_field}' (columns: {', '.join(pf.schema_arrow.names[:8])})"], [b""])
+        columns = ", ".join(pf.schema_arrow.names[:8])
+        yield _rows_quarantined(source, np.array([0]), f"no column '{text_field}' (columns: {columns})")
         return
     groups = range(pf.num_row_groups) if row_groups is None else row_groups
     starts = np.concatenate(([0], np.cumsum([pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)])))
@@ -22,12 +29,11 @@ def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field:
         positions = np.arange(starts[group], starts[group + 1], dtype=np.int64)
         text = table[text_field]
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-            bad = np.arange(table.num_rows)
-            yield quarantine_rows(source, positions[bad].tolist(), [None] * len(bad), [f"'{text_field}' is {text.type}, not a string"] * len(bad), [b""] * len(bad))
+            yield _rows_quarantined(source, positions, f"'{text_field}' is {text.type}, not a string")
             continue
         missing = text.is_null().to_numpy(zero_copy_only=False)
         if missing.any():
-            yield quarantine_rows(source, positions[missing].tolist(), [None] * int(missing.sum()), [f"'{text_field}' is null"] * int(missing.sum()), [b""] * int(missing.sum()))
+            yield _rows_quarantined(source, positions[missing], f"'{text_field}' is null")
             table = table.filter(pa.array(~missing))
             positions = positions[~missing]
         if table.num_rows:
