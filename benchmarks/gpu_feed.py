@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.shards import manifest as mf  # noqa: E402
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo  # noqa: E402
-from pipeline.shards.writer import BUCKET, write_buckets  # noqa: E402
+from pipeline.shards.writer import write_piece  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
 
 
@@ -45,9 +45,8 @@ def synthetic_shards(out: str, tokens: int, vocab: int, seed: int = 0) -> dict:
         "lang": pa.array(np.array(["en", "ko", "zh", "ja", "es"])[np.arange(n) % 5]),
         "n_tokens": pa.array(lengths.astype(np.int32)),
         "tokens": pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values)),
-        BUCKET: pa.array((np.arange(n) % 8).astype(np.int32)),
     })
-    entries = write_buckets(Storage(), out, table, info, 256 << 20)
+    entries = write_piece(Storage(), out, 0, table, info, 256 << 20)
     manifest = mf.build_manifest(info, "synthetic", {}, entries)
     Storage().write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))
     return manifest

@@ -36,12 +36,12 @@ from pipeline.shards.config import TokenizeConfig  # noqa: E402
 from pipeline.shards.encode import Encoder  # noqa: E402
 from pipeline.shards.format import MANIFEST_NAME  # noqa: E402
 from pipeline.shards.permutation import Permutation  # noqa: E402
-from pipeline.shards.writer import BUCKET, buckets_of, write_buckets  # noqa: E402
+from pipeline.shards.writer import write_piece  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
 from pipeline.token_batches import TokenBatches  # noqa: E402
 
 
-def build(path: Path, model: Path, out: Path, raw: Path, buckets: int) -> dict:
+def build(path: Path, model: Path, out: Path, raw: Path, shards: int) -> dict:
     """Shards written by the stage's own writer (no Ray needed), and the same tokens as one .npy."""
     import pyarrow as pa
 
@@ -50,10 +50,10 @@ def build(path: Path, model: Path, out: Path, raw: Path, buckets: int) -> dict:
                      "lang": [t["lang_hint"] for t in texts]})
     encoder = Encoder(model.read_bytes(), TokenizeConfig(threads=2))
     table = encoder.encode_table(docs)
-    table = table.append_column(BUCKET, pa.array(buckets_of(table["id"], buckets)))
     if out.exists():
         shutil.rmtree(out)
-    entries = write_buckets(Storage(), str(out), table, encoder.info, 1 << 30)
+    target = -(-table["tokens"].combine_chunks().values.nbytes // shards)  # about ``shards`` shards
+    entries = write_piece(Storage(), str(out), 0, table, encoder.info, target)
     manifest = mf.build_manifest(encoder.info, str(model), {}, entries)
     Storage().write_bytes(join(str(out), MANIFEST_NAME), mf.dumps(manifest))
     np.save(raw, table["tokens"].combine_chunks().values.to_numpy())
@@ -90,12 +90,12 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=16000)
     parser.add_argument("--seq-len", type=int, default=2048)
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--buckets", type=int, default=4)
+    parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
     folder, raw = WORK / "reader_shards", WORK / "reader_raw.npy"
-    manifest = build(path, tokenizer(args.vocab), folder, raw, args.buckets)
+    manifest = build(path, tokenizer(args.vocab), folder, raw, args.shards)
     runs = {"raw_memmap": [], "shards_packed": [], "shards_packed_with_positions": [], "shards_documents": []}
     setup = []
     for seed in range(args.repeats):

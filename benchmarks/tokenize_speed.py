@@ -120,7 +120,7 @@ def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict
     read_documents([str(path)]).count()  # the reader alone, for the breakdown (and a warm page cache)
     read_seconds = time.perf_counter() - t0
     out = WORK / f"tokenize_out_{cpus}"
-    config = TokenizeConfig(tokenizer=str(model), threads=threads, actors=actors, shard_mb=64)
+    config = TokenizeConfig(tokenizer=str(model), threads=threads, actors=actors or None, shard_mb=64)
     started = time.perf_counter()
     with TreeCpu() as cpu:
         report = run_tokenize([str(path)], str(out), config, overwrite=True)
@@ -160,8 +160,8 @@ def main() -> None:
     results = {
         "bare_encode_1_thread": bare(path, model, 1),
         "bare_encode_2_threads": bare(path, model, 2),
-        "stage_1_cpu": child(1, 1, 1),
-        "stage_2_cpus": child(2, 2, 1),
+        "stage_1_cpu": child(1, 0, 1),
+        "stage_2_cpus": child(2, 0, 1),
     }
     base = results["bare_encode_1_thread"]["tokens_per_s"]
     for name in ("stage_1_cpu", "stage_2_cpus"):

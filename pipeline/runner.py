@@ -24,7 +24,6 @@ from pipeline.api import run_document_stage
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
-from pipeline.stage_io import read_stage_manifest
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"

@@ -81,20 +81,24 @@ def documents(n: int, seed: int = 0) -> pa.Table:
     return pa.table({"id": ids, "text": pa.array(texts, pa.large_string()), "lang": langs})
 
 
-def write_folder(out: str, docs: pa.Table, config=None, num_buckets: int = 3, target_bytes: int = 4096) -> dict:
-    """A committed shard folder written without Ray (the same writer the datasink calls)."""
+def write_folder(out: str, docs: pa.Table, config=None, pieces: int = 3, target_bytes: int = 4096) -> dict:
+    """A committed shard folder written without Ray (the same writer the tokenize actors call)."""
     from pipeline.shards import manifest as mf
     from pipeline.shards.config import TokenizeConfig
     from pipeline.shards.encode import Encoder
     from pipeline.shards.format import MANIFEST_NAME
-    from pipeline.shards.writer import BUCKET, buckets_of, write_buckets
+    from pipeline.shards.writer import write_piece
     from pipeline.storage import Storage, join
 
     encoder = Encoder(tokenizer_model(), config or TokenizeConfig())
     table = encoder.encode_table(docs)
-    table = table.append_column(BUCKET, pa.array(buckets_of(table["id"], num_buckets)))
     storage = Storage()
-    entries = write_buckets(storage, out, table, encoder.info, target_bytes)
+    step = -(-table.num_rows // pieces)
+    entries = [
+        entry
+        for piece, start in enumerate(range(0, table.num_rows, step))
+        for entry in write_piece(storage, out, piece, table.slice(start, step), encoder.info, target_bytes)
+    ]
     manifest = mf.build_manifest(encoder.info, "tiny.model", {}, entries)
     storage.write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))
     return manifest

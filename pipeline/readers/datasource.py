@@ -82,46 +82,13 @@ class DocumentDatasource(Datasource):
     def estimate_inmemory_data_size(self) -> int:
         return sum(f.size for f in self.files)
 
-    # -- planning ---------------------------------------------------------------
-    def _units(self, split: int) -> list[Unit]:
-        """Files cut into pieces of at most ``split`` bytes where the format allows."""
-        units = []
-        for ref in self.files:
-            fmt, comp = detect(ref.uri, self.reader.format)
-            line_based = fmt == "jsonl" or (fmt == "text" and self.reader.text_unit == "line")
-            if comp is None and line_based and ref.size > split:
-                units += [Unit(ref, fmt, None, s, min(s + split, ref.size)) for s in range(0, ref.size, split)]
-            elif comp is None and fmt == "parquet" and ref.size > split:
-                with self.storage.open_input(ref.uri, random_access=True) as handle:
-                    groups = row_group_count(handle)
-                per_unit = max(1, groups * split // ref.size)
-                units += [
-                    Unit(ref, fmt, None, row_groups=tuple(range(g, min(g + per_unit, groups))))
-                    for g in range(0, groups, per_unit)
-                ]
-            else:
-                units.append(Unit(ref, fmt, comp))
-        return units
-
     def get_read_tasks(self, parallelism: int, per_task_row_limit=None, data_context=None) -> list[ReadTask]:
         total = sum(f.size for f in self.files)
         # Enough tasks to use the cluster, but none smaller than 1 MB unless configured so;
         # a big file is cut to the same size so its pieces spread evenly over the CPUs.
         target = min(self.reader.task_bytes, max(1 << 20, total // max(parallelism, 1) + 1))
-        units = self._units(min(self.reader.split_bytes, max(target, 1 << 20)))
-        groups: list[list[Unit]] = []
-        current: list[Unit] = []
-        size = 0
-        for unit in units:
-            if current and size + unit.size > target:
-                groups.append(current)
-                current, size = [], 0
-            current.append(unit)
-            size += unit.size
-        if current:
-            groups.append(current)
         tasks = []
-        for group in groups:
+        for group in plan_groups(self.files, self.reader, self.storage, target):
             meta = BlockMetadata(
                 num_rows=None,
                 size_bytes=sum(u.size for u in group),
@@ -132,21 +99,64 @@ class DocumentDatasource(Datasource):
         return tasks
 
 
-def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage):
-    def read():
-        pending: list[pa.Table] = []
-        pending_bytes = 0
-        for unit in units:
-            for table in read_unit(unit, cfg, storage):
-                pending.append(table)
-                pending_bytes += table.nbytes
-                if pending_bytes >= BLOCK_BYTES:
-                    yield concat(pending)
-                    pending, pending_bytes = [], 0
-        if pending:
-            yield concat(pending)
+def _units(files: list[FileRef], reader: ReaderConfig, storage: Storage, split: int) -> list[Unit]:
+    """Files cut into pieces of at most ``split`` bytes where the format allows."""
+    units = []
+    for ref in files:
+        fmt, comp = detect(ref.uri, reader.format)
+        line_based = fmt == "jsonl" or (fmt == "text" and reader.text_unit == "line")
+        if comp is None and line_based and ref.size > split:
+            units += [Unit(ref, fmt, None, s, min(s + split, ref.size)) for s in range(0, ref.size, split)]
+        elif comp is None and fmt == "parquet" and ref.size > split:
+            with storage.open_input(ref.uri, random_access=True) as handle:
+                groups = row_group_count(handle)
+            per_unit = max(1, groups * split // ref.size)
+            units += [
+                Unit(ref, fmt, None, row_groups=tuple(range(g, min(g + per_unit, groups))))
+                for g in range(0, groups, per_unit)
+            ]
+        else:
+            units.append(Unit(ref, fmt, comp))
+    return units
 
-    return read
+
+def plan_groups(files: list[FileRef], reader: ReaderConfig, storage: Storage, target: int) -> list[list[Unit]]:
+    """Units packed, in file order, into groups of about ``target`` bytes (one group per task).
+
+    The plan depends only on the files, the reader settings and ``target``,
+    so a caller that fixes ``target`` gets the same groups on any cluster.
+    """
+    groups: list[list[Unit]] = []
+    current: list[Unit] = []
+    size = 0
+    for unit in _units(files, reader, storage, min(reader.split_bytes, max(target, 1 << 20))):
+        if current and size + unit.size > target:
+            groups.append(current)
+            current, size = [], 0
+        current.append(unit)
+        size += unit.size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def read_group(units: list[Unit], cfg: ReaderConfig, storage: Storage):
+    """Yield the tables of a group's units, concatenated up to about ``BLOCK_BYTES`` each."""
+    pending: list[pa.Table] = []
+    pending_bytes = 0
+    for unit in units:
+        for table in read_unit(unit, cfg, storage):
+            pending.append(table)
+            pending_bytes += table.nbytes
+            if pending_bytes >= BLOCK_BYTES:
+                yield concat(pending)
+                pending, pending_bytes = [], 0
+    if pending:
+        yield concat(pending)
+
+
+def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage):
+    return lambda: read_group(units, cfg, storage)
 
 
 def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):

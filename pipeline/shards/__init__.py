@@ -2,8 +2,8 @@
 
 ``format`` (schema, metadata, dtype), ``manifest`` (the commit point),
 ``config`` (the tokenize section), ``encode`` (text to token tables),
-``writer`` (buckets to shard files) and ``sink`` (the Ray datasink around it),
+``writer`` (a piece of token rows to shard files),
 ``verify``, ``packing`` (fixed-length training rows with document boundaries)
 and ``permutation`` (the O(1)-memory shuffle the reader's epoch order uses).
-Everything but ``sink`` works without Ray.
+None of it needs Ray; ``pipeline.stages.tokenize`` runs it in an actor pool.
 """

@@ -1,8 +1,10 @@
-"""One bucket of token rows to one or more shard files, without Ray.
+"""One piece of the input's token rows to one or more shard files, without Ray.
 
-Shard contents depend only on which documents a bucket holds: rows are sorted
-by ``id`` and cut where the running size crosses a multiple of the target, so
-the same documents give the same files whatever order Ray delivered them in.
+A piece is a fixed group of input units (see ``pipeline.stages.tokenize``),
+read in file order, so its rows arrive in the same order on every run; they
+are cut where the running size crosses a multiple of the target and named by
+piece and part, which makes the files a function of input, config and
+tokenizer alone.
 """
 
 from __future__ import annotations
@@ -12,30 +14,18 @@ import hashlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
 
-from pipeline.shards.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TOKENS, TokenizerInfo, shard_schema
+from pipeline.shards.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TokenizerInfo, shard_schema
 from pipeline.shards.manifest import ShardEntry
 from pipeline.storage import Storage, join
 
-BUCKET = "_bucket"
 # Per-row overhead on disk besides the tokens: list offset, n_tokens, and the
 # offsets of the two string columns (their characters are counted separately).
 _ROW_OVERHEAD = 8 + 4 + 4 + 4
 
 
-def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
-    """Bucket of each id: xxh3 of its UTF-8 bytes modulo ``num_buckets``.
-
-    One C hash call per id; Arrow has no vectorized stable string hash.
-    """
-    digests = map(xxhash.xxh3_64_intdigest, ids.cast(pa.binary()).to_pylist())
-    hashes = np.fromiter(digests, dtype=np.uint64, count=len(ids))
-    return (hashes % np.uint64(num_buckets)).astype(np.int32)
-
-
-def shard_name(bucket: int, part: int) -> str:
-    return f"shard-{bucket:05d}-{part:04d}{SHARD_SUFFIX}"
+def shard_name(piece: int, part: int) -> str:
+    return f"shard-{piece:05d}-{part:04d}{SHARD_SUFFIX}"
 
 
 def split_points(row_bytes: np.ndarray, target_bytes: int) -> np.ndarray:
@@ -96,19 +86,14 @@ def write_shard(storage: Storage, out: str, name: str, table: pa.Table, info: To
     )
 
 
-def write_buckets(
-    storage: Storage, out: str, table: pa.Table, info: TokenizerInfo, target_bytes: int
+def write_piece(
+    storage: Storage, out: str, piece: int, table: pa.Table, info: TokenizerInfo, target_bytes: int
 ) -> list[ShardEntry]:
-    """Every bucket present in ``table`` as shards named by bucket and part number."""
+    """A piece's token rows, in their input order, as shards named by piece and part number."""
     if table.num_rows == 0:
         return []
-    table = table.sort_by([(BUCKET, "ascending"), (ID, "ascending")])
-    buckets = table[BUCKET].to_numpy()
-    bounds = np.flatnonzero(np.concatenate([[True], buckets[1:] != buckets[:-1], [True]]))
-    entries = []
-    for start, stop in zip(bounds[:-1], bounds[1:]):
-        rows = table.slice(start, stop - start)
-        cuts = list(split_points(_row_bytes(rows, info.dtype.itemsize), target_bytes)) + [rows.num_rows]
-        for part, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
-            entries.append(write_shard(storage, out, shard_name(int(buckets[start]), part), rows.slice(a, b - a), info))
-    return entries
+    cuts = list(split_points(_row_bytes(table, info.dtype.itemsize), target_bytes)) + [table.num_rows]
+    return [
+        write_shard(storage, out, shard_name(piece, part), table.slice(a, b - a), info)
+        for part, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
+    ]

@@ -24,7 +24,7 @@ from ray.data.context import ShuffleStrategy
 
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
-from pipeline.documents import DROP_REASON, ID, TEXT, ensure_base_columns, live_mask, reject
+from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
 
 EXACT_DUP = "exact_dup"

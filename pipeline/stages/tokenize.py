@@ -1,23 +1,28 @@
 """The tokenize stage on Ray: documents to committed token shards.
 
-Read → tokenize in an actor pool (one sentencepiece model per actor, batched
-multi-threaded encode) → hash-partition rows by ``id`` into buckets → write
-each bucket as sorted shards through ``ShardDatasink`` → ``manifest.json``.
+The input is planned into *pieces* (groups of read units, see
+``pipeline.readers.datasource.plan_groups``) whose size depends only on the
+input and the config.  An actor pool (one sentencepiece model per actor,
+batched multi-threaded encode) takes one piece per call: it reads the piece,
+encodes it, writes its shards and returns their manifest entries; the driver
+writes ``manifest.json`` last.
 
-Why buckets: Ray delivers blocks in whatever order tasks finish, so a writer
-that cut shards from its input stream would produce different files on every
-run.  A row's bucket is a hash of its id, a bucket reaches exactly one write
-task whole (the key repartition never splits a partition), and the writer
-sorts it by id, so the files depend only on the input, config and tokenizer.
+Why pieces and not a stream of blocks into a datasink: Ray delivers blocks in
+whatever order tasks finish, so shards cut from a stream differ from run to
+run unless rows are shuffled into fixed groups first, and that shuffle cost a
+quarter of the stage.  A piece is read in file order by one call, so its
+shards are the same bytes on every run and on any cluster, and token rows
+never travel through the object store.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import ray
@@ -25,99 +30,84 @@ import ray
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
 from pipeline.errors import UserError
+from pipeline.readers.datasource import Unit, plan_groups, read_group
 from pipeline.runtime import ensure_ray
+from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG
-from pipeline.shards.sink import SKIP, ShardDatasink
-from pipeline.shards.writer import BUCKET, buckets_of
-from pipeline.stage_io import input_files, prepare_output, read_documents
-from pipeline.storage import Storage
+from pipeline.shards.format import MANIFEST_NAME
+from pipeline.shards.writer import write_piece
+from pipeline.stage_io import input_files, prepare_output
+from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
+PIECE = "piece"
+RESULT = "result"
+# Text bytes per shard byte, roughly: a uint16 token covers ~4 bytes of text.
+_TEXT_PER_SHARD_BYTE = 2
+# Smaller pieces are not worth an actor call and a file of their own.
+_MIN_PIECE_BYTES = 16 << 10
 
 
-def _skipped_rows(table: pa.Table, dtype: np.dtype) -> pa.Table:
-    """Rows not tokenized (rejected upstream or quarantined), kept only to be counted."""
+def piece_bytes(total: int, config: TokenizeConfig) -> int:
+    """Target text bytes per piece: about one shard's worth, but at least ``min_pieces`` pieces."""
+    shard_text = _TEXT_PER_SHARD_BYTE * (config.shard_mb << 20)
+    return min(shard_text, max(_MIN_PIECE_BYTES, math.ceil(total / config.min_pieces)))
+
+
+def skip_counts(table: pa.Table) -> Counter:
+    """Rows not tokenized (quarantined, or rejected upstream) by reason."""
+    if not table.num_rows:
+        return Counter()
     reason = pc.if_else(pc.is_valid(table[ERROR]), pa.scalar(QUARANTINE), table[DROP_REASON])
-    n = table.num_rows
-    empty = pa.LargeListArray.from_arrays(pa.array(np.zeros(n + 1, np.int64)), pa.array(np.zeros(0, dtype)))
-    langs = table[LANG].cast(pa.string()) if LANG in table.column_names else pa.nulls(n, pa.string())
-    return pa.table(
-        {
-            ID: pc.fill_null(table[ID].cast(pa.string()), ""),
-            LANG: pc.fill_null(langs, UNKNOWN_LANG),
-            N_TOKENS: pa.array(np.zeros(n, np.int32)),
-            TOKENS: empty,
-            BUCKET: pa.array(np.full(n, -1, np.int32)),
-            SKIP: reason,
-        }
-    )
+    counts = pc.value_counts(reason)
+    return Counter(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
 
 
 class TokenizeActor:
-    """Holds one parsed tokenizer; Ray calls it once per batch of documents."""
+    """Holds one parsed tokenizer; Ray calls it with piece numbers to read, encode and write."""
 
-    def __init__(self, model_bytes: bytes, config: TokenizeConfig, num_buckets: int):
+    def __init__(self, model_bytes: bytes, config: TokenizeConfig, pieces: list[list[Unit]], reader: ReaderConfig, storage: Storage, out: str):
         self.encoder = Encoder(model_bytes, config)
-        self.num_buckets = num_buckets
+        self.config = config
+        self.pieces = pieces
+        self.reader = reader
+        self.storage = storage
+        self.out = out
 
-    def __call__(self, table: pa.Table) -> pa.Table:
-        table = ensure_base_columns(table)
-        mask = live_mask(table)
-        live = table.filter(mask)
-        tokens = self.encoder.encode_table(live)
-        tokens = tokens.append_column(BUCKET, pa.array(buckets_of(tokens[ID], self.num_buckets)))
-        tokens = tokens.append_column(SKIP, pa.nulls(tokens.num_rows, pa.string()))
-        rest = table.filter(pc.invert(mask))
-        if not rest.num_rows:
-            return tokens
-        return pa.concat_tables([tokens, _skipped_rows(rest, self.encoder.dtype)])
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        results = [json.dumps(self.piece(index)) for index in batch[PIECE].to_pylist()]
+        return pa.table({RESULT: pa.array(results, pa.string())})
+
+    def piece(self, index: int) -> dict:
+        tokens, skipped = [], Counter()
+        for table in read_group(self.pieces[index], self.reader, self.storage):
+            table = ensure_base_columns(table)
+            mask = live_mask(table)
+            skipped += skip_counts(table.filter(pc.invert(mask)))
+            live = table.filter(mask)
+            for start in range(0, live.num_rows, self.config.batch_size):
+                tokens.append(self.encoder.encode_table(live.slice(start, self.config.batch_size)))
+        table = pa.concat_tables(tokens) if tokens else None
+        entries = [] if table is None else write_piece(
+            self.storage, self.out, index, table, self.encoder.info, self.config.shard_mb << 20
+        )
+        return {"shards": [asdict(e) for e in entries], "skipped": dict(skipped)}
 
 
-def actor_resources(config: TokenizeConfig, cluster_cpus: float) -> tuple[ray.data.ActorPoolStrategy, float]:
+def actor_pool(config: TokenizeConfig, cluster_cpus: float, pieces: int) -> tuple[ray.data.ActorPoolStrategy, float]:
     """The actor pool and the CPUs each actor reserves.
 
-    The pool reserves at most all CPUs but one: reading, the repartition and
-    the shard writes are tasks that need a whole free CPU, and a pool holding
-    every CPU waits on them forever.  An actor still runs ``threads`` encode
-    threads; the reservation only steers scheduling (on a 1-CPU machine the
-    pool reserves nothing and shares the CPU with those tasks).
+    Nothing else runs while the pool works (the pieces come from the driver
+    and the actors write their own shards), so the actors may hold every CPU.
+    The pool starts at full size: the work is known up front, and growing it
+    on demand left a CPU idle for most of a short run.  Two calls in flight
+    per actor (run one after the other): with one, each actor sat idle for
+    Ray's scheduling round trip between pieces, ~25% of a 12 MB piece.
     """
-    budget = max(cluster_cpus - 1, 0.0)
-    if config.actors is not None:
-        actors = config.actors
-        pool = ray.data.ActorPoolStrategy(size=actors)
-    else:
-        actors = max(1, int(budget // config.threads))
-        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors)
-    return pool, min(float(config.threads), budget / actors)
-
-
-def tokenize(ds: ray.data.Dataset, model_bytes: bytes, config: TokenizeConfig, num_buckets: int) -> ray.data.Dataset:
-    """Token rows with their bucket, partitioned so each bucket is in one block."""
-    pool, cpus_per_actor = actor_resources(config, ray.cluster_resources().get("CPU", 1))
-    tokens = ds.map_batches(
-        TokenizeActor,
-        fn_constructor_args=(model_bytes, config, num_buckets),
-        batch_size=config.batch_size,
-        batch_format="pyarrow",
-        compute=pool,
-        num_cpus=cpus_per_actor,
-    )
-    return tokens.repartition(num_buckets, keys=[BUCKET])
-
-
-def auto_buckets(inputs: list[str], storage: Storage, config: TokenizeConfig) -> int:
-    """Input bytes / target shard bytes: a deterministic guess that keeps buckets near one shard.
-
-    Token bytes are roughly 0.5-1x raw text bytes; a bucket that ends up
-    larger than the target is simply cut into several shards.
-    """
-    if config.buckets is not None:
-        return config.buckets
-    total = sum(f.size for f in input_files(inputs, storage))
-    return max(1, math.ceil(total / (config.shard_mb << 20)))
+    actors = config.actors or max(1, min(pieces, int(cluster_cpus // config.threads)))
+    pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=2)
+    return pool, min(float(config.threads), cluster_cpus / actors)
 
 
 @dataclass
@@ -168,15 +158,34 @@ def run_tokenize(
         raise UserError(f"{out}: output is also an input; choose another output path")
     ensure_ray(num_cpus)
     started = time.time()
-    num_buckets = auto_buckets(inputs, storage, config)
+    reader = reader or ReaderConfig()
+    files = input_files(inputs, storage)
+    target = piece_bytes(sum(f.size for f in files), config)
+    pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
-    ds = tokenize(read_documents(inputs, reader, storage), model_bytes, config, num_buckets)
+    entries, skipped = [], Counter()
+    if pieces:
+        pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces))
+        work = ray.data.from_items([{PIECE: i} for i in range(len(pieces))], override_num_blocks=len(pieces))
+        done = work.map_batches(
+            TokenizeActor,
+            fn_constructor_args=(model_bytes, config, pieces, reader, storage, out),
+            batch_size=1,
+            batch_format="pyarrow",
+            compute=pool,
+            num_cpus=cpus,
+        )
+        for row in done.take_all():
+            result = json.loads(row[RESULT])
+            entries += [mf.ShardEntry.from_dict(e) for e in result["shards"]]
+            skipped.update(result["skipped"])
     recipe = {
         "inputs": list(inputs),
         "tokenize": config.model_dump(mode="json"),
-        "buckets": num_buckets,
-        "reader": (reader or ReaderConfig()).model_dump(mode="json"),
+        "piece_bytes": target,
+        "reader": reader.model_dump(mode="json"),
     }
-    sink = ShardDatasink(out, storage, encoder.info, config.tokenizer, recipe, config.shard_mb << 20)
-    ds.write_datasink(sink)
-    return TokenizeReport(out, sink.manifest, time.time() - started)
+    entries.sort(key=lambda e: e.path)
+    manifest = mf.build_manifest(encoder.info, config.tokenizer, recipe, entries, skipped)
+    storage.write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))
+    return TokenizeReport(out, manifest, time.time() - started)

@@ -25,11 +25,15 @@ def inputs(tmp_path_factory):
     root = tmp_path_factory.mktemp("tokenize")
     model = root / "tiny.model"
     model.write_bytes(tokenizer_model())
-    docs = root / "docs.jsonl"
-    with open(docs, "w", encoding="utf-8") as f:
-        for row in documents(N_DOCS).to_pylist():
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        f.write("{not json\n")
+    docs = root / "docs"
+    docs.mkdir()
+    rows = documents(N_DOCS).to_pylist()
+    for part in range(3):  # three files of ~15 KiB: three pieces with min_pieces=3
+        with open(docs / f"part-{part}.jsonl", "w", encoding="utf-8") as f:
+            for row in rows[part::3]:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if part == 2:
+                f.write("{not json\n")
     return str(docs), str(model)
 
 
@@ -39,17 +43,17 @@ def _files(out):
 
 def test_api_and_cli_runs_give_identical_bytes_and_verify_catches_damage(ray_session, inputs, tmp_path):
     docs, model = inputs
-    config = TokenizeConfig(tokenizer=model, special_tokens="none", buckets=3, shard_mb=1, threads=1)
+    config = TokenizeConfig(tokenizer=model, special_tokens="none", min_pieces=3, shard_mb=1, threads=1)
     report = run_tokenize([docs], str(tmp_path / "api"), config)
     out = str(tmp_path / "cli")
     runner = CliRunner()
-    flags = ["--tokenizer", model, "--special-tokens", "none", "--buckets", "3", "--shard-mb", "1", "--threads", "1"]
+    flags = ["--tokenizer", model, "--special-tokens", "none", "--min-pieces", "3", "--shard-mb", "1", "--threads", "1"]
     result = runner.invoke(tokenize_command, [docs, out, *flags])
     assert result.exit_code == 0, result.output
     assert "300 documents" in result.output and "bytes/token" in result.output
 
     a, b = _files(report.out), _files(out)
-    assert a.keys() == b.keys() and len(a) == 4  # three buckets + manifest
+    assert a.keys() == b.keys() and len(a) == 4  # three pieces + manifest
     for name in a:
         if name == MANIFEST_NAME:
             strip = [{k: v for k, v in json.loads(x[name]).items() if k != TIMESTAMP_KEY} for x in (a, b)]
@@ -85,12 +89,21 @@ def test_cli_names_a_missing_tokenizer(ray_session, inputs, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "cpus, actors, threads, per_actor",
-    [(1, None, 2, 0.0), (2, None, 2, 1.0), (2, 2, 1, 0.5), (16, None, 2, 2.0), (16, 4, 8, 3.75)],
+    "cpus, actors, threads, pieces, size, per_actor",
+    [(1, None, 2, 9, 1, 1.0), (2, None, 1, 9, 2, 1.0), (2, None, 1, 1, 1, 1.0), (16, None, 2, 99, 8, 2.0), (16, 4, 8, 99, 4, 4.0)],
 )
-def test_actor_pool_always_leaves_a_cpu_for_read_and_write_tasks(cpus, actors, threads, per_actor):
-    from pipeline.stages.tokenize import actor_resources
+def test_actor_pool_fits_the_cluster_and_the_pieces(cpus, actors, threads, pieces, size, per_actor):
+    from pipeline.stages.tokenize import actor_pool
 
-    pool, reserved = actor_resources(TokenizeConfig(actors=actors, threads=threads), cpus)
-    assert reserved == per_actor
-    assert reserved * pool.max_size <= max(cpus - 1, 0)
+    pool, reserved = actor_pool(TokenizeConfig(actors=actors, threads=threads), cpus, pieces)
+    assert reserved == per_actor and pool.max_size == size
+    assert reserved * pool.max_size <= cpus
+
+
+def test_piece_size_follows_the_shard_size_but_keeps_a_few_pieces():
+    from pipeline.stages.tokenize import piece_bytes
+
+    config = TokenizeConfig(shard_mb=256, min_pieces=16)
+    assert piece_bytes(10 << 40, config) == 512 << 20  # a terabyte: about one shard per piece
+    assert piece_bytes(160 << 20, config) == 10 << 20  # small inputs still spread over 16 calls
+    assert piece_bytes(1 << 10, config) == 16 << 10  # but no piece under 16 KiB

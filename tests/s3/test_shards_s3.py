@@ -24,7 +24,7 @@ def test_tokenize_to_s3_commits_verifiable_shards(ray_session, s3_endpoint, s3_b
     docs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in documents(80).to_pylist()))
     storage = Storage(StorageConfig(endpoint_url=s3_endpoint))
     out = f"s3://{s3_bucket}/tokens"
-    report = run_tokenize([str(docs)], out, TokenizeConfig(tokenizer=str(model), buckets=2, threads=1), storage=storage)
+    report = run_tokenize([str(docs)], out, TokenizeConfig(tokenizer=str(model), min_pieces=2, threads=1), storage=storage)
     assert report.manifest["totals"]["rows"] == 80
     assert verify(storage, out) == []
 

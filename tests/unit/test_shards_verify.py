@@ -3,7 +3,6 @@
 import os
 import shutil
 
-import numpy as np
 import pyarrow as pa
 import pytest
 from shard_fixtures import documents, write_folder
@@ -11,7 +10,7 @@ from shard_fixtures import documents, write_folder
 from pipeline.shards import manifest as mf
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
 from pipeline.shards.verify import verify
-from pipeline.shards.writer import BUCKET, write_buckets
+from pipeline.shards.writer import write_piece
 from pipeline.storage import Storage
 
 
@@ -31,7 +30,7 @@ def test_sound_folder_has_no_problems_and_consistent_totals(folder):
     out, manifest = folder
     assert verify(Storage(), out) == []
     assert manifest["totals"]["rows"] == 120
-    assert len(manifest["shards"]) > 3  # the small target split buckets into several shards
+    assert len(manifest["shards"]) > 3  # the small target split pieces into several shards
     assert manifest["totals"]["tokens"] == sum(manifest["totals"]["tokens_by_lang"].values())
 
 
@@ -77,8 +76,8 @@ def test_shard_from_another_tokenizer_is_named(folder, tmp_path):
     entry = manifest["shards"][0]
     other = TokenizerInfo.from_dict({**manifest["tokenizer"], "sha256": "f" * 64})
     table = pa.table({"id": ["x"], "lang": ["en"], "n_tokens": pa.array([1], pa.int32()),
-                      "tokens": pa.array([[5]], pa.large_list(pa.uint16())), BUCKET: pa.array([0], pa.int32())})
-    [written] = write_buckets(Storage(), str(tmp_path / "other"), table, other, 1 << 20)
+                      "tokens": pa.array([[5]], pa.large_list(pa.uint16()))})
+    [written] = write_piece(Storage(), str(tmp_path / "other"), 0, table, other, 1 << 20)
     shutil.copy(tmp_path / "other" / written.path, os.path.join(out, entry["path"]))
     manifest["shards"][0] = {**entry, **{k: getattr(written, k) for k in ("bytes", "sha256", "rows", "tokens")}}
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(manifest))
@@ -89,19 +88,21 @@ def test_shard_from_another_tokenizer_is_named(folder, tmp_path):
 def test_token_id_at_or_above_vocab_size_is_named(tmp_path):
     info = TokenizerInfo(sha256="a" * 64, vocab_size=100, bos_id=1, eos_id=2, pad_id=-1, unk_id=0)
     table = pa.table({"id": ["x", "y"], "lang": ["en", "en"], "n_tokens": pa.array([2, 1], pa.int32()),
-                      "tokens": pa.array([[5, 99], [100]], pa.large_list(pa.uint16())),
-                      BUCKET: pa.array([0, 0], pa.int32())})
+                      "tokens": pa.array([[5, 99], [100]], pa.large_list(pa.uint16()))})
     out = str(tmp_path / "ids")
-    entries = write_buckets(Storage(), out, table, info, 1 << 20)
+    entries = write_piece(Storage(), out, 0, table, info, 1 << 20)
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(mf.build_manifest(info, "m", {}, entries)))
     assert verify(Storage(), out) == [f"{entries[0].path}: token id 100 is not below the vocab size 100"]
 
 
-def test_same_documents_in_any_order_give_identical_bytes(tmp_path):
+def test_same_documents_give_identical_bytes_and_pieces_are_cut_in_input_order(tmp_path):
     docs = documents(90)
-    shuffled = docs.take(np.random.default_rng(0).permutation(docs.num_rows))
     a = write_folder(str(tmp_path / "a"), docs)
-    b = write_folder(str(tmp_path / "b"), shuffled)
+    b = write_folder(str(tmp_path / "b"), docs)
     assert [s["sha256"] for s in a["shards"]] == [s["sha256"] for s in b["shards"]]
     strip = lambda m: {k: v for k, v in m.items() if k != mf.TIMESTAMP_KEY}  # noqa: E731
     assert mf.dumps(strip(a)) == mf.dumps(strip(b))
+    names = [s["path"] for s in a["shards"]]
+    assert names == sorted(names) and {n[:11] for n in names} == {"shard-00000", "shard-00001", "shard-00002"}
+    ids = [i for s in a["shards"] for i in pa.ipc.open_file(str(tmp_path / "a" / s["path"])).read_all()["id"].to_pylist()]
+    assert ids == docs["id"].to_pylist()

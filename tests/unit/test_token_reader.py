@@ -11,7 +11,7 @@ from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
-from pipeline.shards.writer import BUCKET, write_buckets
+from pipeline.shards.writer import write_piece
 from pipeline.storage import Storage
 from pipeline.token_batches import TokenBatches
 from pipeline.token_reader import ShardError, TokenShards
@@ -177,9 +177,9 @@ def test_uint32_shards_read_back_as_int32_batches(tmp_path):
     info = TokenizerInfo(sha256="c" * 64, vocab_size=100_000, bos_id=1, eos_id=2, pad_id=-1, unk_id=0)
     lists = [[70_000, 3, 99_999], [65_536], [4, 5]]
     table = pa.table({"id": ["a", "b", "c"], "lang": ["en"] * 3, "n_tokens": pa.array([3, 1, 2], pa.int32()),
-                      "tokens": pa.array(lists, pa.large_list(pa.uint32())), BUCKET: pa.array([0, 0, 0], pa.int32())})
+                      "tokens": pa.array(lists, pa.large_list(pa.uint32()))})
     out = str(tmp_path / "wide")
-    entries = write_buckets(Storage(), out, table, info, 1 << 20)
+    entries = write_piece(Storage(), out, 0, table, info, 1 << 20)
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(mf.build_manifest(info, "m", {}, entries)))
     shards = TokenShards(out, checks="full")
     assert shards.doc(0).dtype == np.uint32 and shards.doc(0).tolist() == lists[0]
