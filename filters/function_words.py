@@ -7,13 +7,21 @@ Two uses, two kinds of list:
   don't (the quality rule ``function_words``).  Korean and Japanese attach
   particles to words and Chinese has no spaces, so for ko/ja/zh these are
   matched as substrings, for en/es as whole words.
-* ``COMMON_WORDS``: the ~200 most frequent words of a Latin-script target and
+* ``COMMON_WORDS``: the ~200-450 most frequent words (grammatical words,
+  common verb forms, everyday nouns, weekdays) of a Latin-script target and
   of its close neighbours.  lid.176 cannot tell a ten-word Galician or
   Catalan sentence from Spanish; their frequent words can.  ``filters.langid``
   compares two languages by the words frequent in one and absent from the
   other's list (set differences, so shared words like "de" or "no" weigh
   nothing), which is why each list should hold a language's frequent words
-  whether or not a neighbour shares them.
+  whether or not a neighbour shares them: a word missing from one list is
+  evidence against that language wherever a neighbour's list has it.  The
+  lists were checked pairwise for that (every word in one list and not in a
+  neighbour's must be rare or invalid in the neighbour).  Deliberately left
+  out: Spanish "o" (or), "os", "e" (and, before i-) and "ten" (have!), which
+  as the Galician/Portuguese articles and conjunction and Galician "has"
+  are some twenty times as frequent there, and Galician "es" (you are), the
+  Spanish "is".
 """
 
 from __future__ import annotations
@@ -30,89 +38,148 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
         "en": """
-            the of and to a in is it you that he was for on are with as i his they be at one have this
-            from or had by not but what some we can out other were all there when up use your how said
-            an each she which do their time if will way about many then them would like so these her
-            make see him two has look more day could go come did no most my over know than who may down
-            been now any new work take get made where after back little only man year came every good
-            me give our under very through just much great think say before same right old too does
-            tell three want well also here must why men went need house try us again mother world father
-            should never last between still since while don't i'm it's can't didn't isn't doesn't
-            won't let always those both until once yes am because something nothing everyone anything
-            today tomorrow yesterday please thank thanks sorry really already ever always going got
+            a about after again all already also always am an and any anything are as at back be because been
+            before between both but by came can can't come could day dice did didn't do does doesn't don't
+            down each era ever every everyone father for from get give go going good got great had has have
+            hay he her here him his house how i i'm if in is isn't it it's just know last let like little look
+            made make man many may me men more most mother much must my need never new no not nothing now of
+            old on once one only or other our out over please really right said same say sea see she should
+            since so some something son sorry still take tell ten than thank thanks that the their them then
+            there these they think this those three through time to today tomorrow too try two under until up
+            us use van very want was way we well went were what when where which while who why will with won't
+            work world would year yes yesterday you your
         """,
         "es": """
-            de la que el en y a los se del las un por con no una su para es al lo como más o pero sus le
-            ha me si sin sobre este ya entre cuando todo esta ser son dos también fue había era muy
-            años hasta desde está mi porque qué solo sólo han yo hay vez puede todos así nos ni parte
-            tiene él uno donde bien tiempo mismo ese ahora cada e vida otro después te otros aunque esa
-            eso hace otra tan durante siempre día tanto ella tres sí dijo sido gran país según menos año
-            antes estado contra sino forma caso nada hacer estaba poco estos mayor ante unos les algo
-            hacia casa ellos hecho mucho mientras además quien momento esto hombre están pues hoy lugar
-            trabajo otras mejor nuevo decir algunos entonces todas días debe cómo casi toda tal luego
-            primer medio va estas sea tenía nunca poder aquí ver veces embargo pueden tienen misma nueva
-            cual fueron mujer cosas fin ciudad he manera tener muchos dentro nuestro dice ello cualquier
-            noche aún agua parece haber fuera bajo grandes nuestra usted ustedes hizo nadie tarde mí tu
-            tú allí eran estar gente padre madre mis quiero tengo puedo voy estoy soy eres vamos tienes
-            quieres sabe sé creo ayer mañana hablar dónde cuándo quién niño niños perro libro gracias
-            bueno buena hola os vosotros nosotros ellas
-            dar grande ir mundo saber será somos vos fui da estamos ten ti venir van vas cosa come di
+            a abrir además agua ahora ahí al algo alguien alguna algunas alguno algunos allá allí alto amiga
+            amigo anoche ante antes aquí arriba así aunque ayer ayudar año años aún bajo bastante beber bien
+            buen buena bueno buscar cada calle calor canta canto carne caro casa casi caso cerrar cielo ciudad
+            coche come comer como comprar con conmigo conocer conozco contigo contra cosa cosas cree creer
+            creo cual cualquier cuando cuál cuándo cuánta cuánto cuántos cómo da dado dar das de debe deber
+            decir dejar dejó del demasiado dentro desde después di dice dicen dices difícil digo dijo dime
+            dinero dio domingo donde dormir dos doy durante día días dónde el ella ellas ello ellos embargo
+            empezar en encontrar entender entonces entrar entre era eran eras eres es esa esas escribir
+            escuela ese eso esos esperar esta estaba estaban estado estamos estar estas este esto estos estoy
+            estudiar estuvo está están estás esté feliz fin forma frío fue fuera fueron fui fuiste fácil gato
+            gente gracias gran grande grandes gusta gustan gusto ha haber habido habla hablamos hablar hablo
+            habéis había habían hace hacemos hacen hacer haces hacia hago han has hasta hay haya he hecho
+            hemos hermana hermano hice hiciste hija hijo hizo hola hombre hora hoy hubo iba importante ir
+            joven jueves jugar la largo las le leer les libro libros llama llamar llegar llegó llevar lo los
+            luego lugar lunes madre mal mala malo manera mar marchar martes mas mayor mañana me medio mejor
+            menos mes mesa mi mientras mirar mis misma mismo miércoles momento mucha muchas mucho muchos mujer
+            mundo muy más mí mía mío nada nadie necesita necesito nena ni ninguna ninguno ningún niña niño
+            niños no noche nos nosotras nosotros nuestra nuestras nuestro nuestros nueva nuevo nunca once otra
+            otras otro otros padre palabra pan para parece parte pasa pasar pasó país pedir pelo pensar peor
+            pequeña pequeño perder pero perro piensa pienso poco podemos poder podía poner por porque posible
+            pregunta prima primer primera primero pronto pudo puede pueden puedes puedo puerta pues puso que
+            queda quedar queremos querer quería quien quienes quiere quieren quieres quiero quizá quizás quién
+            qué recordar rápido sabe sabemos saben saber sabes sabia sabía salir se sea seguir según semana
+            sentir ser será sería señor señora si sido siempre siento sin sino sobre sois sol solo somos son
+            soy su sus suya suyo sábado sé sí sólo tal también tampoco tan tanto tarde te temprano tenemos
+            tener tenga tengo tenía terminar ti tiempo tiene tienen tienes tierra toda todas todavía todo
+            todos tomar trabajar trabajo traer tres tu tus tuve tuvo tuya tuyo tú u un una uno unos usted
+            ustedes va vamos van vas ve veces vemos ven venir veo ver verdad ves vez vi vida vieja viejo viene
+            vienen viernes vimos vino vio visto vive vivir volver vos vosotros voy vuelve y ya yo él
         """,
         "pt": """
-            de a o que e do da em um para é com não uma os no se na por mais as dos como mas foi ao ele
-            das tem à seu sua ou ser quando muito há nos já está eu também só pelo pela até isso ela
-            entre era depois sem mesmo aos ter seus quem nas me esse eles estão você tinha foram essa num
-            nem suas meu às minha têm numa pelos elas havia seja qual será nós tenho lhe deles essas
-            esses pelas este fosse dele tu te vocês vos lhes meus minhas teu tua nosso nossa dela delas
-            esta estes estas aquele aquela isto aquilo estou estamos estava sou somos são fui vai vou
-            vamos pode posso quero sei onde agora aqui ali hoje ontem amanhã sempre nunca nada tudo todos
-            todas bem bom boa coisa casa dia tempo ano anos vez vezes homem mulher obrigado obrigada sim
-            então ainda porque muita muitos muitas outro outra outros outras pouco grande fazer dizer ver
-            ir vir dar ficar saber gosto gosta cão livro água noite cidade mundo
-            ante antes cada caso contra desde durante forma gente lugar menos momento parte parece país sobre tal tanto toda todo tarde vida estado estar grandes poder sido
+            a abrir acha acho agora ainda ajudar algo algum alguma alguém ali alto amanhã amiga amigo ano anos
+            ante antes ao aos apenas aquela aquele aqui aquilo as até bastante beber bem boa bom buscar cada
+            calor canta canto carne caro carro casa caso cedo chamar chegar chegou cidade coisa coisas com
+            come comer começar comigo como comprar conhecer consigo contigo contra cão céu da dado daquela
+            daquele dar das de deixar dela delas dele deles demais demasiado dentro depois desde dessa dessas
+            desse desses desta destas deste destes deu dia dias difícil dinheiro disse diz dizer do dois
+            domingo dormir dos duas durante dá e ela elas ele eles em embora encontrar enquanto entender
+            entrar entre então era eram escola escrever esperar essa essas esse esses esta estado estamos
+            estar estas estava estavam este estes estou estudar está estás estão eu fala falar falou faz fazer
+            fechar feito feliz fez fica ficar ficou filha filho fiz foi fomos fora foram forma fosse fui fácil
+            gente gosta gostar gosto grande grandes havia hoje homem hora há ia importante ir irmã irmão isso
+            isto jogar jovem já lembrar ler lhe lhes livro logo lugar lá mais mar mas mau me melhor menina
+            menino menos mesa mesmo meu meus mim minha minhas momento muita muitas muito muitos mulher mundo
+            má mãe na nada naquela naquele nas nem nenhum nenhuma nessa nessas nesse nesses nesta nestas neste
+            nestes ninguém no noite nos nossa nossas nosso nossos num numa nunca não nós o obrigada obrigado
+            olhar onde ontem os ou outra outras outro outros padre pai pais palavra para parece parte passar
+            país pedir pela pelas pelo pelos pensar pequena pequeno perder pergunta pior pode podemos poder
+            podia por porque porquê porta posso possível pouca pouco precisa preciso procurar pronto pôde qual
+            quando quarta quase que quem quer queremos querer queria quero quinta rua rápido sabe sabemos
+            saber sabia sair se seguir segunda sei seja sem semana sempre senhor senhora sentir ser seria será
+            seu seus sexta si sido sim sobre sol somos sou sua suas sábado são só tal talvez também tanto
+            tarde te tem temos tempo tenho tens ter teria terminar terra terça teu teve ti tinha tive toda
+            todas todo todos tomar trabalhar trabalho três tu tua tudo têm um uma vai vamos veio vejo velha
+            velho vem vemos ver verdade vez vezes vi vida vimos vir visto viu viver você vocês voltar vos vou
+            vão à às água é és
         """,
         "gl": """
-            de a o que e do da en un para é con non unha os no se na por máis as dos como pero foi ao el
-            das ten á seu súa ou ser cando moi hai nos xa está eu tamén só polo pola ata iso ela entre
-            era despois sen mesmo aos ter seus quen nas me ese eles están vostede tiña foron esa nun nin
-            súas meu ás miña teñen nunha polos elas había sexa cal será nós teño lle deles esas eses
-            polas este fose del ti te vós lles meus miñas teu túa nosa noso dela delas esta estes estas
-            aquel aquela isto aquilo estou estamos estaba son somos fun vai vou imos pode podo quero sei
-            onde agora aquí alí hoxe onte mañá sempre nunca nada todo todos todas ben bo boa cousa casa
-            día tempo ano anos vez veces home muller grazas si entón aínda porque moito moita moitos
-            moitas outro outra outros outras pouco grande facer dicir ver ir vir dar quedar saber gusta
-            can libro auga noite cidade mundo co coa cos coas dun dunha unhas uns cun cunha
-            ante antes así cada caso contra desde durante estado estar forma gente lugar menos momento parte parece país sobre tal tanto toda tarde vida poder sido fin grandes es vamos eran tres creo sabe
-            
+            a abaixo abrir acolá agardar agora algo algunha alguén algún alto alí amiga amigo ano anos ante
+            antes ao aos aquel aquela aquilo aquí arriba as así ata atopar auga axudar aí aínda bastante beber
+            ben bo boa buscar cada cal cales calor can cando canta canto cantos carne caro casa case caso cedo
+            ceo chamar chan che chegar chegou chuvia cidade co coa coas coche coller come comer comezar comigo
+            como comprar con contigo contra cos cousa cousas coñecer creo cun cunha cómpre da dado daquel
+            daquela dar das de debe deber deixar del dela delas deles demasiado dentro desa desas desde dese
+            deses despois desta destas deste destes detrás deu di diante dicir difícil dis dito dixen dixo
+            diñeiro do domingo dos dou dous dun dunha dunhas duns durante durmir dá dás día días dúas e el ela
+            elas eles en entender entrar entre entón era eran eras eres esa esas escoitar escola escribir ese
+            eses esperar esta estaba estaban estades estado estamos estar estas este estes estiven estivo
+            estou estudar está están estás eu facemos facer facía fago fai fala falaba falar falo falou fan
+            fas feito feliz filla fillo fin fixen fixo foi fomos forma foron fose froita frío fuches fun fácil
+            fóra gato gran grande grandes grazas gusta gustan gustar gusto ha había hai home hora houbo hoxe
+            ides imos importante ir irmá irmán iso isto leite lembrar ler levar libro libros lle lles logo
+            lonxe lugar lume luns mais mal mala malo mar marchar martes mazá mañá me medio mellor menos
+            mentres mercar mesa mesmo meu meus min mirar miña miñas moi moita moitas moito moitos momento
+            muller mundo máis mércores na nada nai naquel naquela nas neno nesa nesas nese neses nesta nestas
+            neste nestes nin ningunha ninguén ningún no noite non nos nosa nosas noso nosos nova novo nun
+            nunca nunha nós o ollar onde onte os ou outra outras outro outros ovo pagas pai pais palabra pan
+            para parece parte pasa pasar paxaro país pechar pedir peixe pensar peor pequena pequeno perder
+            pero pode podemos poder podes podo podía pola polas polo polos por porque porta posible pouca
+            pouco poñer precisa preciso pregunta preto pronto puido que queda quedamos quedar quen quere
+            queremos querer queres quero quería quixo quizais rapaces rapaz rapaza recordar rematar resposta
+            rápido rúa sabe sabemos saben saber sabes sabía sabías sair saír se seguir sei semana sempre sen
+            sentir ser seremos será sería seu seus sexa señor señora si sido soa sobre sodes sol solo somos
+            son soubo sábado só súa súas tal talvez tampouco tamén tan tanto tarde te tedes temos tempo ten
+            ter terra tería tes teu teñen teño ti tiven tivo tiña tiñas toda todas todo todos tomar traballar
+            traballo traer tres túa un unha unhas uns vai vamos van vas veces veciño vella vello vemos ven
+            venres vento ver verdade ves veu vexo vez veñen veño viches vida vila vimos vin vir visto viu vive
+            vivir viño volver vos vosa voso vostede vostedes vou vén vós xa xente xogar xoves xuntos á ás é
+            éramos ía
         """,
         "ca": """
-            de la que el i a en les un per els amb no una es és del al com s més o però seu seva ha han
-            li ho hi jo ell ella nosaltres vosaltres ells elles em et ens us se si sí quan on què qui
-            tot tots tota totes molt molta molts moltes també fins ara avui ahir demà sempre mai res gens
-            bé bo bona dia dies any anys temps casa home dona gent cosa coses aquest aquesta aquests
-            aquestes això allò aquell aquella era eren ser estar sóc ets som sou són estic està estem
-            esteu estan vaig vas va vam vau van fer dir veure anar venir tenir tinc té tenim tenen puc
-            pot podem poden vull vol volem saber sé sap perquè doncs encara només cap altre altra altres
-            poc gran meu meva teu teva seus seves nostre nostra vostre dels pels pel uns unes sense entre
-            sobre després abans aquí allà llavors gràcies gos llibre aigua nit ciutat món
-            dos forma tres tal contra país cada mi tu vida poder
-            he hem heu havia hauria seria fa feia fet dues mateix mateixa allí tan tant ni ja mentre segons mes
+            a abans acabar ahir aigua això ajudar al algun alguna algú allà allí allò alt altra altre altres
+            amb amic amiga anar any anys aquell aquella aquells aquest aquesta aquestes aquests aquí ara
+            arribar aviat avui bastant beure bo bona buscar bé cada calor cap car carrer casa cel ciutat com
+            començar comprar contra conèixer cosa coses cotxe crec creu cridar de deia deixar del dels demanar
+            demà després dia dic dies difícil dijous dilluns dimarts dimecres diners dins dir dissabte dit diu
+            diuen diumenge divendres dona doncs dormir dos dues el ell ella elles ells els em en encara ens
+            entendre entrar entre era eren es escola escriure esperar estan estar estava estem esteu estic
+            estudiar està estàs et ets fa faig fan feia feliç fem fer fet feu fill filla fins fora forma fos
+            fàcil gairebé gat gens gent germana germà gos gran grans gràcies ha han has hauria havia he hem
+            heu hi ho home hora i important ja jo jove jugar la les li llavors llegir llibre mai mal mar mare
+            massa mateix mateixa menjar mentre mes meu meus meva meves mi millor mirar molt molta moltes molts
+            més món necessita necessito nen nena ni ningú nit no només nosaltres nostra nostre nostres o obrir
+            on paraula pare pares parla parlar passar país pel pels pensar per perdre perquè però petit petita
+            pitjor poc poca pocs podem poden poder podeu podia por porta possible pot pots potser pregunta
+            prendre puc quan que qui què recordar res ràpid sabem saber sabia sap saps se segons seguir sempre
+            sense sentir senyor senyora ser seria setmana seu seus seva seves si sobre sol som sortir sou sé
+            sí sóc són tal també tan tancar tant taula temps tenen tenia tenim tenir teniu tens terra teu teva
+            tinc tingut tornar tot tota totes tots treball treballar tres trobar tu té un una unes uns us va
+            vaig vam van vas vau ve veia veig vell vella venir veritat veu veure vida vinc vist viure vol
+            volem volen volia vols vosaltres vostra vostre vull és
         """,
         "it": """
-            di e il la che è per un in non una a del si da le sono con mi ma ha lo i gli al come più
-            della ci se ti ho io anche nel alla dei delle questo questa quello quella cosa lei lui noi
-            voi loro suo sua mio mia tuo tua nostro vostro molto tutto tutti tutte bene essere fare
-            stato stata sei siamo siete era erano ero hai abbiamo avete hanno ne o no sì perché quando
-            dove chi qui là ora adesso oggi ieri domani sempre mai niente nulla qualcosa grazie casa
-            giorno anni anno tempo uomo donna vita così allora ancora solo poi già prima dopo senza tra
-            fra su sul nella negli degli dal dalla dai sta sto stai vado va andare vuoi voglio posso può
-            puoi sa so dire detto visto cane libro acqua notte città mondo
-            me te caso contra forma gente momento parte tanto poco uno dice durante madre padre grande
+            a abbiamo acqua adesso aiutare al alla allora alto amica amico anche ancora andare anni anno
+            aprire arrivare aspettare avete bene bere bisogno cane capire caro casa caso cercare che chi
+            chiamare chiedere chiudere ci cielo città come cominciare comprare con conoscere contra cosa cose
+            così credo da dai dal dalla degli dei del della delle dentro detto di dice difficile dire domanda
+            domani domenica donna dopo dormire dove durante e entrare era erano ero essere fa faccio facile
+            fare fatto felice figlia figlio finire forma forse fra fratello fuori gatto gente giocare giorni
+            giorno giovane giovedì già gli grande grazie guardare ha hai hanno ho i ieri il importante in io
+            la lasciare lavoro le leggere lei libro lo loro lui lunedì là lì ma macchina madre mai mangiare
+            martedì me mercoledì mi mia mie miei migliore mio molta molte molti molto momento mondo ne negli
+            nel nella nessuno niente no noi non nostra nostro notte nulla o oggi ora padre parlare parola
+            parte passare peggio pensare penso per perché perdere piccolo più poco poi porta possibile posso
+            prendere presto prima puoi può qua qualcosa qualcuno quando quasi quella quello questa queste
+            questi questo qui ragazza ragazzo ricordare sa sabato sai scrivere scuola se sei sempre sentire
+            senza settimana si siamo siete signora signore so soldi solo sono sorella sta stai stata stato sto
+            strada studiare su sua sue sul sulla suo suoi sì tanto tavolo te tempo terra ti tornare tra troppo
+            trovare tua tuo tutta tutte tutti tutto un una uno uomo uscire va vado vai vecchio vedere veloce
+            venerdì verità visto vita vivere voglio voi vostro vuoi vuole è
         """,
     }.items()
 }
-
-# Per target language: letters and letter pairs its spelling doesn't use but its neighbours do
-# (for Spanish: ç, ã, õ, grave accents, circumflexes, Catalan l·l and ny): a strong cue
-# that no word list covers completely.
-FOREIGN_SPELLING = {"es": r"[çãõâêôàèòìùï]|l·l|ny\b|\b(?:[dlmnst]'|qu')\w|\w'(?:n|l|m|t|s|ls|ns|hi|ho)\b"}

@@ -14,11 +14,13 @@ has three layers, each fixing one of those:
    for such a decision is raised to the script's share of letters: the script
    is the stronger evidence.
 3. **Lexicon**, for Latin-script text: each language's frequent words
-   (``filters.function_words``), compared pairwise with its close neighbours
-   from the language table, confirm a target the model ranks low and hand the
-   document to a neighbour whose words win (Spanish vs Portuguese, Galician,
-   Catalan, Italian).  A confirmed language is kept below its score
-   threshold; ``lang_score`` stays the model's probability.
+   (``filters.function_words``) and spelling cues (``filters.spelling``: ñ,
+   ã, l·l, -ou ...), compared pairwise with its close neighbours from the
+   language table and weighed against the model's odds, confirm a target the
+   model ranks low and hand the document to a neighbour whose evidence wins
+   (Spanish vs Portuguese, Galician, Catalan, Italian; English vs those and
+   Spanish).  A confirmed language is kept below its score threshold;
+   ``lang_score`` stays the model's probability.
 """
 
 from __future__ import annotations
@@ -32,10 +34,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from filters import languages, script
-from filters.function_words import COMMON_WORDS, FOREIGN_SPELLING
+from filters import languages, script, spelling
+from filters.function_words import COMMON_WORDS
 
 UNDETERMINED = "und"
+
+# Lexicon vs model (``_by_lexicon``): a probability ratio of WORD_ODDS between a
+# target and a neighbour weighs as much as one distinctive word; MODEL_EPS is
+# the probability of a language absent from the model's top-k.
+WORD_ODDS = 100.0
+MODEL_EPS = 0.01
+# Chunks per document the words and spelling are counted on: two chunks hold
+# hundreds of words, far more than a decision between neighbours needs.
+LEXICON_CHUNKS = 2
 
 # ISO 639-3 (GlotLID, lid.218 style labels) to the 639-1 codes of the language
 # table; codes without a 639-1 form (yue, wuu, ...) stay as they are.
@@ -191,9 +202,15 @@ class _Tokens:
         return np.bincount(self.doc, weights=(a & ~b).astype(np.int8) - (b & ~a), minlength=self.n_docs)
 
 
-def _chunks_of(chunks: list[str], owner: np.ndarray, docs: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The chunks of the documents selected by mask ``docs`` (later steps only need those)."""
-    keep = np.flatnonzero(docs[owner])
+def _chunks_of(
+    chunks: list[str], owner: np.ndarray, docs: np.ndarray, per_doc: int | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The chunks of the documents selected by mask ``docs`` (later steps only need those),
+    at most the first ``per_doc`` of each when given."""
+    keep = docs[owner]
+    if per_doc is not None:
+        keep &= np.arange(len(owner)) - np.searchsorted(owner, owner) < per_doc  # owner is sorted
+    keep = np.flatnonzero(keep)
     return [chunks[i] for i in keep], owner[keep]
 
 
@@ -309,40 +326,76 @@ class LanguageIdentifier:
         return lang, score
 
     def _by_lexicon(self, latin, chunks, owner, lang, score, confirmed, p):
-        """Frequent words confirm a Latin-script target or hand it to a neighbour.
+        """Frequent words, spelling and the model together decide a target against its neighbours.
 
-        A target is compared with each neighbour in its table row: tokens
-        frequent in the target but absent from the neighbour's list count for
-        it, the reverse against it, and so do spellings the target never uses.
-        Beating every neighbour confirms the target (kept even below its score
-        threshold, but never taken from another target the model prefers);
-        losing to one hands the document to the neighbour that wins most.
+        For a target and each neighbour in its table row, the evidence is
+        counted in words: tokens frequent in the target but absent from the
+        neighbour's list count for it, the reverse against it
+        (``filters.function_words``), and so do weighted spelling cues
+        (``filters.spelling``: ñ, ã, l·l, -ou ...).  The model's opinion is
+        added as its log odds between the two, a ratio of ``WORD_ODDS``
+        weighing one word: lid.176 gives Galician and Catalan sentences to
+        Spanish at 0.9 and more, so between close neighbours one distinctive
+        word outweighs it, and it only breaks ties.
+
+        Beating every neighbour confirms the target, kept below its score
+        threshold if no neighbour has more evidence and either some has less
+        or the model gives the target at least ``lid_floor``; against the
+        row's ``blind_neighbours`` the evidence must be positive.  Never taken
+        from another target the model prefers.  Losing to a neighbour hands
+        the document to the one that wins most, unless that neighbour is a
+        target too and the model is sure (an English text full of Spanish
+        names stays English).
+
+        Only documents where a target meets one of its neighbours in the
+        model's top-k, or where the top label is below its threshold, are
+        looked at: a confident English or Spanish document with no neighbour
+        in sight costs no word or spelling pass.
         """
         n = len(lang)
-        chunks, owner = _chunks_of(chunks, owner, latin)
+        groups = {t: [c for c in languages.get(t).confusables if c in COMMON_WORDS] for t in self.targets}
+        present = {c: p(c) > 0 for c in set(self.targets).union(*groups.values())}
+        contested = np.zeros(n, dtype=bool)
+        for target, rivals in groups.items():
+            for r in rivals:
+                contested |= present[target] & present[r]
+        codes, code_of_doc = np.unique(lang.astype(str), return_inverse=True)
+        thresholds = np.array([self.config.threshold(code) for code in codes])[code_of_doc]
+        latin = latin & (contested | (score < thresholds))
+        if not latin.any():
+            return lang, score, confirmed
+        chunks, owner = _chunks_of(chunks, owner, latin, per_doc=LEXICON_CHUNKS)
         tokens = _Tokens(chunks, owner, n)
-        for target in self.targets:
+        cues = spelling.cue_counts(chunks, owner, n)
+        for target, rivals in groups.items():
             row = languages.get(target)
-            rivals = [c for c in row.confusables if c in COMMON_WORDS]
             if "Latn" not in row.scripts or target not in COMMON_WORDS or not rivals:
                 continue
-            foreign = _regex_counts(chunks, owner, n, FOREIGN_SPELLING[target]) if target in FOREIGN_SPELLING else 0
-            margins = np.stack([tokens.margin(target, r) - foreign for r in rivals], axis=1)
-            worst = margins.min(axis=1)
+            evidence = np.stack([tokens.margin(target, r) + spelling.margin(cues, target, r) for r in rivals], axis=1)
+            probs = np.stack([p(r) for r in rivals], axis=1)
+            odds = np.log((p(target)[:, None] + MODEL_EPS) / (probs + MODEL_EPS)) / np.log(WORD_ODDS)
+            total = evidence + odds
+            worst = total.min(axis=1)
             candidate = latin & (p(target) >= self.config.candidate_min_prob)
-            in_group = (lang == target) | np.isin(lang, rivals)
-            if row.lid_floor is not None:
-                confirmed |= latin & (lang == target) & (worst >= 0) & (p(target) >= row.lid_floor)
+            floor = row.lid_floor if row.lid_floor is not None else np.inf
+            blind = np.isin(rivals, row.blind_neighbours)
+            supported = (
+                (evidence.min(axis=1) >= 0)
+                & (evidence[:, blind] > 0).all(axis=1)
+                & ((evidence.max(axis=1) > 0) | (p(target) >= floor))
+            )
             other_target = np.isin(lang, self.targets) & (lang != target)
-            wins = candidate & (worst > 0) & ~other_target
+            wins = candidate & (worst > 0) & supported & ~other_target
             lang[wins] = target
             confirmed |= wins
-            loses = candidate & (worst < 0) & in_group
+            pick = np.argmin(total, axis=1)
+            loses = candidate & (worst < 0) & ((lang == target) | np.isin(lang, rivals))
+            # A neighbour that is itself a target (en vs es) takes a document only from a hesitant model.
+            loses &= ~(np.isin(np.asarray(rivals)[pick], self.targets) & (p(target) >= self.config.threshold(target)))
             if loses.any():
-                probs = np.stack([p(r) for r in rivals], axis=1)
-                pick = np.argmin(margins - probs * 1e-3, axis=1)  # ties: the neighbour the model prefers
                 lang[loses] = np.asarray(rivals, dtype=object)[pick][loses]
                 score[loses] = probs[np.arange(n), pick][loses]
+                confirmed &= ~loses
         return lang, score, confirmed
 
 

@@ -6,7 +6,16 @@ import time
 import numpy as np
 import pytest
 
-from filters.langid import LangIdConfig, LanguageIdentifier, chunk_documents, load_model, parse_label
+from filters import spelling
+from filters.function_words import COMMON_WORDS
+from filters.langid import (
+    LangIdConfig,
+    LanguageIdentifier,
+    _chunks_of,
+    chunk_documents,
+    load_model,
+    parse_label,
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +106,96 @@ def test_negative_cases(ident, text, reason):
     assert decide(ident, [text]) == [reason]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No podemos ir.",  # "no" before a verb: Spanish negation (gl/pt "no" is "in the")
+        "Lo siento.",  # lid.176 alone is unsure; "lo" and the ie diphthong are Spanish
+        "Me gusta el pescado.",
+        "Ellos no quieren venir hoy.",
+        "¿Dónde está mi llave?",
+        "Usted tiene razón.",
+    ],
+)
+def test_short_spanish_is_kept(ident, text):
+    assert decide(ident, [text]) == ["es"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xa comemos unha empanada.",  # gl: xa, unha
+        "O can está na casa.",  # gl: articles o/na
+        "Non sei se virá mañá.",
+        "Tiña moita fame.",
+        "Falou coa súa nai.",  # gl: -ou, coa
+        "Desista dessa ideia.",  # pt: dessa, ss
+        "Ele chegou cedo.",
+        "Ahir vaig veure la teva germana.",  # ca: vaig + infinitive
+        "Tinc por dels gossos.",
+        "Ho has fet molt bé.",
+    ],
+)
+def test_iberian_neighbours_are_not_spanish(ident, text):
+    got = decide(ident, [text])[0]
+    assert got in ("lang:gl", "lang:pt", "lang:ca"), got
+
+
+def test_english_full_of_spanish_names_stays_english(ident):
+    text = "President José María Aznar met Felipe González in Madrid and Sebastián Piñera in Santiago."
+    assert decide(ident, [text]) == ["en"]
+
+
+def _margin(text, ours, theirs):
+    chunks, owner = chunk_documents([text], 400, 8)
+    return spelling.margin(spelling.cue_counts(chunks, owner, 1), ours, theirs)[0]
+
+
+@pytest.mark.parametrize(
+    "text, ours, theirs",
+    [
+        ("el niño pequeño", "es", "pt"),  # ñ
+        ("¿vienes?", "es", "ca"),  # ¿ and the ie diphthong
+        ("las canciones", "es", "gl"),  # -ciones (gl -cións)
+        ("ayer llegó", "es", "pt"),  # -ó preterite, initial ll
+        ("não sei", "pt", "es"),  # nasal vowel
+        ("o trabalho", "pt", "gl"),  # lh
+        ("la col·lecció", "ca", "es"),  # l·l
+        ("l'home i d'aigua", "ca", "es"),  # elision
+        ("vaig menjar", "ca", "es"),  # va + infinitive
+        ("a xente", "gl", "es"),  # word-initial x
+        ("falou e comeu", "gl", "es"),  # -ou/-eu
+        ("viches", "gl", "es"),  # -ches
+    ],
+)
+def test_spelling_cues_point_the_right_way(text, ours, theirs):
+    assert _margin(text, ours, theirs) > 0
+    assert _margin(text, theirs, ours) < 0
+
+
+def test_spelling_cues_ignore_capitalised_names_and_shared_spellings():
+    assert _margin("Tom, Matt, Emma", "es", "pt") == 0  # a name's -m or tt says nothing
+    assert _margin("tem um bem", "pt", "es") > 0  # a lowercase word ending in -m does
+    assert _margin("el niño", "es", "gl") == 0  # Galician writes ñ too
+    assert _margin("", "es", "pt") == 0
+
+
+def test_word_lists_share_what_the_languages_share():
+    iberian = ("es", "pt", "gl", "ca")
+    for word in ("de", "que", "no", "se", "casa", "sobre"):
+        assert all(word in COMMON_WORDS[lang] for lang in iberian), word
+    # Spanish o/os/e/ten are valid but twenty times as frequent as Galician/Portuguese words.
+    assert not {"o", "os", "e", "ten"} & COMMON_WORDS["es"]
+    assert {"la", "los", "y", "muy"} <= COMMON_WORDS["es"] - COMMON_WORDS["gl"] - COMMON_WORDS["pt"]
+
+
+def test_lexicon_reads_at_most_the_first_chunks_of_a_document():
+    chunks = ["a0", "a1", "a2", "b0", "c0", "c1"]
+    owner = np.array([0, 0, 0, 1, 2, 2])
+    got, got_owner = _chunks_of(chunks, owner, np.array([True, False, True]), per_doc=2)
+    assert got == ["a0", "a1", "c0", "c1"] and got_owner.tolist() == [0, 0, 2, 2]
+
+
 def test_script_column_and_traditional_setting(model):
     texts = ["今天天气很好，我们去公园散步了。", "今天天氣很好，我們去公園散步了。"]
     kept = LanguageIdentifier(LangIdConfig(), model=model).identify(texts)
@@ -142,14 +241,14 @@ def _lines(path, n):
 
 def test_real_sentences_recall_and_hard_negatives(ident, corpora):
     laser = corpora / "tatoeba_laser_v1"
-    for l3, lang, least in (("kor", "ko", 0.99), ("jpn", "ja", 0.99), ("cmn", "zh", 0.97), ("spa", "es", 0.85)):
+    for l3, lang, least in (("kor", "ko", 0.99), ("jpn", "ja", 0.99), ("cmn", "zh", 0.97), ("spa", "es", 0.96)):
         got = decide(ident, _lines(laser / f"tatoeba.{l3}-eng.{l3}", 300))
         assert got.count(lang) / len(got) >= least, (l3, got.count(lang))
         if lang == "zh":
             assert "ja" not in got  # Chinese is never read as Japanese
     for l3 in ("por", "cat", "glg"):
         got = decide(ident, _lines(laser / f"tatoeba.{l3}-eng.{l3}", 300))
-        assert got.count("es") / len(got) <= 0.12, (l3, got.count("es"))
+        assert got.count("es") / len(got) <= 0.05, (l3, got.count("es"))
 
 
 def test_real_documents(ident, corpora):
