@@ -31,7 +31,7 @@ from pipeline.token_order import EpochOrder, Split, consumer_batches
 from pipeline.token_reader import TokenShards
 
 STATE_VERSION = 1
-GROUP_TOKENS = 1 << 18  # small enough that a group's temporaries stay in cache
+GROUP_TOKENS = 1 << 19  # big enough to spread each numpy call's fixed cost, small enough to stay in cache
 
 
 class TokenBatches:

@@ -54,7 +54,7 @@ class PackedStream:
     def rows(self, rows: np.ndarray, fetch: Fetch, dtype=np.int32) -> tuple[np.ndarray, np.ndarray]:
         """``tokens`` ``[len(rows), seq_len + 1]`` and the segment starts over the flattened inputs."""
         docs, starts, stops, owner, col = self.pieces(rows)
-        tokens = np.concatenate(fetch(docs, starts, stops)).astype(dtype, copy=False) if len(docs) else np.zeros(0, dtype)
+        tokens = np.concatenate(fetch(docs, starts, stops), dtype=dtype) if len(docs) else np.zeros(0, dtype)
         begins = (col < self.seq_len) & (stops > starts)
         return tokens.reshape(-1, self.seq_len + 1), owner[begins] * self.seq_len + col[begins]
 
