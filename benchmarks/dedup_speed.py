@@ -177,6 +177,7 @@ def stage_run(path: Path) -> dict:
     stage = json.loads((out / "stage.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
     return {"seconds": round(measured["seconds"], 1), "peak_rss_mb": measured["peak_rss_mb"],
+            "peak_system_mb": measured["peak_system_mb"],
             "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}
 
 

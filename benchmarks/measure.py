@@ -2,7 +2,12 @@
 
 Ray runs work in worker processes that are not children the driver waits for,
 so ``getrusage`` under-reports; instead the RSS of the whole process tree is
-sampled every 50 ms and its maximum kept.
+sampled every 50 ms and its maximum kept.  That sum counts Ray's shared-memory
+object store once per worker that maps it, so the machine's own figure is
+kept too: the peak of (total - available) memory above its level at start,
+which counts every page once (and the object store's shared pages, which
+``used`` would leave out).  It includes other tenants' growth, so read it on a
+quiet machine.
 """
 
 from __future__ import annotations
@@ -42,12 +47,15 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
     ps = psutil.Process(proc.pid)
     peak = 0
+    system_start = _system_in_use()
+    system_peak = system_start
     done = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, system_peak
         while not done.is_set():
             peak = max(peak, _tree_rss(ps))
+            system_peak = max(system_peak, _system_in_use())
             time.sleep(0.05)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -57,7 +65,17 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None
     thread.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
-    return {"seconds": time.perf_counter() - started, "peak_rss_mb": round(peak / 2**20, 1), "output": output}
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_system_mb": round((system_peak - system_start) / 2**20, 1),
+        "output": output,
+    }
+
+
+def _system_in_use() -> int:
+    memory = psutil.virtual_memory()
+    return memory.total - memory.available
 
 
 def machine() -> dict:
