@@ -34,9 +34,10 @@ class DedupConfig(BaseModel):
     choice is deterministic.  ``exact_match`` says what exact dedup compares:
     the raw text, or the matching form (case, width, punctuation, whitespace
     folded).  ``num_partitions`` is the number of hash-shuffle partitions; each
-    must fit one worker's memory, so raise it for big corpora (None: derived
-    from the cluster's CPUs).  ``shuffle`` picks Ray's exchange for those
-    partitions: both move rows by the same hash partition number; "sort" runs
+    must fit one worker's memory (None: four per CPU of the cluster, more for
+    near dedup when partitions would exceed ~2M band rows).  ``shuffle`` picks
+    Ray's exchange for those partitions: both move rows by the same hash
+    partition number; "sort" runs
     as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
     Ray's aggregator actors (seconds of fixed cost per shuffle, scales further).
     """

@@ -62,11 +62,18 @@ def check_keep_column(ds: ray.data.Dataset, keep: str) -> None:
         raise UserError(f"dedup.keep: column '{keep}' is {kind}, not numeric; name a numeric quality column")
 
 
-def num_partitions(cfg: DedupConfig) -> int:
-    """Shuffle partitions: the setting, else four per CPU of the cluster."""
+# Rows per shuffle partition when the partition count follows the data: a
+# partition is sorted and grouped by one task, so this bounds a task's memory
+# (~40 bytes per band row: ~80 MB) however big the corpus.
+ROWS_PER_PARTITION = 2_000_000
+
+
+def num_partitions(cfg: DedupConfig, rows: int = 0) -> int:
+    """Shuffle partitions: the setting, else four per CPU of the cluster, or more
+    when ``rows`` (if known) would make partitions bigger than ``ROWS_PER_PARTITION``."""
     if cfg.num_partitions:
         return cfg.num_partitions
-    return max(4, 4 * int(ray.cluster_resources().get("CPU", 1)))
+    return max(4, 4 * int(ray.cluster_resources().get("CPU", 1)), -(-rows // ROWS_PER_PARTITION))
 
 
 def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:

@@ -163,7 +163,7 @@ def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
 def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig) -> pa.Table:
     """All verified near-duplicate edges of the live documents of ``ds``."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
-    parts = num_partitions(cfg)
+    parts = num_partitions(cfg, ds.count() * bands)  # ``ds`` is materialized: counting is free
     schema = _join_schema(cfg.num_perm)
     sigs = ds.map_batches(_signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow").materialize()
     band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow")
