@@ -95,19 +95,30 @@ class TokenizeActor:
         return {"shards": [asdict(e) for e in entries], "skipped": dict(skipped)}
 
 
-def actor_pool(config: TokenizeConfig, cluster_cpus: float, pieces: int) -> tuple[ray.data.ActorPoolStrategy, float]:
+def actor_pool(
+    config: TokenizeConfig, cluster_cpus: float, pieces: int, node_cpus: float | None = None
+) -> tuple[ray.data.ActorPoolStrategy, float]:
     """The actor pool and the CPUs each actor reserves.
 
     Nothing else runs while the pool works (the pieces come from the driver
     and the actors write their own shards), so the actors may hold every CPU.
-    The pool starts at full size: the work is known up front, and growing it
-    on demand left a CPU idle for most of a short run.  Two calls in flight
-    per actor (run one after the other): with one, each actor sat idle for
-    Ray's scheduling round trip between pieces, ~25% of a 12 MB piece.
+    An actor reserves at most one node's CPUs (``node_cpus``, the largest
+    node): on 1-CPU nodes a 2-thread actor reserves 1 and still runs two
+    threads, instead of waiting forever for a 2-CPU node.  The pool starts at
+    full size: the work is known up front, and growing it on demand left a CPU
+    idle for most of a short run.  Two calls in flight per actor (run one
+    after the other): with one, each actor sat idle for Ray's scheduling round
+    trip between pieces, ~25% of a 12 MB piece.
     """
-    actors = config.actors or max(1, min(pieces, int(cluster_cpus // config.threads)))
+    per_actor = min(float(config.threads), node_cpus or cluster_cpus)
+    actors = config.actors or max(1, min(pieces, int(cluster_cpus // per_actor)))
     pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=2)
-    return pool, min(float(config.threads), cluster_cpus / actors)
+    return pool, min(per_actor, cluster_cpus / actors)
+
+
+def largest_node_cpus() -> float:
+    """CPUs of the biggest alive node (an actor's reservation must fit on one)."""
+    return max((n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n["Alive"]), default=1.0)
 
 
 @dataclass
@@ -165,7 +176,7 @@ def run_tokenize(
     prepare_output(out, storage, overwrite)
     entries, skipped = [], Counter()
     if pieces:
-        pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces))
+        pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
         work = ray.data.from_items([{PIECE: i} for i in range(len(pieces))], override_num_blocks=len(pieces))
         done = work.map_batches(
             TokenizeActor,
