@@ -42,6 +42,9 @@ from pipeline.stages.dedup_exact import (
 )
 
 LANG = "lang"
+# Documents per signature call: its shingle hashes and signatures (~1-2 KB per
+# document) stay a few tens of MB whatever size the exact-dedup partitions are.
+SIGNATURE_BATCH = 32768
 _SIG, _PRIO, _KEYS, _KEY, _JID = "sig", "prio", "keys", "key", "jid"
 
 
@@ -165,7 +168,9 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig) -> pa.Table:
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     parts = num_partitions(cfg, ds.count() * bands)  # ``ds`` is materialized: counting is free
     schema = _join_schema(cfg.num_perm)
-    sigs = ds.map_batches(_signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow").materialize()
+    sigs = ds.map_batches(
+        _signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow", batch_size=SIGNATURE_BATCH
+    ).materialize()
     band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow")
     pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, schema, parts))
     sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(schema, parts), batch_format="pyarrow")
