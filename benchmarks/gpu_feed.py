@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.shards import manifest as mf  # noqa: E402
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo  # noqa: E402
-from pipeline.shards.writer import write_piece  # noqa: E402
+from pipeline.shards.writer import write_shards  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
 
 
@@ -46,7 +46,7 @@ def synthetic_shards(out: str, tokens: int, vocab: int, seed: int = 0) -> dict:
         "n_tokens": pa.array(lengths.astype(np.int32)),
         "tokens": pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values)),
     })
-    entries = write_piece(Storage(), out, 0, table, info, 256 << 20)
+    entries = write_shards(Storage(), out, 0, table, info, 256 << 20)
     manifest = mf.build_manifest(info, "synthetic", {}, entries)
     Storage().write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))
     return manifest

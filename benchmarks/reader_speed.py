@@ -36,7 +36,7 @@ from pipeline.shards.config import TokenizeConfig  # noqa: E402
 from pipeline.shards.encode import Encoder  # noqa: E402
 from pipeline.shards.format import MANIFEST_NAME  # noqa: E402
 from pipeline.shards.permutation import Permutation  # noqa: E402
-from pipeline.shards.writer import write_piece  # noqa: E402
+from pipeline.shards.writer import write_shards  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
 from pipeline.token_batches import TokenBatches  # noqa: E402
 
@@ -53,7 +53,7 @@ def build(path: Path, model: Path, out: Path, raw: Path, shards: int) -> dict:
     if out.exists():
         shutil.rmtree(out)
     target = -(-table["tokens"].combine_chunks().values.nbytes // shards)  # about ``shards`` shards
-    entries = write_piece(Storage(), str(out), 0, table, encoder.info, target)
+    entries = write_shards(Storage(), str(out), 0, table, encoder.info, target)
     manifest = mf.build_manifest(encoder.info, str(model), {}, entries)
     Storage().write_bytes(join(str(out), MANIFEST_NAME), mf.dumps(manifest))
     np.save(raw, table["tokens"].combine_chunks().values.to_numpy())

@@ -236,16 +236,25 @@ class Storage:
             f.write(data)
 
     def delete(self, uri: str) -> None:
-        """Remove a file or everything under a folder/prefix."""
+        """Remove a file or everything under a folder/prefix.
+
+        On S3 the keys are deleted through boto3: pyarrow's ``delete_dir``
+        leaves an empty ``parent/`` marker object behind, which a folder
+        listing (``pentaglot verify``) would then report as an extra file.
+        """
+        if is_s3(uri):
+            bucket, _ = split_s3(uri)
+            refs = [self.stat(uri)] if self.stat(uri) is not None else self.list_files(uri)
+            keys = [split_s3(ref.uri)[1] for ref in refs]
+            for i in range(0, len(keys), 1000):
+                self.s3_client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]})
+            return
         fs, path = self.filesystem(uri)
         info = fs.get_file_info(path)
         if info.type == pafs.FileType.Directory:
             fs.delete_dir(path)
         elif info.type == pafs.FileType.File:
             fs.delete_file(path)
-        elif is_s3(uri):
-            for ref in self.list_files(uri):
-                fs.delete_file(ref.uri[len("s3://") :])
 
     def ensure_dir(self, uri: str) -> None:
         if not is_s3(uri):

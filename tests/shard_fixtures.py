@@ -87,7 +87,7 @@ def write_folder(out: str, docs: pa.Table, config=None, pieces: int = 3, target_
     from pipeline.shards.config import TokenizeConfig
     from pipeline.shards.encode import Encoder
     from pipeline.shards.format import MANIFEST_NAME
-    from pipeline.shards.writer import write_piece
+    from pipeline.shards.writer import write_shards
     from pipeline.storage import Storage, join
 
     encoder = Encoder(tokenizer_model(), config or TokenizeConfig())
@@ -97,7 +97,7 @@ def write_folder(out: str, docs: pa.Table, config=None, pieces: int = 3, target_
     entries = [
         entry
         for piece, start in enumerate(range(0, table.num_rows, step))
-        for entry in write_piece(storage, out, piece, table.slice(start, step), encoder.info, target_bytes)
+        for entry in write_shards(storage, out, piece, table.slice(start, step), encoder.info, target_bytes)
     ]
     manifest = mf.build_manifest(encoder.info, "tiny.model", {}, entries)
     storage.write_bytes(join(out, MANIFEST_NAME), mf.dumps(manifest))

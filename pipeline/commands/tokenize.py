@@ -19,9 +19,10 @@ from pipeline.shards.config import TokenizeConfig
 @click.option("--threads", type=int, help="encode threads per tokenizer actor (default 2)")
 @click.option("--actors", type=int, help="tokenizer actors (default: as many as the CPUs allow)")
 @click.option("--shard-mb", type=int, help="target shard size in MiB (default 256)")
+@click.option("--buckets", type=int, help="hash buckets of document ids (default: input size / shard size)")
 @click.option("--min-pieces", type=int, help="cut the input into at least this many pieces (default 16)")
 @click.option("--batch-size", type=int, help="documents per encode call (default 1024)")
-def command(tokenizer, special_tokens, threads, actors, shard_mb, min_pieces, batch_size, **opts):
+def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, min_pieces, batch_size, **opts):
     """Tokenize documents into Arrow shards (OUT/*.arrow) committed by OUT/manifest.json."""
     from pipeline.stages.tokenize import run_tokenize
     from pipeline.storage import Storage
@@ -32,6 +33,7 @@ def command(tokenizer, special_tokens, threads, actors, shard_mb, min_pieces, ba
         "threads": threads,
         "actors": actors,
         "shard_mb": shard_mb,
+        "buckets": buckets,
         "min_pieces": min_pieces,
         "batch_size": batch_size,
     }

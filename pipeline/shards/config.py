@@ -27,11 +27,16 @@ class TokenizeConfig(BaseModel):
     actors: int | None = Field(None, ge=1, description="tokenizer actors; None = as many as the cluster's CPUs allow")
     batch_size: int = Field(1024, ge=1, description="documents per encode call")
     shard_mb: int = Field(256, ge=1, le=1 << 20, description="target shard size in MiB (a shard never exceeds it by more than one document)")
+    buckets: int | None = Field(
+        None,
+        ge=1,
+        description="hash buckets of document ids (each bucket is one or more shards); None = input size / shard size",
+    )
     min_pieces: int = Field(
         16,
         ge=1,
-        description="the input is cut into at least this many pieces (none under 16 KiB), each tokenized by one "
-        "actor call into one or more shards; a fixed number, not the cluster's size, so any cluster writes the same shards",
+        description="the input is cut into at least this many pieces (none under 16 KiB), each read and encoded "
+        "by one actor call; more pieces spread a small input over more CPUs",
     )
 
     @property

@@ -1,10 +1,8 @@
-"""One piece of the input's token rows to one or more shard files, without Ray.
+"""One hash bucket of token rows to one or more shard files, without Ray.
 
-A piece is a fixed group of input units (see ``pipeline.stages.tokenize``),
-read in file order, so its rows arrive in the same order on every run; they
-are cut where the running size crosses a multiple of the target and named by
-piece and part, which makes the files a function of input, config and
-tokenizer alone.
+A bucket's rows come sorted by id (``pipeline.shards.runs``) and are cut where
+the running size crosses a multiple of the target, so the files depend only
+on which documents the bucket holds, not on how the input was laid out.
 """
 
 from __future__ import annotations
@@ -24,8 +22,8 @@ from pipeline.storage import Storage, join
 _ROW_OVERHEAD = 8 + 4 + 4 + 4
 
 
-def shard_name(piece: int, part: int) -> str:
-    return f"shard-{piece:05d}-{part:04d}{SHARD_SUFFIX}"
+def shard_name(bucket: int, part: int) -> str:
+    return f"shard-{bucket:05d}-{part:04d}{SHARD_SUFFIX}"
 
 
 def split_points(row_bytes: np.ndarray, target_bytes: int) -> np.ndarray:
@@ -86,14 +84,14 @@ def write_shard(storage: Storage, out: str, name: str, table: pa.Table, info: To
     )
 
 
-def write_piece(
-    storage: Storage, out: str, piece: int, table: pa.Table, info: TokenizerInfo, target_bytes: int
+def write_shards(
+    storage: Storage, out: str, bucket: int, table: pa.Table, info: TokenizerInfo, target_bytes: int
 ) -> list[ShardEntry]:
-    """A piece's token rows, in their input order, as shards named by piece and part number."""
+    """A bucket's token rows, in their order, as shards named by bucket and part number."""
     if table.num_rows == 0:
         return []
     cuts = list(split_points(_row_bytes(table, info.dtype.itemsize), target_bytes)) + [table.num_rows]
     return [
-        write_shard(storage, out, shard_name(piece, part), table.slice(a, b - a), info)
+        write_shard(storage, out, shard_name(bucket, part), table.slice(a, b - a), info)
         for part, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
     ]

@@ -1,18 +1,20 @@
-"""The tokenize stage on Ray: documents to committed token shards.
+"""The tokenize stage on Ray: documents to committed token shards, in two phases.
 
-The input is planned into *pieces* (groups of read units, see
-``pipeline.readers.datasource.plan_groups``) whose size depends only on the
-input and the config.  An actor pool (one sentencepiece model per actor,
-batched multi-threaded encode) takes one piece per call: it reads the piece,
-encodes it, writes its shards and returns their manifest entries; the driver
-writes ``manifest.json`` last.
+1. The input is planned into *pieces* (groups of read units, see
+   ``pipeline.readers.datasource.plan_groups``).  An actor pool (one
+   sentencepiece model per actor, batched multi-threaded encode) takes one
+   piece per call: it reads the piece, encodes it and writes its token rows,
+   grouped by hash bucket of the document id, as one run file
+   (``pipeline.shards.runs``) under ``OUT/_runs/``.
+2. One task per bucket reads that bucket from every run, sorts it by id and
+   writes it as shards; the driver deletes the runs and writes
+   ``manifest.json`` last.
 
-Why pieces and not a stream of blocks into a datasink: Ray delivers blocks in
-whatever order tasks finish, so shards cut from a stream differ from run to
-run unless rows are shuffled into fixed groups first, and that shuffle cost a
-quarter of the stage.  A piece is read in file order by one call, so its
-shards are the same bytes on every run and on any cluster, and token rows
-never travel through the object store.
+Why buckets sorted by id: the input is usually an earlier stage's output,
+whose part files differ between runs and clusters, so shards cut from the
+input order would too.  Why run files rather than Ray's repartition: token
+rows never travel through the object store, and the repartition plus a
+per-bucket sort cost half the stage.
 """
 
 from __future__ import annotations
@@ -35,18 +37,32 @@ from pipeline.runtime import ensure_ray
 from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME
-from pipeline.shards.writer import write_piece
+from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
+from pipeline.shards.runs import read_bucket, write_run
+from pipeline.shards.writer import write_shards
 from pipeline.stage_io import input_files, prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
 PIECE = "piece"
+BUCKET = "bucket"
 RESULT = "result"
+RUNS = "_runs"
 # Text bytes per shard byte, roughly: a uint16 token covers ~4 bytes of text.
 _TEXT_PER_SHARD_BYTE = 2
 # Smaller pieces are not worth an actor call and a file of their own.
 _MIN_PIECE_BYTES = 16 << 10
+
+
+def run_uri(out: str, piece: int) -> str:
+    return join(out, RUNS, f"run-{piece:05d}.arrow")
+
+
+def num_buckets(total: int, config: TokenizeConfig) -> int:
+    """The setting, else about one shard's worth of text per bucket."""
+    if config.buckets is not None:
+        return config.buckets
+    return max(1, math.ceil(total / (_TEXT_PER_SHARD_BYTE * (config.shard_mb << 20))))
 
 
 def piece_bytes(total: int, config: TokenizeConfig) -> int:
@@ -65,15 +81,17 @@ def skip_counts(table: pa.Table) -> Counter:
 
 
 class TokenizeActor:
-    """Holds one parsed tokenizer; Ray calls it with piece numbers to read, encode and write."""
+    """Holds one parsed tokenizer; Ray calls it with piece numbers to read, encode and write as runs."""
 
-    def __init__(self, model_bytes: bytes, config: TokenizeConfig, pieces: list[list[Unit]], reader: ReaderConfig, storage: Storage, out: str):
+    def __init__(self, model_bytes: bytes, config: TokenizeConfig, pieces: list[list[Unit]], reader: ReaderConfig,
+                 storage: Storage, out: str, buckets: int):
         self.encoder = Encoder(model_bytes, config)
         self.config = config
         self.pieces = pieces
         self.reader = reader
         self.storage = storage
         self.out = out
+        self.buckets = buckets
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         results = [json.dumps(self.piece(index)) for index in batch[PIECE].to_pylist()]
@@ -88,11 +106,18 @@ class TokenizeActor:
             live = table.filter(mask)
             for start in range(0, live.num_rows, self.config.batch_size):
                 tokens.append(self.encoder.encode_table(live.slice(start, self.config.batch_size)))
-        table = pa.concat_tables(tokens) if tokens else None
-        entries = [] if table is None else write_piece(
-            self.storage, self.out, index, table, self.encoder.info, self.config.shard_mb << 20
-        )
-        return {"shards": [asdict(e) for e in entries], "skipped": dict(skipped)}
+        if tokens:
+            write_run(self.storage, run_uri(self.out, index), pa.concat_tables(tokens), self.buckets, self.encoder.info)
+        return {"skipped": dict(skipped)}
+
+
+def write_bucket(batch: pa.Table, storage: Storage, out: str, runs: list[str], info: TokenizerInfo, target: int) -> pa.Table:
+    """Phase two, one bucket per call: its rows from every run, sorted by id, as shards."""
+    results = []
+    for bucket in batch[BUCKET].to_pylist():
+        entries = write_shards(storage, out, bucket, read_bucket(storage, runs, bucket), info, target)
+        results.append(json.dumps([asdict(e) for e in entries]))
+    return pa.table({RESULT: pa.array(results, pa.string())})
 
 
 def actor_pool(
@@ -174,26 +199,38 @@ def run_tokenize(
     target = piece_bytes(sum(f.size for f in files), config)
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
-    entries, skipped = [], Counter()
+    buckets = num_buckets(sum(f.size for f in files), config)
+    entries, skipped, runs = [], Counter(), []
     if pieces:
         pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
         work = ray.data.from_items([{PIECE: i} for i in range(len(pieces))], override_num_blocks=len(pieces))
         done = work.map_batches(
             TokenizeActor,
-            fn_constructor_args=(model_bytes, config, pieces, reader, storage, out),
+            fn_constructor_args=(model_bytes, config, pieces, reader, storage, out, buckets),
             batch_size=1,
             batch_format="pyarrow",
             compute=pool,
             num_cpus=cpus,
         )
         for row in done.take_all():
-            result = json.loads(row[RESULT])
-            entries += [mf.ShardEntry.from_dict(e) for e in result["shards"]]
-            skipped.update(result["skipped"])
+            skipped.update(json.loads(row[RESULT])["skipped"])
+        runs = [run_uri(out, i) for i in range(len(pieces)) if storage.stat(run_uri(out, i)) is not None]
+    if runs:
+        tasks = ray.data.from_items([{BUCKET: b} for b in range(buckets)], override_num_blocks=buckets)
+        written = tasks.map_batches(
+            write_bucket,
+            fn_args=(storage, out, runs, encoder.info, config.shard_mb << 20),
+            batch_size=1,
+            batch_format="pyarrow",
+        )
+        for row in written.take_all():
+            entries += [mf.ShardEntry.from_dict(e) for e in json.loads(row[RESULT])]
+        storage.delete(join(out, RUNS))
     recipe = {
         "inputs": list(inputs),
         "tokenize": config.model_dump(mode="json"),
         "piece_bytes": target,
+        "buckets": buckets,
         "reader": reader.model_dump(mode="json"),
     }
     entries.sort(key=lambda e: e.path)

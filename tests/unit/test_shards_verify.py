@@ -10,7 +10,7 @@ from shard_fixtures import documents, write_folder
 from pipeline.shards import manifest as mf
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
 from pipeline.shards.verify import verify
-from pipeline.shards.writer import write_piece
+from pipeline.shards.writer import write_shards
 from pipeline.storage import Storage
 
 
@@ -77,7 +77,7 @@ def test_shard_from_another_tokenizer_is_named(folder, tmp_path):
     other = TokenizerInfo.from_dict({**manifest["tokenizer"], "sha256": "f" * 64})
     table = pa.table({"id": ["x"], "lang": ["en"], "n_tokens": pa.array([1], pa.int32()),
                       "tokens": pa.array([[5]], pa.large_list(pa.uint16()))})
-    [written] = write_piece(Storage(), str(tmp_path / "other"), 0, table, other, 1 << 20)
+    [written] = write_shards(Storage(), str(tmp_path / "other"), 0, table, other, 1 << 20)
     shutil.copy(tmp_path / "other" / written.path, os.path.join(out, entry["path"]))
     manifest["shards"][0] = {**entry, **{k: getattr(written, k) for k in ("bytes", "sha256", "rows", "tokens")}}
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(manifest))
@@ -90,7 +90,7 @@ def test_token_id_at_or_above_vocab_size_is_named(tmp_path):
     table = pa.table({"id": ["x", "y"], "lang": ["en", "en"], "n_tokens": pa.array([2, 1], pa.int32()),
                       "tokens": pa.array([[5, 99], [100]], pa.large_list(pa.uint16()))})
     out = str(tmp_path / "ids")
-    entries = write_piece(Storage(), out, 0, table, info, 1 << 20)
+    entries = write_shards(Storage(), out, 0, table, info, 1 << 20)
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(mf.build_manifest(info, "m", {}, entries)))
     assert verify(Storage(), out) == [f"{entries[0].path}: token id 100 is not below the vocab size 100"]
 

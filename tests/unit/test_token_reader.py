@@ -11,7 +11,7 @@ from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
-from pipeline.shards.writer import write_piece
+from pipeline.shards.writer import write_shards
 from pipeline.storage import Storage
 from pipeline.token_batches import TokenBatches
 from pipeline.token_reader import ShardError, TokenShards
@@ -179,7 +179,7 @@ def test_uint32_shards_read_back_as_int32_batches(tmp_path):
     table = pa.table({"id": ["a", "b", "c"], "lang": ["en"] * 3, "n_tokens": pa.array([3, 1, 2], pa.int32()),
                       "tokens": pa.array(lists, pa.large_list(pa.uint32()))})
     out = str(tmp_path / "wide")
-    entries = write_piece(Storage(), out, 0, table, info, 1 << 20)
+    entries = write_shards(Storage(), out, 0, table, info, 1 << 20)
     Storage().write_bytes(os.path.join(out, MANIFEST_NAME), mf.dumps(mf.build_manifest(info, "m", {}, entries)))
     shards = TokenShards(out, checks="full")
     assert shards.doc(0).dtype == np.uint32 and shards.doc(0).tolist() == lists[0]

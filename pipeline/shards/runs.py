@@ -1,0 +1,76 @@
+"""Run files: a piece's token rows grouped by hash bucket, between the two tokenize phases.
+
+Shards must not depend on how the input was laid out in files (an upstream
+stage's part files differ from run to run and between clusters), so a shard
+holds one hash bucket of document ids, sorted by id.  Phase one writes each
+piece's rows as one run file, an Arrow IPC file with one record batch per
+bucket; phase two reads batch ``b`` of every run (a footer lookup and one
+range read each), sorts the bucket by id and cuts it into shards.  Tokens
+are moved with one slice per document, which measured ~12x faster than
+Arrow's list ``take``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from pipeline.shards.format import ID, TOKENS, TokenizerInfo, shard_schema
+from pipeline.storage import Storage
+
+
+def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
+    """Bucket of each id: xxh3 of its UTF-8 bytes modulo ``num_buckets``.
+
+    One C hash call per id; Arrow has no vectorized stable string hash.
+    """
+    digests = map(xxhash.xxh3_64_intdigest, ids.cast(pa.binary()).to_pylist())
+    hashes = np.fromiter(digests, dtype=np.uint64, count=len(ids))
+    return (hashes % np.uint64(num_buckets)).astype(np.int64)
+
+
+def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """``table.take(order)``, with the token lists gathered by numpy slices."""
+    tokens = table[TOKENS].combine_chunks()
+    offsets = tokens.offsets.to_numpy()
+    values = tokens.values.to_numpy(zero_copy_only=False)
+    starts, stops = offsets[order], offsets[order + 1]
+    pieces = [values[a:b] for a, b in zip(starts.tolist(), stops.tolist())]
+    gathered = np.concatenate(pieces) if pieces else values[:0]
+    new_offsets = np.concatenate([[0], np.cumsum(stops - starts)]).astype(np.int64)
+    rest = table.drop_columns([TOKENS]).take(pa.array(order))
+    column = pa.LargeListArray.from_arrays(pa.array(new_offsets), pa.array(gathered))
+    return rest.append_column(TOKENS, column).select(table.column_names)
+
+
+def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> list[int]:
+    """Write ``table`` as one batch per bucket; returns the rows in each bucket."""
+    buckets = buckets_of(table[ID], num_buckets)
+    order = np.argsort(buckets, kind="stable")
+    grouped = take_rows(table, order)
+    bounds = np.searchsorted(buckets[order], np.arange(num_buckets + 1))
+    schema = shard_schema(info)
+    grouped = grouped.select(schema.names).cast(schema)
+    empty = pa.RecordBatch.from_pylist([], schema=schema)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, schema) as writer:
+        for b in range(num_buckets):  # exactly one batch per bucket, so batch b is bucket b
+            batches = grouped.slice(bounds[b], bounds[b + 1] - bounds[b]).combine_chunks().to_batches()
+            writer.write_batch(batches[0] if batches else empty)
+    with storage.open_output(uri) as f:
+        f.write(sink.getvalue())
+    return np.diff(bounds).tolist()
+
+
+def read_bucket(storage: Storage, runs: list[str], bucket: int) -> pa.Table:
+    """Every run's rows of ``bucket``, sorted by id: the bucket's content, whatever the run layout."""
+    batches = []
+    for uri in runs:
+        with storage.open_input(uri, random_access=True) as handle:
+            batch = pa.ipc.open_file(handle).get_batch(bucket)
+            batches.append(pa.Table.from_batches([batch]).combine_chunks())
+    table = pa.concat_tables(batches)
+    order = pc.sort_indices(table, sort_keys=[(ID, "ascending")]).to_numpy()
+    return take_rows(table, order)
