@@ -54,7 +54,9 @@ class Encoder:
         )
         offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)), out=offsets[1:])
-        values = np.concatenate(pieces).astype(self.dtype, copy=False) if pieces else np.zeros(0, self.dtype)
+        # One pass straight into the token dtype (ids < vocab size fit it): an int32
+        # intermediate cost a second pass and fresh pages, ~5% of the encode.
+        values = np.concatenate(pieces, dtype=self.dtype, casting="unsafe") if pieces else np.zeros(0, self.dtype)
         return values, offsets
 
     def encode_table(self, table: pa.Table) -> pa.Table:

@@ -33,7 +33,7 @@ from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.readers.datasource import Unit, plan_groups, read_group
-from pipeline.runtime import ensure_ray
+from pipeline.runtime import ensure_ray, one_operator_execution
 from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
@@ -112,7 +112,7 @@ class TokenizeActor:
 
 
 def write_bucket(batch: pa.Table, storage: Storage, out: str, runs: list[str], info: TokenizerInfo, target: int) -> pa.Table:
-    """Phase two, one bucket per call: its rows from every run, sorted by id, as shards."""
+    """Phase two: each bucket of the call, its rows from every run sorted by id, as shards."""
     results = []
     for bucket in batch[BUCKET].to_pylist():
         entries = write_shards(storage, out, bucket, read_bucket(storage, runs, bucket), info, target)
@@ -212,19 +212,25 @@ def run_tokenize(
             compute=pool,
             num_cpus=cpus,
         )
-        for row in done.take_all():
+        with one_operator_execution():
+            results = done.take_all()
+        for row in results:
             skipped.update(json.loads(row[RESULT])["skipped"])
         runs = [run_uri(out, i) for i in range(len(pieces)) if storage.stat(run_uri(out, i)) is not None]
     if runs:
-        tasks = ray.data.from_items([{BUCKET: b} for b in range(buckets)], override_num_blocks=buckets)
+        # A few calls per CPU, each writing several buckets: a bucket is a fraction
+        # of a second of work, less than Ray's gap between two tasks on a worker.
+        calls = min(buckets, 2 * max(1, int(ray.cluster_resources().get("CPU", 1))))
+        tasks = ray.data.from_items([{BUCKET: b} for b in range(buckets)], override_num_blocks=calls)
         written = tasks.map_batches(
             write_bucket,
             fn_args=(storage, out, runs, encoder.info, config.shard_mb << 20),
-            batch_size=1,
+            batch_size=None,
             batch_format="pyarrow",
         )
-        for row in written.take_all():
-            entries += [mf.ShardEntry.from_dict(e) for e in json.loads(row[RESULT])]
+        with one_operator_execution():
+            rows = written.take_all()
+        entries = [mf.ShardEntry.from_dict(e) for row in rows for e in json.loads(row[RESULT])]
         storage.delete(join(out, RUNS))
     recipe = {
         "inputs": list(inputs),

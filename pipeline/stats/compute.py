@@ -30,6 +30,7 @@ import ray
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, SOURCE, TEXT
+from pipeline.runtime import one_operator_execution
 from pipeline.stage_io import read_documents
 from pipeline.stats import schema as S
 from pipeline.stats.aggregates import LANG, LANG_SCORE, N_TOKENS, SCRIPT, Stats
@@ -119,25 +120,15 @@ def _merge_into(stats: Stats, partials: ray.data.Dataset) -> None:
 
 
 @contextmanager
-def _execution(one_operator: bool):
-    """Ray Data settings for the stats datasets, restored afterwards.
-
-    Order is preserved so partials merge in the same order every run.  For
-    one-operator datasets Ray Data's per-operator resource reservation is
-    turned off: with it, such a dataset starts a single task and waits for the
-    resource manager's one-second refresh before starting the rest, which on
-    a 5-second job left the second CPU idle a fifth of the time.  Reservation
-    exists to stop one operator starving another, so the cluster-size
-    groupby keeps it.
-    """
+def _ordered():
+    """Preserve order (partials merge in the same order every run), for the multi-operator groupby."""
     ctx = ray.data.DataContext.get_current()
-    before = ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled
+    before = ctx.execution_options.preserve_order
     ctx.execution_options.preserve_order = True
-    ctx.op_resource_reservation_enabled = not one_operator
     try:
         yield
     finally:
-        ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled = before
+        ctx.execution_options.preserve_order = before
 
 
 def _task_count(files: int) -> int:
@@ -160,7 +151,7 @@ def _file_tasks(source: Source) -> list[dict]:
 def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage) -> S.StatsReport:
     """The stats of ``source`` (Ray must be initialised)."""
     stats = Stats(cfg)
-    with _execution(one_operator=True):
+    with one_operator_execution(preserve_order=True):
         if source.kind == "raw":
             ds = read_documents([source.path], reader, storage)
             if cfg.sample is not None and cfg.sample < 1:
@@ -172,7 +163,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=None)
             _merge_into(stats, fold)
     if source.clusters:
-        with _execution(one_operator=False):
+        with _ordered():
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
             sizes = ids.groupby(CLUSTER_ID).count()
