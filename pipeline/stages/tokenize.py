@@ -58,17 +58,20 @@ def run_uri(out: str, piece: int) -> str:
     return join(out, RUNS, f"run-{piece:05d}.arrow")
 
 
+def _shard_text_bytes(config: TokenizeConfig) -> int:
+    return _TEXT_PER_SHARD_BYTE * (config.shard_mb << 20)
+
+
 def num_buckets(total: int, config: TokenizeConfig) -> int:
     """The setting, else about one shard's worth of text per bucket."""
     if config.buckets is not None:
         return config.buckets
-    return max(1, math.ceil(total / (_TEXT_PER_SHARD_BYTE * (config.shard_mb << 20))))
+    return max(1, math.ceil(total / _shard_text_bytes(config)))
 
 
 def piece_bytes(total: int, config: TokenizeConfig) -> int:
     """Target text bytes per piece: about one shard's worth, but at least ``min_pieces`` pieces."""
-    shard_text = _TEXT_PER_SHARD_BYTE * (config.shard_mb << 20)
-    return min(shard_text, max(_MIN_PIECE_BYTES, math.ceil(total / config.min_pieces)))
+    return min(_shard_text_bytes(config), max(_MIN_PIECE_BYTES, math.ceil(total / config.min_pieces)))
 
 
 def skip_counts(table: pa.Table) -> Counter:
