@@ -28,21 +28,22 @@ def ensure_ray(num_cpus: int | None = None) -> None:
 
 
 @contextmanager
-def one_operator_execution(preserve_order: bool = False):
-    """Ray Data settings for a dataset with a single operator, restored afterwards.
+def data_settings(preserve_order: bool = False, reservation: bool = True):
+    """Ray Data settings for the datasets run inside the block, restored afterwards.
 
-    Ray Data's per-operator resource reservation starts such a dataset with
-    one task and starts the rest only after its resource manager's one-second
+    Turn ``reservation`` off only for a dataset with a single operator: Ray
+    Data's per-operator resource reservation starts such a dataset with one
+    task and starts the rest only after its resource manager's one-second
     refresh (measured: the second of four tasks always began at 1.05 s), which
     on a short job leaves CPUs idle.  Reservation exists to stop one operator
-    starving another, so it is off only where there is one operator.
+    starving another.
     """
     import ray
 
     ctx = ray.data.DataContext.get_current()
     before = ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled
     ctx.execution_options.preserve_order = preserve_order
-    ctx.op_resource_reservation_enabled = False
+    ctx.op_resource_reservation_enabled = reservation
     try:
         yield
     finally:

@@ -45,8 +45,8 @@ def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:
     return rest.append_column(TOKENS, column).select(table.column_names)
 
 
-def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> list[int]:
-    """Write ``table`` as one batch per bucket; returns the rows in each bucket."""
+def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> None:
+    """Write ``table`` as one batch per bucket."""
     buckets = buckets_of(table[ID], num_buckets)
     order = np.argsort(buckets, kind="stable")
     grouped = take_rows(table, order)
@@ -54,14 +54,10 @@ def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, inf
     schema = shard_schema(info)
     grouped = grouped.select(schema.names).cast(schema)
     empty = pa.RecordBatch.from_pylist([], schema=schema)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, schema) as writer:
+    with storage.open_output(uri) as f, pa.ipc.new_file(f.stream, schema) as writer:
         for b in range(num_buckets):  # exactly one batch per bucket, so batch b is bucket b
             batches = grouped.slice(bounds[b], bounds[b + 1] - bounds[b]).combine_chunks().to_batches()
             writer.write_batch(batches[0] if batches else empty)
-    with storage.open_output(uri) as f:
-        f.write(sink.getvalue())
-    return np.diff(bounds).tolist()
 
 
 def read_bucket(storage: Storage, runs: list[str], bucket: int) -> pa.Table:

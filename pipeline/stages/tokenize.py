@@ -33,7 +33,7 @@ from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.readers.datasource import Unit, plan_groups, read_group
-from pipeline.runtime import ensure_ray, one_operator_execution
+from pipeline.runtime import data_settings, ensure_ray
 from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
@@ -111,7 +111,7 @@ class TokenizeActor:
                 tokens.append(self.encoder.encode_table(live.slice(start, self.config.batch_size)))
         if tokens:
             write_run(self.storage, run_uri(self.out, index), pa.concat_tables(tokens), self.buckets, self.encoder.info)
-        return {"skipped": dict(skipped)}
+        return {"piece": index, "run": bool(tokens), "skipped": dict(skipped)}
 
 
 def write_bucket(batch: pa.Table, storage: Storage, out: str, runs: list[str], info: TokenizerInfo, target: int) -> pa.Table:
@@ -199,10 +199,11 @@ def run_tokenize(
     started = time.time()
     reader = reader or ReaderConfig()
     files = input_files(inputs, storage)
-    target = piece_bytes(sum(f.size for f in files), config)
+    total = sum(f.size for f in files)
+    target = piece_bytes(total, config)
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
-    buckets = num_buckets(sum(f.size for f in files), config)
+    buckets = num_buckets(total, config)
     entries, skipped, runs = [], Counter(), []
     if pieces:
         pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
@@ -215,11 +216,12 @@ def run_tokenize(
             compute=pool,
             num_cpus=cpus,
         )
-        with one_operator_execution():
+        with data_settings(reservation=False):
             results = done.take_all()
-        for row in results:
-            skipped.update(json.loads(row[RESULT])["skipped"])
-        runs = [run_uri(out, i) for i in range(len(pieces)) if storage.stat(run_uri(out, i)) is not None]
+        outcomes = [json.loads(row[RESULT]) for row in results]
+        for outcome in outcomes:
+            skipped.update(outcome["skipped"])
+        runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]
     if runs:
         # A few calls per CPU, each writing several buckets: a bucket is a fraction
         # of a second of work, less than Ray's gap between two tasks on a worker.
@@ -231,7 +233,7 @@ def run_tokenize(
             batch_size=None,
             batch_format="pyarrow",
         )
-        with one_operator_execution():
+        with data_settings(reservation=False):
             rows = written.take_all()
         entries = [mf.ShardEntry.from_dict(e) for row in rows for e in json.loads(row[RESULT])]
         storage.delete(join(out, RUNS))

@@ -20,7 +20,6 @@ whatever the number of CPUs.
 from __future__ import annotations
 
 import pickle
-from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +29,7 @@ import ray
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, SOURCE, TEXT
-from pipeline.runtime import one_operator_execution
+from pipeline.runtime import data_settings
 from pipeline.stage_io import read_documents
 from pipeline.stats import schema as S
 from pipeline.stats.aggregates import LANG, LANG_SCORE, N_TOKENS, SCRIPT, Stats
@@ -119,18 +118,6 @@ def _merge_into(stats: Stats, partials: ray.data.Dataset) -> None:
             stats.merge(pickle.loads(blob))
 
 
-@contextmanager
-def _ordered():
-    """Preserve order (partials merge in the same order every run), for the multi-operator groupby."""
-    ctx = ray.data.DataContext.get_current()
-    before = ctx.execution_options.preserve_order
-    ctx.execution_options.preserve_order = True
-    try:
-        yield
-    finally:
-        ctx.execution_options.preserve_order = before
-
-
 def _task_count(files: int) -> int:
     """Tasks for ``files`` files: a few per CPU, each taking a contiguous run of files.
 
@@ -151,7 +138,7 @@ def _file_tasks(source: Source) -> list[dict]:
 def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage) -> S.StatsReport:
     """The stats of ``source`` (Ray must be initialised)."""
     stats = Stats(cfg)
-    with one_operator_execution(preserve_order=True):
+    with data_settings(preserve_order=True, reservation=False):  # one operator each
         if source.kind == "raw":
             ds = read_documents([source.path], reader, storage)
             if cfg.sample is not None and cfg.sample < 1:
@@ -163,7 +150,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=None)
             _merge_into(stats, fold)
     if source.clusters:
-        with _ordered():
+        with data_settings(preserve_order=True):  # the groupby has several operators
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
             sizes = ids.groupby(CLUSTER_ID).count()
