@@ -1,14 +1,14 @@
 """The tokenize stage on Ray: documents to committed token shards, in two phases.
 
 1. The input is planned into *pieces* (groups of read units, see
-   ``pipeline.readers.datasource.plan_groups``).  An actor pool (one
-   sentencepiece model per actor, batched multi-threaded encode) takes one
-   piece per call: it reads the piece, encodes it and writes its token rows,
+   ``pipeline.readers.datasource.plan_groups``).  A pool of Ray actors (one
+   sentencepiece model each, batched multi-threaded encode) takes one piece
+   per call: it reads the piece, encodes it and writes its token rows,
    grouped by hash bucket of the document id, as one run file
    (``pipeline.shards.runs``) under ``OUT/_runs/``.
-2. One task per bucket reads that bucket from every run, sorts it by id and
-   writes it as shards; the driver deletes the runs and writes
-   ``manifest.json`` last.
+2. The same actors then take one bucket per call: read that bucket from
+   every run, sort it by id and write it as shards; the driver deletes the
+   runs and writes ``manifest.json`` last.
 
 Why buckets sorted by id: the input is usually an earlier stage's output,
 whose part files differ between runs and clusters, so shards cut from the
@@ -19,7 +19,6 @@ per-bucket sort cost half the stage.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import Counter
@@ -33,20 +32,17 @@ from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.readers.datasource import Unit, plan_groups, read_group
-from pipeline.runtime import data_settings, ensure_ray
+from pipeline.runtime import ensure_ray
 from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
+from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
 from pipeline.stage_io import input_files, prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
-PIECE = "piece"
-BUCKET = "bucket"
-RESULT = "result"
 RUNS = "_runs"
 # Text bytes per shard byte, roughly: a uint16 token covers ~4 bytes of text.
 _TEXT_PER_SHARD_BYTE = 2
@@ -83,26 +79,27 @@ def skip_counts(table: pa.Table) -> Counter:
     return Counter(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
 
 
-class TokenizeActor:
-    """Holds one parsed tokenizer; Ray calls it with piece numbers to read, encode and write as runs."""
+class TokenizeWorker:
+    """Holds one parsed tokenizer and does both phases' work: pieces to runs, then buckets to shards.
 
-    def __init__(self, model_bytes: bytes, config: TokenizeConfig, pieces: list[list[Unit]], reader: ReaderConfig,
-                 storage: Storage, out: str, buckets: int):
+    Both calls are idempotent (a run or shard is written atomically under a
+    name fixed by its piece or bucket), so Ray may retry them on a restarted
+    actor after a node is lost.
+    """
+
+    def __init__(self, model_bytes: bytes, config: TokenizeConfig, reader: ReaderConfig, storage: Storage, out: str,
+                 buckets: int):
         self.encoder = Encoder(model_bytes, config)
         self.config = config
-        self.pieces = pieces
         self.reader = reader
         self.storage = storage
         self.out = out
         self.buckets = buckets
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        results = [json.dumps(self.piece(index)) for index in batch[PIECE].to_pylist()]
-        return pa.table({RESULT: pa.array(results, pa.string())})
-
-    def piece(self, index: int) -> dict:
+    def piece(self, index: int, units: list[Unit]) -> dict:
+        """Read, encode and write piece ``index`` as a run; report whether it had rows and what it skipped."""
         tokens, skipped = [], Counter()
-        for table in read_group(self.pieces[index], self.reader, self.storage):
+        for table in read_group(units, self.reader, self.storage):
             table = ensure_base_columns(table)
             mask = live_mask(table)
             skipped += skip_counts(table.filter(pc.invert(mask)))
@@ -113,40 +110,40 @@ class TokenizeActor:
             write_run(self.storage, run_uri(self.out, index), pa.concat_tables(tokens), self.buckets, self.encoder.info)
         return {"piece": index, "run": bool(tokens), "skipped": dict(skipped)}
 
-
-def write_bucket(batch: pa.Table, storage: Storage, out: str, runs: list[str], info: TokenizerInfo, target: int) -> pa.Table:
-    """Phase two: each bucket of the call, its rows from every run sorted by id, as shards."""
-    results = []
-    for bucket in batch[BUCKET].to_pylist():
-        entries = write_shards(storage, out, bucket, read_bucket(storage, runs, bucket), info, target)
-        results.append(json.dumps([asdict(e) for e in entries]))
-    return pa.table({RESULT: pa.array(results, pa.string())})
+    def bucket(self, bucket: int, runs: list[str], target: int) -> list[dict]:
+        """Phase two: the bucket's rows from every run, sorted by id, as shards."""
+        entries = write_shards(self.storage, self.out, bucket, read_bucket(self.storage, runs, bucket), self.encoder.info, target)
+        return [asdict(e) for e in entries]
 
 
-def actor_pool(
-    config: TokenizeConfig, cluster_cpus: float, pieces: int, node_cpus: float | None = None
-) -> tuple[ray.data.ActorPoolStrategy, float]:
-    """The actor pool and the CPUs each actor reserves.
+def pool_shape(config: TokenizeConfig, cluster_cpus: float, pieces: int, node_cpus: float | None = None) -> tuple[int, float]:
+    """How many workers, and the CPUs each reserves.
 
-    Nothing else runs while the pool works (the pieces come from the driver
-    and the actors write their own shards), so the actors may hold every CPU.
-    An actor reserves at most one node's CPUs (``node_cpus``, the largest
-    node): on 1-CPU nodes a 2-thread actor reserves 1 and still runs two
-    threads, instead of waiting forever for a 2-CPU node.  The pool starts at
-    full size: the work is known up front, and growing it on demand left a CPU
-    idle for most of a short run.  Two calls in flight per actor (run one
-    after the other): with one, each actor sat idle for Ray's scheduling round
-    trip between pieces, ~25% of a 12 MB piece.
+    Nothing else runs while the workers do (the pieces come from the driver
+    and the workers write their own runs and shards), so they may hold every
+    CPU.  A worker reserves at most one node's CPUs (``node_cpus``, the
+    largest node): on 1-CPU nodes a 2-thread worker reserves 1 and still runs
+    two threads, instead of waiting forever for a 2-CPU node.
     """
     per_actor = min(float(config.threads), node_cpus or cluster_cpus)
     actors = config.actors or max(1, min(pieces, int(cluster_cpus // per_actor)))
-    pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=2)
-    return pool, min(per_actor, cluster_cpus / actors)
+    return actors, min(per_actor, cluster_cpus / actors)
 
 
 def largest_node_cpus() -> float:
     """CPUs of the biggest alive node (an actor's reservation must fit on one)."""
     return max((n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n["Alive"]), default=1.0)
+
+
+def _on_pool(actors: list, method: str, calls: list[tuple]) -> list:
+    """Each call's result, in order, with every actor kept busy until the calls run out.
+
+    Plain Ray actors rather than a Ray Data actor pool: no blocks flow
+    between the phases, and Ray Data's executor start, its gap between the two
+    datasets and a fresh set of workers for phase two cost ~2 s of a 30 s run.
+    """
+    pool = ray.util.ActorPool(actors)
+    return list(pool.map(lambda actor, args: getattr(actor, method).remote(*args), calls))
 
 
 @dataclass
@@ -204,39 +201,25 @@ def run_tokenize(
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
     buckets = num_buckets(total, config)
-    entries, skipped, runs = [], Counter(), []
+    entries, skipped = [], Counter()
     if pieces:
-        pool, cpus = actor_pool(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
-        work = ray.data.from_items([{PIECE: i} for i in range(len(pieces))], override_num_blocks=len(pieces))
-        done = work.map_batches(
-            TokenizeActor,
-            fn_constructor_args=(model_bytes, config, pieces, reader, storage, out, buckets),
-            batch_size=1,
-            batch_format="pyarrow",
-            compute=pool,
-            num_cpus=cpus,
-        )
-        with data_settings(reservation=False):
-            results = done.take_all()
-        outcomes = [json.loads(row[RESULT]) for row in results]
-        for outcome in outcomes:
-            skipped.update(outcome["skipped"])
-        runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]
-    if runs:
-        # A few calls per CPU, each writing several buckets: a bucket is a fraction
-        # of a second of work, less than Ray's gap between two tasks on a worker.
-        calls = min(buckets, 2 * max(1, int(ray.cluster_resources().get("CPU", 1))))
-        tasks = ray.data.from_items([{BUCKET: b} for b in range(buckets)], override_num_blocks=calls)
-        written = tasks.map_batches(
-            write_bucket,
-            fn_args=(storage, out, runs, encoder.info, config.shard_mb << 20),
-            batch_size=None,
-            batch_format="pyarrow",
-        )
-        with data_settings(reservation=False):
-            rows = written.take_all()
-        entries = [mf.ShardEntry.from_dict(e) for row in rows for e in json.loads(row[RESULT])]
-        storage.delete(join(out, RUNS))
+        count, cpus = pool_shape(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
+        worker = ray.remote(TokenizeWorker).options(num_cpus=cpus, max_restarts=-1, max_task_retries=-1)
+        actors = [worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(count)]
+        try:
+            # Biggest pieces first, so the last calls are short and no worker waits long for another.
+            order = sorted(range(len(pieces)), key=lambda i: (-sum(u.size for u in pieces[i]), i))
+            outcomes = _on_pool(actors, "piece", [(i, pieces[i]) for i in order])
+            for outcome in outcomes:
+                skipped.update(outcome["skipped"])
+            runs = ray.put([run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])])
+            if any(o["run"] for o in outcomes):
+                written = _on_pool(actors, "bucket", [(b, runs, config.shard_mb << 20) for b in range(buckets)])
+                entries = [mf.ShardEntry.from_dict(e) for shard_list in written for e in shard_list]
+                storage.delete(join(out, RUNS))
+        finally:
+            for actor in actors:
+                ray.kill(actor)
     recipe = {
         "inputs": list(inputs),
         "tokenize": config.model_dump(mode="json"),

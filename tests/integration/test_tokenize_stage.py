@@ -93,12 +93,12 @@ def test_cli_names_a_missing_tokenizer(ray_session, inputs, tmp_path):
     [(1, 1, None, 2, 9, 1, 1.0), (2, 2, None, 1, 9, 2, 1.0), (2, 2, None, 1, 1, 1, 1.0), (16, 16, None, 2, 99, 8, 2.0),
      (16, 16, 4, 8, 99, 4, 4.0), (2, 1, None, 2, 9, 2, 1.0), (3, 1, None, 2, 9, 3, 1.0)],
 )
-def test_actor_pool_fits_the_cluster_its_nodes_and_the_pieces(cpus, node, actors, threads, pieces, size, per_actor):
-    from pipeline.stages.tokenize import actor_pool
+def test_worker_pool_fits_the_cluster_its_nodes_and_the_pieces(cpus, node, actors, threads, pieces, size, per_actor):
+    from pipeline.stages.tokenize import pool_shape
 
-    pool, reserved = actor_pool(TokenizeConfig(actors=actors, threads=threads), cpus, pieces, node)
-    assert reserved == per_actor and pool.max_size == size
-    assert reserved * pool.max_size <= cpus and reserved <= node
+    count, reserved = pool_shape(TokenizeConfig(actors=actors, threads=threads), cpus, pieces, node)
+    assert reserved == per_actor and count == size
+    assert reserved * count <= cpus and reserved <= node
 
 
 def test_piece_size_follows_the_shard_size_but_keeps_a_few_pieces():
