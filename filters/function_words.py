@@ -39,23 +39,23 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
     for lang, words in {
         "en": """
             a about after again all already also always am an and any anything are as at back be because been
-            before between both but by came can can't come could day dice did didn't do does doesn't don't
-            down each era ever every everyone father for from get give go going good got great had has have
-            hay he her here him his house how i i'm if in is isn't it it's just know last let like little look
+            before between both but by came can can't car case come could day dice did didn't do does doesn't don't
+            down each era ever every everyone father for from fun get give go going good got great had has have
+            hay he her here him his home house how i i'm if important in is isn't it it's just know last let like little look
             made make man many may me men more most mother much must my need never new no not nothing now of
-            old on once one only or other our out over please really right said same say sea see she should
+            old on once one only or other our out over per please possible really right said same say sea see sense she should
             since so some something son sorry still take tell ten than thank thanks that the their them then
             there these they think this those three through time to today tomorrow too try two under until up
             us use van very want was way we well went were what when where which while who why will with won't
             work world would year yes yesterday you your
         """,
         "es": """
-            a abrir además agua ahora ahí al algo alguien alguna algunas alguno algunos allá allí alto amiga
-            amigo anoche ante antes aquí arriba así aunque ayer ayudar año años aún bajo bastante beber bien
-            buen buena bueno buscar cada calle calor canta canto carne caro casa casi caso cerrar cielo ciudad
-            coche come comer como comprar con conmigo conocer conozco contigo contra cosa cosas cree creer
+            a abrir además agua ahora ahí al algo alguien alguna algunas alguno algunos algún allá allí alto amiga
+            amigo anoche ante antes apenas aquel aquella aquí arriba así aunque ayer ayudar año años aún bajo bastante beber bien
+            buen buena bueno buscar cada calle calor canta canto carne caro carro casa casi caso cerrar cielo ciudad
+            coche come comer como comprar con conmigo conocer conozco consigo contigo contra cosa cosas cree creer
             creo cual cualquier cuando cuál cuándo cuánta cuánto cuántos cómo da dado dar das de debe deber
-            decir dejar dejó del demasiado dentro desde después di dice dicen dices difícil digo dijo dime
+            decir dejar dejó del demasiado dentro desde después detrás di dice dicen dices difícil digo dijo dime
             dinero dio domingo donde dormir dos doy durante día días dónde el ella ellas ello ellos embargo
             empezar en encontrar entender entonces entrar entre era eran eras eres es esa esas escribir
             escuela ese eso esos esperar esta estaba estaban estado estamos estar estas este esto estos estoy
@@ -69,10 +69,10 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
             mundo muy más mí mía mío nada nadie necesita necesito nena ni ninguna ninguno ningún niña niño
             niños no noche nos nosotras nosotros nuestra nuestras nuestro nuestros nueva nuevo nunca once otra
             otras otro otros padre palabra pan para parece parte pasa pasar pasó país pedir pelo pensar peor
-            pequeña pequeño perder pero perro piensa pienso poco podemos poder podía poner por porque posible
+            pequeña pequeño perder pero perro piensa pienso poca poco podemos poder podía poner por porque posible
             pregunta prima primer primera primero pronto pudo puede pueden puedes puedo puerta pues puso que
             queda quedar queremos querer quería quien quienes quiere quieren quieres quiero quizá quizás quién
-            qué recordar rápido sabe sabemos saben saber sabes sabia sabía salir se sea seguir según semana
+            qué recordar rápido sabe sabemos saben saber sabes sabia sabía sabías salir se sea seguir segunda segundo según semana
             sentir ser será sería señor señora si sido siempre siento sin sino sobre sois sol solo somos son
             soy su sus suya suyo sábado sé sí sólo tal también tampoco tan tanto tarde te temprano tenemos
             tener tenga tengo tenía terminar ti tiempo tiene tienen tienes tierra toda todas todavía todo
@@ -119,12 +119,12 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
             elas eles en entender entrar entre entón era eran eras eres esa esas escoitar escola escribir ese
             eses esperar esta estaba estaban estades estado estamos estar estas este estes estiven estivo
             estou estudar está están estás eu facemos facer facía fago fai fala falaba falar falo falou fan
-            fas feito feliz filla fillo fin fixen fixo foi fomos forma foron fose froita frío fuches fun fácil
+            fas feito feliz filla fillas fillo fillos fin fixen fixo foi fomos forma foron fose froita frío fuches fun fácil
             fóra gato gran grande grandes grazas gusta gustan gustar gusto ha había hai home hora houbo hoxe
             ides imos importante ir irmá irmán iso isto leite lembrar ler levar libro libros lle lles logo
             lonxe lugar lume luns mais mal mala malo mar marchar martes mazá mañá me medio mellor menos
             mentres mercar mesa mesmo meu meus min mirar miña miñas moi moita moitas moito moitos momento
-            muller mundo máis mércores na nada nai naquel naquela nas neno nesa nesas nese neses nesta nestas
+            muller mundo máis mércores na nada nai naquel naquela nas nena nenas neno nenos nesa nesas nese neses nesta nestas
             neste nestes nin ningunha ninguén ningún no noite non nos nosa nosas noso nosos nova novo nun
             nunca nunha nós o ollar onde onte os ou outra outras outro outros ovo pagas pai pais palabra pan
             para parece parte pasa pasar paxaro país pechar pedir peixe pensar peor pequena pequeno perder
@@ -143,21 +143,21 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
         "ca": """
             a abans acabar ahir aigua això ajudar al algun alguna algú allà allí allò alt altra altre altres
             amb amic amiga anar any anys aquell aquella aquells aquest aquesta aquestes aquests aquí ara
-            arribar aviat avui bastant beure bo bona buscar bé cada calor cap car carrer casa cel ciutat com
+            arribar aviat avui bastant beure bo bona buscar bé cada cal calor cap car carrer casa cel ciutat com
             començar comprar contra conèixer cosa coses cotxe crec creu cridar de deia deixar del dels demanar
-            demà després dia dic dies difícil dijous dilluns dimarts dimecres diners dins dir dissabte dit diu
+            demà després deu dia dic dies difícil dijous dilluns dimarts dimecres diners dins dir dissabte dit diu
             diuen diumenge divendres dona doncs dormir dos dues el ell ella elles ells els em en encara ens
             entendre entrar entre era eren es escola escriure esperar estan estar estava estem esteu estic
             estudiar està estàs et ets fa faig fan feia feliç fem fer fet feu fill filla fins fora forma fos
             fàcil gairebé gat gens gent germana germà gos gran grans gràcies ha han has hauria havia he hem
             heu hi ho home hora i important ja jo jove jugar la les li llavors llegir llibre mai mal mar mare
-            massa mateix mateixa menjar mentre mes meu meus meva meves mi millor mirar molt molta moltes molts
+            massa mateix mateixa menjar mentre mes meu meua meues meus meva meves mi millor mirar molt molta moltes molts
             més món necessita necessito nen nena ni ningú nit no només nosaltres nostra nostre nostres o obrir
-            on paraula pare pares parla parlar passar país pel pels pensar per perdre perquè però petit petita
+            on paraula pare pares parla parlar passar país pel pels pensar per perdre perque perquè però petit petita
             pitjor poc poca pocs podem poden poder podeu podia por porta possible pot pots potser pregunta
-            prendre puc quan que qui què recordar res ràpid sabem saber sabia sap saps se segons seguir sempre
-            sense sentir senyor senyora ser seria setmana seu seus seva seves si sobre sol som sortir sou sé
-            sí sóc són tal també tan tancar tant taula temps tenen tenia tenim tenir teniu tens terra teu teva
+            prendre primer puc quan que qui què recordar res ràpid sabem saber sabia sap saps se segons seguir sempre
+            sense sentir senyor senyora ser seria setmana seu seua seues seus seva seves si sobre sol som sortir sou sé
+            sí sóc són tal també tan tancar tant taula temps tenen tenia tenim tenir teniu tens terra teu teua teva
             tinc tingut tornar tot tota totes tots treball treballar tres trobar tu té un una unes uns us va
             vaig vam van vas vau ve veia veig vell vella venir veritat veu veure vida vinc vist viure vol
             volem volen volia vols vosaltres vostra vostre vull és

@@ -5,8 +5,10 @@ frequent words, and lid.176 mixes them up on short sentences.  Their
 orthographies differ in ways no word list covers completely: ñ and ¿¡ are
 Spanish or Galician, ã õ -ção and lh Portuguese, l·l, l'/d' elisions, -ig
 and tx Catalan, a word-initial x- Galician or Catalan, -ou/-eu endings
-anything but Spanish and Italian.  Each cue names the languages that write
-it, so a cue separates those from the ones that don't and says nothing
+anything but Spanish and Italian, clitics joined to a Galician verb
+(apagouse, gústalle) or to a Spanish infinitive (hacerlo), and a few word
+sequences only some of them write (gl/pt sobre a mesa, está a chover).
+Each cue names the languages that write it, so a cue separates those from the ones that don't and says nothing
 between two languages that both use it -- the same set logic as the
 frequent-word lists of ``filters.function_words``.  A cue's weight is what
 one match is worth in words: 2-3 for a spelling a neighbour never writes (ñ
@@ -37,6 +39,7 @@ _START = f"(?:^|{_NL})"  # start of a word
 _END = f"(?:{_NL}|$)"  # end of a word
 _LOWER_WORD = f"{_START}(?:{_LOWER}{_L}*)?"  # a word starting lowercase, up to the (lowercase) cue
 _V = "aeiouáéíóúàèòâêôãõ"  # vowels, for cues that need one next to them
+_SENTENCE = "(?:^|[.!?¿¡] )"  # start of a sentence: its capitalised first word is no name more often than not
 
 
 @dataclass(frozen=True)
@@ -82,10 +85,25 @@ CUES: tuple[Cue, ...] = (
     _cue(_LOWER_WORD + "(?:tt|pp|ff|bb|dd|gg|zz|mm)", "it en", 1.5, "double consonants es/pt/gl/ca don't write"),
     _cue(_LOWER_WORD + "m" + _END, "pt ca en", 1, "words ending in -m: em, um, também; es/gl end in -n"),
     _cue(_LOWER_WORD + "t" + _END, "ca en", 1, "words ending in -t: molt, fet, tot"),
-    _cue(_LOWER_WORD + "[aeioéèó]u" + _END, "pt gl ca en", 1.5, "-ou/-eu/-iu endings: falou, comeu, meu; es writes -ó, -ió"),
+    _cue(_LOWER_WORD + "[oó]u" + _END, "pt gl ca en", 1.5, "-ou endings: falou, plou; es writes -ó; en you, thou"),
+    _cue(_LOWER_WORD + "(?:[b-df-hj-np-tv-zç][ae]|[iéè])u" + _END, "pt gl ca", 1.5,
+         "-eu/-iu/-au after a consonant: comeu, viu, meu, clau; es writes -ió, en only -eau/-ieu (bureau, lieu)"),
+    _cue("(?:[eio]u(?:me|nos?|nas?|vos|lles?)|[ei]u(?:se|te)|" + _L + "{2}[^h]ouse)" + _END, "gl", 2,
+         "gl preterite -ou/-eu/-iu with a joined clitic: apagouse, mordeume, colleuno (o becomes no after u); "
+         "pt hyphenates; -ouse needs three letters before it and no h (en house, spouse, warehouse)"),
+    _cue("(?:[áéíóú]" + _L + "*(?:a|ron)[oa]s?|(?:[áéíóú]" + _L + "*|[aeio]u|n)lles?)" + _END, "gl", 2,
+         "gl clitics joined to a stressed verb: o/a after a vowel or -ron (cómprao, castigárono), lle/lles "
+         "(gústalle, pedíronlle); es writes -lo/-le (cómpralo), es -lle words (calle) carry no accent"),
     _cue(_LOWER_WORD + "[aeiou]ig" + _END, "ca", 1.5, "Catalan -ig: vaig, mig, faig"),
     _cue(_LOWER_WORD + "(?:tx|tj|tz)", "ca", 2, "Catalan tx/tj/tz: cotxe, platja, dotze"),
     _cue(_LOWER_WORD + "ts" + _END, "ca en", 1, "plural -ts: tots, fets"),
+    _cue(_LOWER_WORD + "c" + _END, "ca en", 1,
+         "words ending in -c: ca 1st person tinc, puc, entenc and poc, amic; en music; es/gl/pt only loans (picnic)"),
+    _cue(_START + "(?:" + _L + "{3,}aven|" + _L + "{2,}[c-df-hj-np-tv-z]ien)" + _END, "ca", 1.5,
+         "Catalan imperfect -aven/-ien: estaven, tenien; es -aban/-ían; "
+         "needs a stem so en raven/heaven, es bien/quien don't count"),
+    _cue(_LOWER_WORD + "[bdgnptvu]ries" + _END, "ca en", 1.5,
+         "-ries after a consonant: ca conditional voldries, podries (es -rías); en countries, entries"),
     _cue("[aeiéí]ches" + _END, "gl", 1.5, "Galician -ches: viches, fixeches; es -ste, -steis"),
     _cue("eir[oa]s?" + _END, "gl pt", 1.5, "-eiro/-eira: primeiro, carteira; es -ero/-era"),
     _cue("axes?" + _END, "gl", 1.5, "Galician -axe: viaxe, mensaxe; es -aje, pt -agem"),
@@ -96,10 +114,25 @@ CUES: tuple[Cue, ...] = (
     _cue("[aeou]ix", "ca pt gl", 1, "-aix-/-eix-/-uix-: caixa, deixar, dibuixar; es caja, dejar"),
     _cue(_START + "(?:vaig|vas|va|vam|vau|van|Vaig|Va|Van) " + _LOWER + "+(?:ar|er|ir|re)" + _END, "ca", 2,
          "Catalan past tense va + infinitive (va morir); es says va a morir, pt/gl vai morrer"),
-    _cue(_START + _LOWER + "*j", "es pt ca en", 1, "j in a lowercase word; Galician and Italian write none"),
+    _cue(_START + "[A-ZÁÉÍÓÚ]?" + _LOWER + "*j", "es pt ca en", 1,
+         "j in a word, not as its capital (names: Jaime, Jiménez); Galician and Italian write none"),
+    _cue(_LOWER_WORD + "[aeií]rl[oe]s?" + _END, "es it", 1.5,
+         "infinitive + lo/le: hacerlo, decirle (it farlo); gl drops the r (facelo) or says lle, pt/ca hyphenate"),
+    _cue("(?:^|[.!?] )(?:Por que |O " + _LOWER + ")|" + _START
+         + "(?:(?:sobre|para|entre|desde|ata|contra|Sobre|Para|Entre|Desde|Ata) (?:o|os|a|as) "
+         "|(?:estou|estás|está|estamos|estades|están|estaba|estabas|estaban|Estou|Estás|Está|Estamos|Estaba) "
+         "a " + _LOWER + "+(?:ar|er|ir)" + _END + ")", "gl pt", 1.5,
+         "gl/pt syntax: sentence-initial Por que (es Por qué/¿Por qué) and article O, articles o/a after a "
+         "preposition (sobre a mesa; es sobre la), estar a + infinitive (está a chover; es está lloviendo)"),
     _cue(_START + "(?:ll|Ll|LL)[" + _V + "]" + _L, "es ca", 1.5, "word-initial ll: llegar, llibre; gl/pt ch- or l- (gl lle is a pronoun)"),
-    _cue(_LOWER_WORD + "[bcdfhjlmnprstvz]ue", "es en", 1, "Spanish diphthong ue: puede, bueno, nuevo"),
-    _cue(_LOWER_WORD + "[bdfhjlmnpstvz]ie[bcdfgjlmnprstvz]", "es it en", 1, "diphthong ie: tiene, siempre, nieve"),
+    _cue("(?:" + _LOWER_WORD + "[bcdfhjlmnprstvz]|" + _SENTENCE + "(?:[BCDFHJLMNPRSTVZ]|[A-ZÁÉÍÓÚ]" + _LOWER
+         + "*[bcdfhjlmnprstvz]))ue", "es en", 1,
+         "Spanish diphthong ue: puede, bueno, nuevo, also opening a sentence (Huele, Muévanse); gl/pt pode, bo, novo"),
+    _cue("(?:" + _LOWER_WORD + "[bdfhjlmnpstvz]|" + _SENTENCE + "(?:[BDFHJLMNPSTVZ]|[A-ZÁÉÍÓÚ]" + _LOWER
+         + "*[bdfhjlmnpstvz]))ie[bcdfgjlmnprstvz]", "es it en", 1,
+         "diphthong ie: tiene, siempre, nieve, also opening a sentence (Tienes, Siento); gl/pt ten, sempre, neve"),
+    _cue(_START + "(?:" + _LOWER + _L + "*[a-tv-zß-öø-ÿ])?g[eiéí]", "es pt ca it en", 1.5,
+         "g before e/i in a lowercase word, not in gue/gui: es gente, página, coger; Galician writes x (xente, páxina)"),
     _cue("[üÜ]", "es ca", 1.5, "diaeresis on u: vergüenza, qüestió"),
     _cue(_L + _L + "[bdfghjlmnprstvxyz]ó" + _END + "|" + _L + "[bdfghjlmnprtvxz]ió" + _END, "es ca", 1.5,
          "-ó/-ió: es preterite llegó, salió (pt/gl -ou/-iu); ca nouns milió, cotó"),

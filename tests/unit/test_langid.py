@@ -1,7 +1,6 @@
 """Language ID: labels, model errors, chunking, script and lexicon corrections, real text."""
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -115,6 +114,11 @@ def test_negative_cases(ident, text, reason):
         "Ellos no quieren venir hoy.",
         "¿Dónde está mi llave?",
         "Usted tiene razón.",
+        "Quisiera verlo.",  # infinitive + lo: gl says velo
+        "Debo decirle.",
+        "Huele raro.",  # ue diphthong opening the sentence (gl/pt cheira)
+        "Algún día.",  # algún is Spanish as much as Galician
+        "Apenas comí.",
     ],
 )
 def test_short_spanish_is_kept(ident, text):
@@ -134,6 +138,11 @@ def test_short_spanish_is_kept(ident, text):
         "Ahir vaig veure la teva germana.",  # ca: vaig + infinitive
         "Tinc por dels gossos.",
         "Ho has fet molt bé.",
+        "Estábaa chamando.",  # gl: clitic a joined to a stressed verb
+        "Vendeuno barato.",  # gl: preterite -eu + clitic no
+        "Levantouse cedo.",
+        "Estaven contents.",  # ca: imperfect -aven (lid.176 says English)
+        "No ho entenc.",  # ca: 1st person -c
     ],
 )
 def test_iberian_neighbours_are_not_spanish(ident, text):
@@ -166,6 +175,16 @@ def _margin(text, ours, theirs):
         ("a xente", "gl", "es"),  # word-initial x
         ("falou e comeu", "gl", "es"),  # -ou/-eu
         ("viches", "gl", "es"),  # -ches
+        ("levantouse e chamoume", "gl", "es"),  # preterite + joined clitic
+        ("gústalle, pedíronlle", "gl", "es"),  # lle after a stressed verb
+        ("sobre a cadeira", "gl", "es"),  # article a after a preposition
+        ("estás a durmir", "gl", "es"),  # estar a + infinitive
+        ("durmiu e bebeu", "gl", "en"),  # -eu/-iu: not English
+        ("dormien i parlaven", "ca", "es"),  # imperfect -ien/-aven
+        ("no ho entenc", "ca", "es"),  # -c
+        ("la gente", "es", "gl"),  # g before e (gl xente)
+        ("Cuesta poco", "es", "gl"),  # ue diphthong, capitalised at a sentence start
+        ("sin hacerlo", "es", "gl"),  # infinitive + lo
     ],
 )
 def test_spelling_cues_point_the_right_way(text, ours, theirs):
@@ -178,6 +197,26 @@ def test_spelling_cues_ignore_capitalised_names_and_shared_spellings():
     assert _margin("tem um bem", "pt", "es") > 0  # a lowercase word ending in -m does
     assert _margin("el niño", "es", "gl") == 0  # Galician writes ñ too
     assert _margin("", "es", "pt") == 0
+
+
+def _cue_hits(text, why_starts):
+    (j,) = [j for j, c in enumerate(spelling.CUES) if c.why.startswith(why_starts)]
+    chunks, owner = chunk_documents([text], 400, 8)
+    return spelling.cue_counts(chunks, owner, 1)[0, j]
+
+
+def test_new_cues_leave_look_alike_words_alone():
+    # English -ouse/-ause words are not Galician preterites with a clitic.
+    assert _cue_hits("my house, a spouse, the warehouse, because", "gl preterite") == 0
+    assert _cue_hits("levantouse", "gl preterite") > 0
+    # English raven/heaven and Spanish bien/quien/alguien are not Catalan imperfects.
+    assert _cue_hits("the raven in heaven; bien, quien, alguien", "Catalan imperfect") == 0
+    # Spanish -lle nouns carry no accent; gl clitics follow a stressed syllable.
+    assert _cue_hits("la calle del valle", "gl clitics") == 0
+    # gue/gui is hard g everywhere; a capitalised name is not Spanish spelling.
+    assert _cue_hits("sigue, guinda, Los Ángeles", "g before e/i") == 0
+    # -eu/-iu is no English ending (bureau, lieu end in a vowel + u).
+    assert _margin("bureau lieu", "en", "gl") == 0
 
 
 def test_word_lists_share_what_the_languages_share():
@@ -221,12 +260,13 @@ def test_foreign_quote_of_ten_percent_does_not_flip_the_document(ident):
     assert decide(ident, [mixed]) == ["es"]
 
 
-def test_ten_megabyte_document_is_cheap_and_correct(ident):
+def test_ten_megabyte_document_is_decided_on_a_bounded_sample(ident):
     text = ("これは非常に長い日本語の文書です。" * 20 + "\n") * 10000
     assert len(text.encode()) > 10_000_000
-    start = time.perf_counter()
     assert decide(ident, [text]) == ["ja"]
-    assert time.perf_counter() - start < 5
+    cfg = ident.config
+    chunks, _ = chunk_documents([text], cfg.chunk_chars, cfg.max_chunks)
+    assert len(chunks) == cfg.max_chunks and sum(map(len, chunks)) <= cfg.max_chunks * cfg.chunk_chars
 
 
 def test_same_input_same_output(ident):
