@@ -81,6 +81,7 @@ def run_pentaglot(corpus: Path, work: Path, tokenizer: Path) -> dict:
     return {
         "seconds": round(measured["seconds"], 1),
         "peak_rss_mb": measured["peak_rss_mb"],
+        "peak_system_mb": measured["peak_system_mb"],
         "stage_seconds": {name: s["seconds"] for name, s in steps.items()},
         "kept_after_langid_filter": {lang: row["read"] for lang, row in steps["dedup"]["by_language"].items()},
         "kept_final": {lang: row["kept"] for lang, row in steps["dedup"]["by_language"].items()},
@@ -112,6 +113,7 @@ def run_datatrove(corpus: Path, work: Path, tokenizer: Path) -> dict:
     return {
         "seconds": round(measured["seconds"], 1),
         "peak_rss_mb": measured["peak_rss_mb"],
+        "peak_system_mb": measured["peak_system_mb"],
         "stage_seconds": summary["seconds"],
         "kept_after_langid_filter": dict(sorted(Counter(dedup_input.values()).items())),
         "kept_final": dict(sorted(kept.items())),
