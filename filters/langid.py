@@ -47,6 +47,10 @@ MODEL_EPS = 0.01
 # Chunks per document the words and spelling are counted on: two chunks hold
 # hundreds of words, far more than a decision between neighbours needs.
 LEXICON_CHUNKS = 2
+# Latin texts this short always get the word and spelling check: on a few words
+# lid.176 is often sure of the wrong neighbour (Catalan "Fa fred." is English
+# to it, with no Catalan among its top 3), so its confidence proves nothing.
+SHORT_CHARS = 200
 
 # ISO 639-3 (GlotLID, lid.218 style labels) to the 639-1 codes of the language
 # table; codes without a 639-1 form (yue, wuu, ...) stay as they are.
@@ -361,7 +365,8 @@ class LanguageIdentifier:
                 contested |= present[target] & present[r]
         codes, code_of_doc = np.unique(lang.astype(str), return_inverse=True)
         thresholds = np.array([self.config.threshold(code) for code in codes])[code_of_doc]
-        latin = latin & (contested | (score < thresholds))
+        lengths = np.bincount(owner, weights=np.fromiter(map(len, chunks), dtype=np.float64, count=len(chunks)), minlength=n)
+        latin = latin & (contested | (score < thresholds) | (lengths < SHORT_CHARS))
         if not latin.any():
             return lang, score, confirmed
         chunks, owner = _chunks_of(chunks, owner, latin, per_doc=LEXICON_CHUNKS)

@@ -301,3 +301,8 @@ def test_real_documents(ident, corpora):
     assert set(decide(ident, texts(corpora / "xquad" / "xquad.es.contexts.jsonl"))) == {"es"}
     union = [p.read_text(encoding="utf-8") for p in sorted((corpora / "nltk_state_union").glob("19*.txt"))[:10]]
     assert set(decide(ident, union)) == {"en"}
+
+
+def test_short_latin_text_gets_the_word_check_even_when_the_model_is_sure(ident):
+    # lid.176 gives "Tinc fred." (Catalan: I'm cold) to English with no Catalan in its top 3.
+    assert decide(ident, ["Tinc fred.", "It is cold.", "Good morning."]) == ["lang:ca", "en", "en"]
