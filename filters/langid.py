@@ -120,7 +120,7 @@ class LangIdConfig(BaseModel):
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
     max_chunks: int = Field(8, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability for a lexical confirmation")
-    actors: int | None = Field(None, ge=1, description="model actors, capping the model's copies; None = one model per Ray worker, langid fused with read and write")
+    actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
     batch_size: int = Field(1024, ge=1, description="documents per predict call")
     keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
     keep_cantonese: bool = Field(False, description="keep Cantonese as zh (else reject lang:yue)")

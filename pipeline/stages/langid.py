@@ -1,12 +1,7 @@
-"""The langid stage on Ray: one fastText model per worker process.
+"""The langid stage on Ray: an actor pool, one fastText model per actor.
 
-By default the stage is plain ``map_batches`` tasks that find their model in
-a per-process cache (``identifier``): Ray reuses its worker processes, so each
-loads the model once, and the stage fuses with the read before it and the
-write after it, so documents never pass through the object store.  An actor
-pool (``actors: N``) caps the copies of a big model (GlotLID's .bin is GBs)
-at N, at the price of those hops: measured on 910 MB, read -> actors ->
-write added ~0.4x a bare predict loop's time.  The decision itself is
+Loading lid.176 takes a moment and its memory is per process, so the model
+lives in actors that Ray feeds Arrow batches; the decision itself is
 ``filters.langid`` (pure, unit-tested without Ray).
 """
 
@@ -19,16 +14,6 @@ import ray
 from filters.langid import LangIdConfig, LanguageIdentifier, model_path, result_columns
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
-
-_LOADED: dict[str, LanguageIdentifier] = {}
-
-
-def identifier(cfg: LangIdConfig) -> LanguageIdentifier:
-    """This process's identifier for ``cfg``, loaded on first use."""
-    key = cfg.model_dump_json()
-    if key not in _LOADED:
-        _LOADED[key] = LanguageIdentifier(cfg)
-    return _LOADED[key]
 
 
 def langid_table(table: pa.Table, identifier: LanguageIdentifier) -> pa.Table:
@@ -46,7 +31,8 @@ class LangIdActor:
     """Holds one loaded model; Ray calls it once per batch."""
 
     def __init__(self, config: LangIdConfig):
-        self.fn = map_live(lambda t: langid_table(t, identifier(config)))
+        self.identifier = LanguageIdentifier(config)
+        self.fn = map_live(lambda t: langid_table(t, self.identifier))
 
     def __call__(self, table: pa.Table) -> pa.Table:
         return self.fn(table)
@@ -55,20 +41,22 @@ class LangIdActor:
 def langid(ds: ray.data.Dataset, cfg: LangIdConfig | None = None) -> ray.data.Dataset:
     cfg = cfg or LangIdConfig()
     try:
-        model_path(cfg.model)  # fail in the driver with one clear line, not in every worker
+        model_path(cfg.model)  # fail in the driver with one clear line, not in every actor
     except ValueError as err:
         raise UserError(str(err)) from None
-    if cfg.actors is None:
-        fn = map_live(lambda t: langid_table(t, identifier(cfg)))
-        return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    actors = cfg.actors or cpus
+    if cfg.actors is not None:
+        pool = ray.data.ActorPoolStrategy(size=actors)
+    else:
+        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors)
     return ds.map_batches(
         LangIdActor,
         fn_constructor_args=(cfg,),
         batch_size=cfg.batch_size,
         batch_format="pyarrow",
-        compute=ray.data.ActorPoolStrategy(size=cfg.actors),
-        num_cpus=actor_cpus(cpus, cfg.actors),
+        compute=pool,
+        num_cpus=actor_cpus(cpus, actors),
     )
 
 
