@@ -161,8 +161,8 @@ def main() -> None:
     result = {
         "conditions": {
             "docs": len(texts), "mbytes": round(n_bytes / 2**20, 1), "batch": BATCH, "reps": args.reps,
-            "machine": f"{os.cpu_count()} cores shared with other engineers' jobs (load average ~15-20): "
-            "wall times drift a lot, CPU-seconds much less; medians of interleaved repetitions",
+            "machine": f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at the end: "
+            "wall times drift with other jobs, CPU-seconds much less; medians of interleaved repetitions",
         },
         "docs_per_wall_s": {name: round(len(texts) / m["wall"], 1) for name, m in median.items()},
         "docs_per_cpu_s": {name: round(len(texts) / median[name]["cpu"], 1) for name in in_process},
