@@ -140,7 +140,8 @@ def _on_pool(actors: list, method: str, calls: list[tuple]) -> list:
 
     Plain Ray actors rather than a Ray Data actor pool: no blocks flow
     between the phases, and Ray Data's executor start, its gap between the two
-    datasets and a fresh set of workers for phase two cost ~2 s of a 30 s run.
+    datasets and a fresh set of workers for phase two cost seconds of a 30 s
+    run (see benchmarks/README.md, token shards).
     """
     pool = ray.util.ActorPool(actors)
     return list(pool.map(lambda actor, args: getattr(actor, method).remote(*args), calls))
