@@ -196,12 +196,18 @@ def compare(size_mb: int, tokenizer: Path, systems: tuple[str, ...] = tuple(SYST
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| corpus | system | end to end s | MB/s | ratio | peak RSS MB | tokens |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| corpus | system | end to end s | MB/s | ratio | peak RSS MB | machine MB | tokens |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         for name in ("pentaglot", "datatrove"):
             s = r[name]
             ratio = f"{r['throughput_ratio']}x" if name == "pentaglot" else "1x"
-            lines.append(f"| {r['size_mb']} MB | {name} | {s['seconds']} | {s['mb_per_s']} | {ratio} | {s['peak_rss_mb']} | {s['tokens']:,} |")
+            machine_mb = s.get("peak_system_mb", "—")  # recorded from the third session on
+            lines.append(
+                f"| {r['size_mb']} MB | {name} | {s['seconds']} | {s['mb_per_s']} | {ratio} | {s['peak_rss_mb']} | {machine_mb} | {s['tokens']:,} |"
+            )
     stages = ["| corpus | system | seconds per stage |", "|---|---|---|"]
     for r in results:
         for name in ("pentaglot", "datatrove"):
