@@ -8,9 +8,10 @@ and tx Catalan, a word-initial x- Galician or Catalan, -ou/-eu endings
 anything but Spanish and Italian, clitics joined to a Galician verb
 (apagouse, gústalle) or to a Spanish infinitive (hacerlo), and a few word
 sequences only some of them write (gl/pt sobre a mesa, está a chover).
-Each cue names the languages that write it, so a cue separates those from the ones that don't and says nothing
-between two languages that both use it -- the same set logic as the
-frequent-word lists of ``filters.function_words``.  A cue's weight is what
+Each cue names the languages that write it, so a cue separates those from
+the ones that don't and says nothing between two languages that both use
+it -- the same set logic as the frequent-word lists of
+``filters.function_words``.  A cue's weight is what
 one match is worth in words: 2-3 for a spelling a neighbour never writes (ñ
 against Portuguese, l·l against Spanish), 1-1.5 where loanwords and names
 make rare exceptions (x between vowels: Galician axiña, Spanish máximo).
