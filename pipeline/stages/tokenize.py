@@ -213,9 +213,10 @@ def run_tokenize(
             outcomes = _on_pool(actors, "piece", [(i, pieces[i]) for i in order])
             for outcome in outcomes:
                 skipped.update(outcome["skipped"])
-            runs = ray.put([run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])])
-            if any(o["run"] for o in outcomes):
-                written = _on_pool(actors, "bucket", [(b, runs, config.shard_mb << 20) for b in range(buckets)])
+            runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]
+            if runs:
+                shared = ray.put(runs)  # once in the object store, not once per bucket call
+                written = _on_pool(actors, "bucket", [(b, shared, config.shard_mb << 20) for b in range(buckets)])
                 entries = [mf.ShardEntry.from_dict(e) for shard_list in written for e in shard_list]
                 storage.delete(join(out, RUNS))
         finally:
