@@ -65,8 +65,7 @@ def read_bucket(storage: Storage, runs: list[str], bucket: int) -> pa.Table:
     batches = []
     for uri in runs:
         with storage.open_input(uri, random_access=True) as handle:
-            batch = pa.ipc.open_file(handle).get_batch(bucket)
-            batches.append(pa.Table.from_batches([batch]).combine_chunks())
-    table = pa.concat_tables(batches)
+            batches.append(pa.ipc.open_file(handle).get_batch(bucket))
+    table = pa.Table.from_batches(batches)  # every run has the shard schema
     order = pc.sort_indices(table, sort_keys=[(ID, "ascending")]).to_numpy()
     return take_rows(table, order)
