@@ -7,7 +7,8 @@ has three layers, each fixing one of those:
 1. **Model**: a batched ``predict(list)`` on bounded chunks spread across each
    document (newlines flattened), top-k probabilities averaged weighted by
    chunk length, so a 10% foreign quote moves the distribution by ~10%, never
-   flips it, and a 10 MB document costs what a few kilobytes do.
+   flips it, and a 10 MB document costs what a few kilobytes do.  Text
+   whose script alone settles Korean or Japanese skips the model.
 2. **Script**: letters that are largely Hangul are Korean; Han with kana (or
    with Japanese-only kanji forms) is Japanese; other Han is Chinese
    (Cantonese/Wu when their dialect characters appear).  The model's score
@@ -44,9 +45,9 @@ UNDETERMINED = "und"
 # the probability of a language absent from the model's top-k.
 WORD_ODDS = 100.0
 MODEL_EPS = 0.01
-# Chunks per document the words and spelling are counted on: two chunks hold
-# hundreds of words, far more than a decision between neighbours needs.
-LEXICON_CHUNKS = 2
+# Chunks per document the words and spelling are counted on: one chunk holds
+# some 60 words, far more than a decision between neighbours needs.
+LEXICON_CHUNKS = 1
 # Latin texts this short always get the word and spelling check: on a few words
 # lid.176 is often sure of the wrong neighbour (Catalan "Fa fred." is English
 # to it, with no Catalan among its top 3), so its confidence proves nothing.
@@ -118,7 +119,7 @@ class LangIdConfig(BaseModel):
     thresholds: dict[str, float] = Field(default_factory=dict, description="per-language score threshold overrides")
     top_k: int = Field(3, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
-    max_chunks: int = Field(8, ge=1, description="chunks per document; long documents are sampled evenly")
+    max_chunks: int = Field(4, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability for a lexical confirmation")
     actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
     batch_size: int = Field(1024, ge=1, description="documents per predict call")
@@ -223,6 +224,13 @@ def _regex_counts(chunks: list[str], owner: np.ndarray, n_docs: int, pattern: st
     return np.bincount(owner, weights=counts.to_numpy(zero_copy_only=False), minlength=n_docs)
 
 
+def _script_shares(prof: script.ScriptProfile) -> dict[str, np.ndarray]:
+    """Share of letters written in Korean's and Japanese's scripts; hanja and
+    kanji belong to them too."""
+    han = prof.share(script.HAN)
+    return {"ko": prof.share(script.HANGUL) + han, "ja": prof.share(script.KANA) + han}
+
+
 class LanguageIdentifier:
     """A loaded model plus the decision rules; build once per process/actor."""
 
@@ -262,7 +270,9 @@ class LanguageIdentifier:
         cfg = self.config
         prof = script.profile(texts)
         scripts = prof.script()
-        chunks, owner = chunk_documents(texts, cfg.chunk_chars, cfg.max_chunks)
+        ask = np.flatnonzero(~self._decided_by_script(prof, scripts))
+        chunks, owner = chunk_documents([texts[i] for i in ask], cfg.chunk_chars, cfg.max_chunks)
+        owner = ask[owner]
         codes, dist = self.distribution(chunks, owner, n)
 
         def p(code: str) -> np.ndarray:
@@ -295,6 +305,17 @@ class LanguageIdentifier:
             accepted &= ~hant
         return LangIdResult(list(lang), score.astype(np.float32), scripts, accepted, reasons, prof)
 
+    def _decided_by_script(self, prof, scripts) -> np.ndarray:
+        """Documents the model can't change: no letters, or Korean/Japanese by
+        script with a share of their letters that alone meets the threshold
+        (``_by_script`` takes the larger of share and model score).  Skipping
+        the model on them saves its most expensive input: CJK text is one long
+        "word" of character n-grams to fastText."""
+        decided = scripts == "Zyyy"
+        for code, share in _script_shares(prof).items():
+            decided |= np.isin(scripts, languages.get(code).scripts) & (share >= self.config.threshold(code))
+        return decided
+
     def _by_script(self, prof, scripts, chunks, owner, lang, score, p):
         """Script decides ko/ja/zh; Cantonese and Wu by their own characters.
 
@@ -303,12 +324,13 @@ class LanguageIdentifier:
         """
         cfg = self.config
         n = len(scripts)
-        han_share = prof.share(script.HAN)  # hanja and kanji belong to Korean and Japanese writing too
-        ja_share = prof.share(script.KANA) + han_share
-        for code, share in (("ko", prof.share(script.HANGUL) + han_share), ("ja", ja_share)):
+        shares = _script_shares(prof)
+        for code, share in shares.items():
             mask = np.isin(scripts, languages.get(code).scripts)
             lang[mask] = code
             score[mask] = np.maximum(p(code), share)[mask]
+        han_share = prof.share(script.HAN)
+        ja_share = shares["ja"]
         han = np.isin(scripts, languages.get("zh").scripts)
         if han.any():
             chunks, owner = _chunks_of(chunks, owner, han)
