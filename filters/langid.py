@@ -8,7 +8,9 @@ has three layers, each fixing one of those:
    document (newlines flattened), top-k probabilities averaged weighted by
    chunk length, so a 10% foreign quote moves the distribution by ~10%, never
    flips it, and a 10 MB document costs what a few kilobytes do.  Text
-   whose script alone settles Korean or Japanese skips the model.
+   whose script alone settles Korean or Japanese skips the model.  The
+   script profile and the lexicon read the same chunks, so a long
+   document's script shares are those of its sample.
 2. **Script**: letters that are largely Hangul are Korean; Han with kana (or
    with Japanese-only kanji forms) is Japanese; other Han is Chinese
    (Cantonese/Wu when their dialect characters appear).  The model's score
@@ -120,7 +122,7 @@ class LangIdConfig(BaseModel):
     top_k: int = Field(3, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
     max_chunks: int = Field(4, ge=1, description="chunks per document; long documents are sampled evenly")
-    candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability for a lexical confirmation")
+    candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability of a language the lexicon weighs")
     actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
     batch_size: int = Field(1024, ge=1, description="documents per predict call")
     keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
@@ -265,15 +267,16 @@ class LanguageIdentifier:
         return codes, dist.reshape(n_docs, len(codes))
 
     def identify(self, texts) -> LangIdResult:
-        texts = script.without_urls(texts)
+        """Decide each document from its chunks: script profile, model and
+        lexicon all read the same bounded sample of it."""
+        texts = script.as_list(texts)
         n = len(texts)
         cfg = self.config
-        prof = script.profile(texts)
+        chunks, owner = chunk_documents(texts, cfg.chunk_chars, cfg.max_chunks)
+        chunks = script.without_urls(chunks)
+        prof = script.profile(chunks, owner, n)
         scripts = prof.script()
-        ask = np.flatnonzero(~self._decided_by_script(prof, scripts))
-        chunks, owner = chunk_documents([texts[i] for i in ask], cfg.chunk_chars, cfg.max_chunks)
-        owner = ask[owner]
-        codes, dist = self.distribution(chunks, owner, n)
+        codes, dist = self.distribution(*_chunks_of(chunks, owner, ~self._decided_by_script(prof, scripts)), n)
 
         def p(code: str) -> np.ndarray:
             hit = np.flatnonzero(codes == code)
@@ -373,14 +376,17 @@ class LanguageIdentifier:
         target too and the model is sure (an English text full of Spanish
         names stays English).
 
-        Only documents where a target meets one of its neighbours in the
-        model's top-k, or where the top label is below its threshold, are
-        looked at: a confident English or Spanish document with no neighbour
-        in sight costs no word or spelling pass.
+        Only documents where the model gives a target and one of its
+        neighbours each at least ``candidate_min_prob``, where the top label
+        is below its threshold, or that are short are looked at: a confident
+        English or Spanish document with no neighbour in sight costs no word
+        or spelling pass.  (Nearly every Spanish document has Portuguese or
+        Galician somewhere in its top 3, at a trace.)
         """
         n = len(lang)
         groups = {t: [c for c in languages.get(t).confusables if c in COMMON_WORDS] for t in self.targets}
-        present = {c: p(c) > 0 for c in set(self.targets).union(*groups.values())}
+        min_prob = self.config.candidate_min_prob
+        present = {c: p(c) >= min_prob for c in set(self.targets).union(*groups.values())}
         contested = np.zeros(n, dtype=bool)
         for target, rivals in groups.items():
             for r in rivals:
@@ -403,7 +409,7 @@ class LanguageIdentifier:
             odds = np.log((p(target)[:, None] + MODEL_EPS) / (probs + MODEL_EPS)) / np.log(WORD_ODDS)
             total = evidence + odds
             worst = total.min(axis=1)
-            candidate = latin & (p(target) >= self.config.candidate_min_prob)
+            candidate = latin & present[target]
             floor = row.lid_floor if row.lid_floor is not None else np.inf
             blind = np.isin(rivals, row.blind_neighbours)
             supported = (

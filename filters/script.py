@@ -208,11 +208,12 @@ def as_list(texts) -> list[str]:
     return ["" if t is None else t for t in texts]
 
 
-def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every code point of the batch back to back, and the document of each."""
+def code_points(texts: list[str], owner: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every code point of the batch back to back, and the document of each
+    (``owner[i]`` for text ``i`` when texts are pieces of documents)."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return codes, np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    return codes, np.repeat(np.arange(len(texts), dtype=np.int64) if owner is None else owner, lengths)
 
 
 def categories(codes: np.ndarray) -> np.ndarray:
@@ -220,11 +221,15 @@ def categories(codes: np.ndarray) -> np.ndarray:
     return _TABLE[codes] >> 2
 
 
-def profile(texts) -> ScriptProfile:
-    """Script profile of a batch of texts (list of str or Arrow string array)."""
+def profile(texts, owner: np.ndarray | None = None, n_docs: int | None = None) -> ScriptProfile:
+    """Script profile of a batch of texts (list of str or Arrow string array).
+
+    With ``owner``, the texts are pieces of ``n_docs`` documents (``owner[i]``
+    is text i's), and each document's counts are those of its pieces.
+    """
     texts = as_list(texts)
-    n = len(texts)
-    codes, doc = code_points(texts)
+    n = len(texts) if owner is None else n_docs
+    codes, doc = code_points(texts, owner)
     joint = np.bincount(doc * 32 + _TABLE[codes], minlength=n * 32).reshape(n, 8, 4)
     han = joint[:, HAN, :]
     return ScriptProfile(counts=joint.sum(axis=2), simplified=han[:, 1], traditional=han[:, 2], japanese=han[:, 3])
