@@ -47,9 +47,10 @@ UNDETERMINED = "und"
 # the probability of a language absent from the model's top-k.
 WORD_ODDS = 100.0
 MODEL_EPS = 0.01
-# Chunks per document the words and spelling are counted on: one chunk holds
-# some 60 words, far more than a decision between neighbours needs.
-LEXICON_CHUNKS = 1
+# Characters per document the words and spelling are counted on, taken evenly
+# from all its chunks: some 60 words, far more than a decision between
+# neighbours needs, and a quote in one part of a document weighs its share.
+LEXICON_CHARS = 400
 # Latin texts this short always get the word and spelling check: on a few words
 # lid.176 is often sure of the wrong neighbour (Catalan "Fa fred." is English
 # to it, with no Catalan among its top 3), so its confidence proves nothing.
@@ -121,7 +122,7 @@ class LangIdConfig(BaseModel):
     thresholds: dict[str, float] = Field(default_factory=dict, description="per-language score threshold overrides")
     top_k: int = Field(3, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
-    max_chunks: int = Field(4, ge=1, description="chunks per document; long documents are sampled evenly")
+    max_chunks: int = Field(3, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability of a language the lexicon weighs")
     actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
     batch_size: int = Field(1024, ge=1, description="documents per predict call")
@@ -209,16 +210,24 @@ class _Tokens:
         return np.bincount(self.doc, weights=(a & ~b).astype(np.int8) - (b & ~a), minlength=self.n_docs)
 
 
-def _chunks_of(
-    chunks: list[str], owner: np.ndarray, docs: np.ndarray, per_doc: int | None = None
-) -> tuple[list[str], np.ndarray]:
-    """The chunks of the documents selected by mask ``docs`` (later steps only need those),
-    at most the first ``per_doc`` of each when given."""
-    keep = docs[owner]
-    if per_doc is not None:
-        keep &= np.arange(len(owner)) - np.searchsorted(owner, owner) < per_doc  # owner is sorted
-    keep = np.flatnonzero(keep)
+def _chunks_of(chunks: list[str], owner: np.ndarray, docs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The chunks of the documents selected by mask ``docs`` (later steps only need those)."""
+    keep = np.flatnonzero(docs[owner])
     return [chunks[i] for i in keep], owner[keep]
+
+
+def _sample_of(chunks: list[str], owner: np.ndarray, docs: np.ndarray, budget: int) -> tuple[list[str], np.ndarray]:
+    """About ``budget`` characters of each document selected by mask ``docs``,
+    an equal share from the start of each of its chunks, cut after a word."""
+    chunks, owner = _chunks_of(chunks, owner, docs)
+    share = budget // np.bincount(owner)[owner]
+    out = []
+    for chunk, size in zip(chunks, share.tolist()):
+        if len(chunk) > size:
+            cut = chunk.rfind(" ", 0, size + 1)
+            chunk = chunk[: cut if cut > 0 else size]
+        out.append(chunk)
+    return out, owner
 
 
 def _regex_counts(chunks: list[str], owner: np.ndarray, n_docs: int, pattern: str) -> np.ndarray:
@@ -397,7 +406,7 @@ class LanguageIdentifier:
         latin = latin & (contested | (score < thresholds) | (lengths < SHORT_CHARS))
         if not latin.any():
             return lang, score, confirmed
-        chunks, owner = _chunks_of(chunks, owner, latin, per_doc=LEXICON_CHUNKS)
+        chunks, owner = _sample_of(chunks, owner, latin, LEXICON_CHARS)
         tokens = _Tokens(chunks, owner, n)
         cues = spelling.cue_counts(chunks, owner, n)
         for target, rivals in groups.items():

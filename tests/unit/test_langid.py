@@ -10,7 +10,7 @@ from filters.function_words import COMMON_WORDS
 from filters.langid import (
     LangIdConfig,
     LanguageIdentifier,
-    _chunks_of,
+    _sample_of,
     chunk_documents,
     load_model,
     parse_label,
@@ -228,11 +228,11 @@ def test_word_lists_share_what_the_languages_share():
     assert {"la", "los", "y", "muy"} <= COMMON_WORDS["es"] - COMMON_WORDS["gl"] - COMMON_WORDS["pt"]
 
 
-def test_lexicon_reads_at_most_the_first_chunks_of_a_document():
-    chunks = ["a0", "a1", "a2", "b0", "c0", "c1"]
-    owner = np.array([0, 0, 0, 1, 2, 2])
-    got, got_owner = _chunks_of(chunks, owner, np.array([True, False, True]), per_doc=2)
-    assert got == ["a0", "a1", "c0", "c1"] and got_owner.tolist() == [0, 0, 2, 2]
+def test_lexicon_reads_an_even_share_of_every_chunk_cut_after_a_word():
+    chunks = ["uno dos tres", "four five six", "siete", "ocho nueve diez"]
+    owner = np.array([0, 0, 1, 2])
+    got, got_owner = _sample_of(chunks, owner, np.array([True, False, True]), budget=16)
+    assert got == ["uno dos", "four", "ocho nueve diez"] and got_owner.tolist() == [0, 0, 2]
 
 
 def test_script_column_and_traditional_setting(model):
@@ -253,11 +253,27 @@ def test_languages_setting_rejects_the_rest(model):
     assert decide(ident, ["오늘은 날씨가 좋다.", "The weather is nice today, isn't it?"]) == ["ko", "lang:en"]
 
 
-def test_foreign_quote_of_ten_percent_does_not_flip_the_document(ident):
-    spanish = " ".join(["El gobierno anunció ayer nuevas medidas para mejorar el transporte público en la ciudad."] * 9)
-    quote = "The minister said that the plan would be ready before the end of the year."
-    mixed = spanish + "\n" + quote
-    assert decide(ident, [mixed]) == ["es"]
+SPANISH = (
+    "El gobierno anunció ayer nuevas medidas para mejorar el transporte público en la ciudad.",
+    "Los vecinos del barrio se reunieron para hablar de los problemas de tráfico y ruido.",
+    "La escuela abrirá sus puertas el próximo lunes con nuevos profesores y más alumnos.",
+)
+ENGLISH = (
+    "The minister said that the plan would be ready before the end of the year.",
+    "Local residents met last night to discuss the traffic and the noise in the area.",
+    "The school will open its doors next Monday with new teachers and more pupils.",
+)
+
+
+@pytest.mark.parametrize("lines", [20, 200, 2000])
+@pytest.mark.parametrize("where", [0.0, 0.33, 0.5, 0.66, 1.0])
+@pytest.mark.parametrize("main, quoted, code", [(SPANISH, ENGLISH, "es"), (ENGLISH, SPANISH, "en")])
+def test_foreign_quote_of_ten_percent_does_not_flip_the_document(ident, main, quoted, code, lines, where):
+    """Wherever the quote sits, even on one of the few chunks the model and the lexicon read."""
+    body = [main[i % len(main)] for i in range(lines)]
+    quote = [quoted[i % len(quoted)] for i in range(lines // 10)]
+    at = int(where * lines)
+    assert decide(ident, ["\n".join(body[:at] + quote + body[at:])]) == [code]
 
 
 def test_ten_megabyte_document_is_decided_on_a_bounded_sample(ident):
