@@ -110,6 +110,8 @@ def map_live(fn: Callable[[pa.Table], pa.Table]) -> Callable[[pa.Table], pa.Tabl
     def wrapped(table: pa.Table) -> pa.Table:
         table = ensure_base_columns(table)
         mask = live_mask(table)
+        if pc.all(mask).as_py() is not False:  # the usual batch: nothing to split off, nor to copy
+            return fn(table)
         live = table.filter(mask)
         rest = table.filter(pc.invert(mask))
         out = fn(live) if live.num_rows else fn(live.slice(0, 0))

@@ -22,7 +22,7 @@ import ray
 from ray.data.datasource import Datasink
 
 from pipeline.config import ReaderConfig, StorageConfig
-from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, ensure_base_columns
+from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensure_base_columns
 from pipeline.errors import UserError
 from pipeline.readers.datasource import DocumentDatasource
 from pipeline.runtime import ensure_ray
@@ -138,7 +138,10 @@ class _PartWriter:
             part = len(self.done[kind])
             rel = f"{kind}/part-{self.task_idx:05d}" + (f"-{part}" if part else "") + ".parquet"
             sink = self.storage.open_output(join(self.out, rel))
-            self.open[kind] = (rel, sink, pq.ParquetWriter(sink.stream, table.schema, compression="zstd"), 0)
+            # No dictionary for the text: documents are unique, and trying one costs a hash per row group.
+            dictionary = [name for name in table.column_names if name != TEXT]
+            writer = pq.ParquetWriter(sink.stream, table.schema, compression="zstd", use_dictionary=dictionary)
+            self.open[kind] = (rel, sink, writer, 0)
         rel, sink, writer, rows = self.open[kind]
         writer.write_table(table)
         self.open[kind] = (rel, sink, writer, rows + table.num_rows)
