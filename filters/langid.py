@@ -125,7 +125,7 @@ class LangIdConfig(BaseModel):
     max_chunks: int = Field(3, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability of a language the lexicon weighs")
     actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
-    batch_size: int = Field(1024, ge=1, description="documents per predict call")
+    batch_size: int = Field(4096, ge=1, description="documents per batch an actor decides at once")
     keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
     keep_cantonese: bool = Field(False, description="keep Cantonese as zh (else reject lang:yue)")
     keep_wu: bool = Field(False, description="keep Wu/Shanghainese as zh (else reject lang:wuu)")
