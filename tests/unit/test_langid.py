@@ -307,6 +307,16 @@ def test_real_sentences_recall_and_hard_negatives(ident, corpora):
         assert got.count("es") / len(got) <= 0.05, (l3, got.count("es"))
 
 
+def test_iberian_paragraphs_are_not_spanish(ident, corpora):
+    """Past 200 characters the lexicon runs only where the model sees a neighbour: it must, in real text."""
+    laser = corpora / "tatoeba_laser_v1"
+    for l3 in ("por", "cat", "glg"):
+        lines = _lines(laser / f"tatoeba.{l3}-eng.{l3}", 600)
+        paragraphs = [" ".join(lines[i : i + 6]) for i in range(0, len(lines), 6)]
+        got = decide(ident, paragraphs)
+        assert not {"es", "en"} & set(got), (l3, got.count("es"), got.count("en"))
+
+
 def test_real_documents(ident, corpora):
     def texts(path, n=100):
         return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()[:n]]
