@@ -128,7 +128,7 @@ CUES: tuple[Cue, ...] = (
     _cue(_START + "(?:ll|Ll|LL)[" + _V + "]" + _L, "es ca", 1.5, "word-initial ll: llegar, llibre; gl/pt ch- or l- (gl lle is a pronoun)"),
     _cue("(?:" + _LOWER_WORD + "[bcdfhjlmnprstvz]|" + _SENTENCE + "(?:[BCDFHJLMNPRSTVZ]|[A-ZÁÉÍÓÚ]" + _LOWER
          + "*[bcdfhjlmnprstvz]))ue", "es en", 1,
-         "Spanish diphthong ue: puede, bueno, nuevo, also opening a sentence (Huele, Muévanse); gl/pt pode, bo, novo"),
+         "Spanish diphthong ue: puede, bueno, nuevo, also opening a sentence (Huele, Puedes); gl/pt pode, bo, novo"),
     _cue("(?:" + _LOWER_WORD + "[bdfhjlmnpstvz]|" + _SENTENCE + "(?:[BDFHJLMNPSTVZ]|[A-ZÁÉÍÓÚ]" + _LOWER
          + "*[bdfhjlmnpstvz]))ie[bcdfgjlmnprstvz]", "es it en", 1,
          "diphthong ie: tiene, siempre, nieve, also opening a sentence (Tienes, Siento); gl/pt ten, sempre, neve"),
