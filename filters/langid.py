@@ -285,7 +285,8 @@ class LanguageIdentifier:
         chunks = script.without_urls(chunks)
         prof = script.profile(chunks, owner, n)
         scripts = prof.script()
-        codes, dist = self.distribution(*_chunks_of(chunks, owner, ~self._decided_by_script(prof, scripts)), n)
+        shares = _script_shares(prof)
+        codes, dist = self.distribution(*_chunks_of(chunks, owner, ~self._decided_by_script(shares, scripts)), n)
 
         def p(code: str) -> np.ndarray:
             hit = np.flatnonzero(codes == code)
@@ -296,7 +297,7 @@ class LanguageIdentifier:
         score = dist[np.arange(n), top] if len(codes) else np.zeros(n)
         confirmed = np.zeros(n, dtype=bool)
 
-        lang, score = self._by_script(prof, scripts, chunks, owner, lang.astype(object), score, p)
+        lang, score = self._by_script(prof, shares, scripts, chunks, owner, lang.astype(object), score, p)
         latin = scripts == "Latn"
         if latin.any():
             lang, score, confirmed = self._by_lexicon(latin, chunks, owner, lang, score, confirmed, p)
@@ -317,18 +318,18 @@ class LanguageIdentifier:
             accepted &= ~hant
         return LangIdResult(list(lang), score.astype(np.float32), scripts, accepted, reasons, prof)
 
-    def _decided_by_script(self, prof, scripts) -> np.ndarray:
+    def _decided_by_script(self, shares, scripts) -> np.ndarray:
         """Documents the model can't change: no letters, or Korean/Japanese by
         script with a share of their letters that alone meets the threshold
         (``_by_script`` takes the larger of share and model score).  Skipping
         the model on them saves its most expensive input: CJK text is one long
         "word" of character n-grams to fastText."""
         decided = scripts == "Zyyy"
-        for code, share in _script_shares(prof).items():
+        for code, share in shares.items():
             decided |= np.isin(scripts, languages.get(code).scripts) & (share >= self.config.threshold(code))
         return decided
 
-    def _by_script(self, prof, scripts, chunks, owner, lang, score, p):
+    def _by_script(self, prof, shares, scripts, chunks, owner, lang, score, p):
         """Script decides ko/ja/zh; Cantonese and Wu by their own characters.
 
         Han text with a little kana (a Chinese article quoting a Japanese
@@ -336,7 +337,6 @@ class LanguageIdentifier:
         """
         cfg = self.config
         n = len(scripts)
-        shares = _script_shares(prof)
         for code, share in shares.items():
             mask = np.isin(scripts, languages.get(code).scripts)
             lang[mask] = code
