@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filters import languages, script, spelling
-from filters.function_words import COMMON_WORDS
+from filters.function_words import COMMON_WORDS, RARER_WORDS
 
 UNDETERMINED = "und"
 
@@ -188,26 +188,45 @@ def chunk_documents(texts: list[str], chunk_chars: int, max_chunks: int) -> tupl
 
 
 class _Tokens:
-    """Lowercased word tokens of the chunks, split once; each word list matched once."""
+    """Lowercased word tokens of the chunks, split once; each word list matched once.
+
+    Capitalised words inside a sentence are names far more often than not
+    (Alí, Tom and Mata are Galician and Portuguese words too), so they count
+    for no language.
+    """
 
     def __init__(self, chunks: list[str], owner: np.ndarray, n_docs: int):
-        tokens = pc.utf8_split_whitespace(pc.utf8_lower(pa.array(chunks, pa.large_string())))
-        self.flat = pc.utf8_trim(pc.list_flatten(tokens), characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
+        tokens = pc.utf8_split_whitespace(pa.array(chunks, pa.large_string()))
+        raw = pc.list_flatten(tokens)
+        words = pc.utf8_trim(raw, characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
+        first = np.zeros(len(raw), dtype=bool)
+        first[tokens.offsets.to_numpy()[:-1][np.diff(tokens.offsets.to_numpy()) > 0]] = True
+        ends = pc.match_substring_regex(raw, "[.!?…:][\"'»”’)]*$").to_numpy(zero_copy_only=False)
+        first[1:] |= ends[:-1]
+        first |= pc.match_substring_regex(raw, "^[\"'«“‘(]*[¿¡]").to_numpy(zero_copy_only=False)
+        self.name = pc.utf8_is_title(words).to_numpy(zero_copy_only=False) & ~first
+        self.flat = pc.utf8_lower(words)
         self.doc = owner[pc.list_parent_indices(tokens).to_numpy()]
         self.n_docs = n_docs
         self._members: dict[str, np.ndarray] = {}
 
     def member(self, lang: str) -> np.ndarray:
-        """Whether each token is one of ``lang``'s common words."""
+        """How much each token counts as one of ``lang``'s common words: 1 if
+        listed, a fraction if the language writes it far less often than the
+        neighbours listing it (``RARER_WORDS``), 0 otherwise and for names."""
         if lang not in self._members:
-            words = pa.array(sorted(COMMON_WORDS[lang]), self.flat.type)
-            self._members[lang] = pc.is_in(self.flat, value_set=words).to_numpy(zero_copy_only=False)
+            weight = np.zeros(len(self.flat))
+            rarer = RARER_WORDS.get(lang, {})
+            for words, value in ((COMMON_WORDS[lang], 1.0), *((w, 1 - np.log(r) / np.log(WORD_ODDS)) for w, r in rarer.items())):
+                values = pa.array(sorted(words) if isinstance(words, frozenset) else [words], self.flat.type)
+                weight[pc.is_in(self.flat, value_set=values).to_numpy(zero_copy_only=False)] = value
+            weight[self.name] = 0.0
+            self._members[lang] = weight
         return self._members[lang]
 
     def margin(self, ours: str, theirs: str) -> np.ndarray:
-        """Per document: tokens common in ``ours`` but not in ``theirs``, minus the reverse."""
-        a, b = self.member(ours), self.member(theirs)
-        return np.bincount(self.doc, weights=(a & ~b).astype(np.int8) - (b & ~a), minlength=self.n_docs)
+        """Per document: how much more the tokens count as ``ours``'s words than as ``theirs``'s."""
+        return np.bincount(self.doc, weights=self.member(ours) - self.member(theirs), minlength=self.n_docs)
 
 
 def _chunks_of(chunks: list[str], owner: np.ndarray, docs: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -110,7 +110,9 @@ CUES: tuple[Cue, ...] = (
     _cue("axes?" + _END, "gl", 1.5, "Galician -axe: viaxe, mensaxe; es -aje, pt -agem"),
     _cue("mol[oa]s?" + _END, "gl", 1.5, "Galician enclitic after -mos: pasámolo; es hagámoslo"),
     _cue("nx[" + _V + "]", "gl pt", 1.5, "nx: gl estranxeiro, laranxa; es extranjero, naranja"),
-    _cue("[aiouáíóú]x[" + _V + "]", "gl pt ca", 1.5, "x between vowels: gl axiña, dixo; es writes j (rare in learned words: máximo)"),
+    _cue("(?:[iuíú]x[" + _V + "]|[aáoó]x[" + _V.replace("i", "").replace("í", "") + "]|[aá]x[ií][a-ln-rt-zñ])", "gl pt ca", 1.5,
+         "x between vowels: gl axiña, dixo, hoxe; es writes j, save in learned words (próximo, máximo, óxido, "
+         "oxígeno, taxi), which is why o-xi, -xim- and a final -xi(s) don't count"),
     _cue(_START + "[xX][" + _V + "]", "gl ca", 1.5, "word-initial x: gl xa, xente; ca xocolata"),
     _cue("[aeou]ix", "ca pt gl", 1, "-aix-/-eix-/-uix-: caixa, deixar, dibuixar; es caja, dejar"),
     _cue(_START + "(?:vaig|vas|va|vam|vau|van|Vaig|Va|Van) " + _LOWER + "+(?:ar|er|ir|re)" + _END, "ca", 2,

@@ -209,6 +209,8 @@ def test_new_cues_leave_look_alike_words_alone():
     # English -ouse/-ause words are not Galician preterites with a clitic.
     assert _cue_hits("my house, a spouse, the warehouse, because", "gl preterite") == 0
     assert _cue_hits("levantouse", "gl preterite") > 0
+    assert _cue_hits("el próximo taxi, máximo, taxis, oxígeno, óxido, aproximadamente", "x between vowels") == 0
+    assert _cue_hits("hoxe baixo dixo axiña paxaro caixa", "x between vowels") == 6 * 1.5
     # English raven/heaven and Spanish bien/quien/alguien are not Catalan imperfects.
     assert _cue_hits("the raven in heaven; bien, quien, alguien", "Catalan imperfect") == 0
     # Spanish -lle nouns carry no accent; gl clitics follow a stressed syllable.
