@@ -9,8 +9,10 @@ from filters import spelling
 from filters.function_words import COMMON_WORDS
 from filters.langid import (
     LangIdConfig,
+    WORD_ODDS,
     LanguageIdentifier,
     _sample_of,
+    _Tokens,
     chunk_documents,
     load_model,
     parse_label,
@@ -228,6 +230,22 @@ def test_word_lists_share_what_the_languages_share():
     # Spanish o/os/e/ten are valid but twenty times as frequent as Galician/Portuguese words.
     assert not {"o", "os", "e", "ten"} & COMMON_WORDS["es"]
     assert {"la", "los", "y", "muy"} <= COMMON_WORDS["es"] - COMMON_WORDS["gl"] - COMMON_WORDS["pt"]
+
+
+def test_names_inside_a_sentence_count_for_no_language():
+    text = "Alí vive en Nova York. Tom dijo que Alí canta. ¿Ves a Mata?"
+    tokens = _Tokens([text], np.array([0]), 1)
+    names = [w for w, name in zip(tokens.flat.to_pylist(), tokens.name) if name]
+    # Sentence-initial Alí and Tom may be words; Nova, York, the second Alí and Mata are names.
+    assert names == ["nova", "york", "alí", "mata"]
+    assert tokens.member("gl")[tokens.name].sum() == 0
+
+
+def test_rarer_spanish_words_weigh_by_their_frequency_ratio():
+    tokens = _Tokens(["sal o entra", "sal de casa"], np.array([0, 1]), 2)
+    # "o" is Spanish too, fifteen times rarer than in Galician: log(15)/log(WORD_ODDS) of a word for gl.
+    assert tokens.margin("gl", "es")[0] == pytest.approx(np.log(15) / np.log(WORD_ODDS))
+    assert tokens.margin("gl", "es")[1] == 0
 
 
 def test_lexicon_reads_an_even_share_of_every_chunk_cut_after_a_word():
