@@ -134,10 +134,10 @@ def evaluate(sets, model, identifier) -> dict:
     return rows
 
 
-def summary(rows: dict, held_out: bool = False) -> dict:
+def summary(rows: dict, held_out: bool = False, systems: tuple[str, ...] = ("lid176_0.65", "pentaglot")) -> dict:
     """Pooled figures per language and goal (recall pooled over sets of that language)."""
     out = {}
-    for system in ("lid176_0.65", "pentaglot"):
+    for system in systems:
         s = {}
         for lang in TARGETS + ("pt", "ca", "gl", "yue", "wuu"):
             sel = [r["held_out"] if held_out else r for r in rows.values() if r["language"] == lang]
