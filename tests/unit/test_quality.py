@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from filters.quality import QualityConfig, drop_reasons, signals
+from filters.quality import QualityConfig, _ngram_counts, drop_reasons, signals
 
 EN = (
     "The committee met on Tuesday to discuss the new budget for the city library. "
@@ -151,3 +151,18 @@ def test_ten_megabyte_document():
     got, sig = drop_reasons([text, JA], ["ja", "ja"])
     assert sig["length"][0] == 3_200_000 and sig["dup_lines"][0] == 1.0
     assert got == ["quality:dup_lines", None]
+
+
+def test_ngram_counts_match_a_plain_count_within_each_document():
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 4, 3000)
+    doc = np.sort(rng.integers(0, 40, 3000))
+    for n in (1, 3, 5):
+        starts, count = _ngram_counts(ids, doc, n)
+        grams = [(int(doc[s]), tuple(ids[s : s + n])) for s in starts]
+        expected = {g: grams.count(g) for g in set(grams)}
+        assert all(doc[s] == doc[s + n - 1] for s in starts)
+        assert len(starts) == sum(max(int((doc == d).sum()) - n + 1, 0) for d in range(40))
+        assert count.tolist() == [expected[g] for g in grams]
+    starts, count = _ngram_counts(ids[:2], doc[:2], 5)
+    assert len(starts) == len(count) == 0
