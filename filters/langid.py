@@ -199,8 +199,9 @@ class _Tokens:
         tokens = pc.utf8_split_whitespace(pa.array(chunks, pa.large_string()))
         raw = pc.list_flatten(tokens)
         words = pc.utf8_trim(raw, characters="\"'.,;:!?¿¡()[]{}«»“”‘’…-—")
+        offsets = tokens.offsets.to_numpy()
         first = np.zeros(len(raw), dtype=bool)
-        first[tokens.offsets.to_numpy()[:-1][np.diff(tokens.offsets.to_numpy()) > 0]] = True
+        first[offsets[:-1][np.diff(offsets) > 0] - offsets[0]] = True  # first token of each chunk
         ends = pc.match_substring_regex(raw, "[.!?…:][\"'»”’)]*$").to_numpy(zero_copy_only=False)
         first[1:] |= ends[:-1]
         first |= pc.match_substring_regex(raw, "^[\"'«“‘(]*[¿¡]").to_numpy(zero_copy_only=False)
@@ -215,11 +216,10 @@ class _Tokens:
         listed, a fraction if the language writes it far less often than the
         neighbours listing it (``RARER_WORDS``), 0 otherwise and for names."""
         if lang not in self._members:
-            weight = np.zeros(len(self.flat))
-            rarer = RARER_WORDS.get(lang, {})
-            for words, value in ((COMMON_WORDS[lang], 1.0), *((w, 1 - np.log(r) / np.log(WORD_ODDS)) for w, r in rarer.items())):
-                values = pa.array(sorted(words) if isinstance(words, frozenset) else [words], self.flat.type)
-                weight[pc.is_in(self.flat, value_set=values).to_numpy(zero_copy_only=False)] = value
+            listed = pc.is_in(self.flat, value_set=pa.array(sorted(COMMON_WORDS[lang]), self.flat.type))
+            weight = listed.to_numpy(zero_copy_only=False).astype(np.float64)
+            for word, ratio in RARER_WORDS.get(lang, {}).items():
+                weight[pc.equal(self.flat, word).to_numpy(zero_copy_only=False)] = 1 - np.log(ratio) / np.log(WORD_ODDS)
             weight[self.name] = 0.0
             self._members[lang] = weight
         return self._members[lang]

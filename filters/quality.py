@@ -110,26 +110,27 @@ def _ngram_counts(ids: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray,
     return starts, count
 
 
-def _top_ngram_share(ids: np.ndarray, doc: np.ndarray, weight: np.ndarray, n: int, n_docs: int) -> np.ndarray:
-    """Per document, the share of its characters (``weight``) covered by its most frequent n-gram."""
+def _top_ngram_share(ids: np.ndarray, doc: np.ndarray, weight: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+    """Per document, the share of its characters (``weight``, ``total`` per
+    document) covered by its most frequent n-gram."""
     starts, count = _ngram_counts(ids, doc, n)
-    top = np.zeros(n_docs)
+    top = np.zeros(len(total))
     if len(starts):
         csum = np.concatenate([[0.0], np.cumsum(weight)])
         start_doc = doc[starts]
         first = np.flatnonzero(np.r_[True, start_doc[1:] != start_doc[:-1]])
         top[start_doc[first]] = np.maximum.reduceat(count * (csum[starts + n] - csum[starts]), first)
-    return _ratio(top, np.bincount(doc, weights=weight, minlength=n_docs))
+    return _ratio(top, total)
 
 
-def _dup_ngram_share(ids: np.ndarray, doc: np.ndarray, weight: np.ndarray, n: int, n_docs: int) -> np.ndarray:
+def _dup_ngram_share(ids: np.ndarray, doc: np.ndarray, weight: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
     """Per document, the share of its characters inside n-grams it repeats;
     a difference array counts a character covered by overlapping n-grams once."""
     starts, count = _ngram_counts(ids, doc, n)
     dup = starts[count > 1]
     diff = np.bincount(dup, minlength=len(ids) + 1) - np.bincount(dup + n, minlength=len(ids) + 1)
     covered = np.cumsum(diff[:-1]) > 0
-    return _ratio(np.bincount(doc, weights=weight * covered, minlength=n_docs), np.bincount(doc, weights=weight, minlength=n_docs))
+    return _ratio(np.bincount(doc, weights=weight * covered, minlength=len(total)), total)
 
 
 def _pieces(arr: pa.Array, separator: str, regex: bool = False):
@@ -231,12 +232,13 @@ def signals(texts, langs, cfg: QualityConfig | None = None) -> dict[str, np.ndar
             seq = (ids[keep], word_doc[keep], word_weight[keep])
         else:
             seq = _char_sequence([t if d else "" for t, d in zip(texts, docs)])
+        total = np.bincount(seq[1], weights=seq[2], minlength=n)
         top_ratio = np.zeros(n)
         dup_ratio = np.zeros(n)
         for size, limit in cfg.max_top_ngram.get(unit, {}).items():
-            top_ratio = np.maximum(top_ratio, _top_ngram_share(*seq, size, n) / limit)
+            top_ratio = np.maximum(top_ratio, _top_ngram_share(*seq, total, size) / limit)
         for size, limit in cfg.max_dup_ngram.get(unit, {}).items():
-            dup_ratio = np.maximum(dup_ratio, _dup_ngram_share(*seq, size, n) / limit)
+            dup_ratio = np.maximum(dup_ratio, _dup_ngram_share(*seq, total, size) / limit)
         # Stored relative to the limit: > 1 fails, whatever n it failed at.
         out["top_ngram"][docs] = top_ratio[docs]
         out["dup_ngram"][docs] = dup_ratio[docs]
