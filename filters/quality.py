@@ -101,11 +101,16 @@ def _ngram_counts(ids: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray,
         for j in range(n):  # contiguous slices: every position at once, cheaper than gathering the starts
             h = h * _PRIME + symbols[j : j + m]
         key = h[starts] ^ (doc[starts].astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93))
-    order = np.argsort(key)
+    # A key alone in its bucket (top bits, ~4 buckets per key) occurs once;
+    # only the others, repeated n-grams and chance neighbours, need sorting.
+    bits = max(int(len(key) * 4).bit_length(), 1)
+    bucket = (key >> np.uint64(64 - bits)).astype(np.int64)
+    maybe = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+    order = maybe[np.argsort(key[maybe])]
     ordered = key[order]
     bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
     runs = np.diff(bounds)
-    count = np.empty(len(key), dtype=np.int64)
+    count = np.ones(len(key), dtype=np.int64)
     count[order] = np.repeat(runs, runs)
     return starts, count
 
@@ -195,8 +200,9 @@ def signals(texts, langs, cfg: QualityConfig | None = None) -> dict[str, np.ndar
     _, para_doc, para_len, para_repeated = _pieces(arr, r"\n\s*\n", regex=True)
     paras_per_doc = np.bincount(para_doc, weights=para_len > 0, minlength=n)
     out["dup_paragraphs"] = _ratio(np.bincount(para_doc, weights=para_repeated, minlength=n), paras_per_doc)
-    boiler = pc.match_substring_regex(lines, boilerplate.PATTERN, ignore_case=True).to_numpy(zero_copy_only=False)
-    boiler &= line_len <= BOILERPLATE_MAX_LINE
+    short = np.flatnonzero((line_len > 0) & (line_len <= BOILERPLATE_MAX_LINE))  # only these can count: match no others
+    boiler = np.zeros(len(line_len), dtype=bool)
+    boiler[short] = pc.match_substring_regex(lines.take(short), boilerplate.PATTERN, ignore_case=True).to_numpy(zero_copy_only=False)
     out["boilerplate"] = _ratio(np.bincount(line_doc, weights=boiler * line_len, minlength=n), chars_per_doc)
 
     # Character classes and URLs.
