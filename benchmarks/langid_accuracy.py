@@ -10,7 +10,8 @@ default ``LangIdConfig``, the same code the ``langid`` stage runs per batch.
 Every figure is also reported on the held-out half (lines 1, 3, 5, ... of each
 set; the Latin-script rules were written looking at lines 2, 4, 6, ... only).
 ``by_words`` splits the sentence figures of the Latin-script languages by
-length in words, which is where the remaining misses are.  ``spanish_trade_off`` reruns the Spanish, Portuguese, Catalan and Galician
+length in words, which is where the remaining misses are.
+``spanish_trade_off`` reruns the Spanish, Portuguese, Catalan and Galician
 sentences with Spanish kept more readily, to show what that recall costs.
 
     python benchmarks/langid_accuracy.py [--corpora ../shared/corpora] [--out benchmarks/results/langid_accuracy.json]
@@ -100,6 +101,11 @@ def ours(identifier, texts: list[str]) -> list[str | None]:
     return [lang if ok else None for lang, ok in zip(result.lang, result.accepted)]
 
 
+def baseline_and_ours(model, identifier) -> dict:
+    """The two systems every figure compares: name -> texts -> decided language (None: rejected)."""
+    return {"lid176_0.65": lambda t: bare(model, t), "pentaglot": lambda t: ours(identifier, t)}
+
+
 def _stats(truth: str, got: list[str | None]) -> dict:
     accepted = [g for g in got if g in TARGETS]
     stats = {}
@@ -125,7 +131,7 @@ def evaluate(sets, model, identifier) -> dict:
     rows = {}
     for name, (truth, texts) in sets.items():
         row = {"language": truth, "n": len(texts), "held_out": {"n": len(texts[0::2])}}
-        for system, fn in (("lid176_0.65", lambda t: bare(model, t)), ("pentaglot", lambda t: ours(identifier, t))):
+        for system, fn in baseline_and_ours(model, identifier).items():
             start = time.perf_counter()
             got = fn(texts)
             row[system] = {"seconds": round(time.perf_counter() - start, 3), **_stats(truth, got)}
@@ -164,7 +170,7 @@ def by_words(sets, model, identifier) -> dict:
     for truth, texts in pooled.items():
         words = [len(t.split()) for t in texts]
         out[truth] = {}
-        for system, fn in (("lid176_0.65", lambda t: bare(model, t)), ("pentaglot", lambda t: ours(identifier, t))):
+        for system, fn in baseline_and_ours(model, identifier).items():
             got = fn(texts)
             key = "recall" if truth in TARGETS else "false_acceptance"
             bins = {}

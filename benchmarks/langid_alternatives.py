@@ -88,8 +88,7 @@ ALTERNATIVES = {"heliport": heliport_system, "cld2": cld2_system, "langid.py": l
 
 
 def systems(model) -> dict:
-    identifier = LanguageIdentifier(LangIdConfig(), model=model)
-    out = {"lid176_0.65": lambda t: acc.bare(model, t), "pentaglot": lambda t: acc.ours(identifier, t)}
+    out = acc.baseline_and_ours(model, LanguageIdentifier(LangIdConfig(), model=model))
     for name, build in ALTERNATIVES.items():
         fn = build()
         if fn is not None:
