@@ -63,6 +63,12 @@ class ReaderConfig(Section):
     task_bytes: int = Field(
         128 << 20, ge=1 << 20, description="small files are grouped into read tasks of about this size"
     )
+    max_record_bytes: int = Field(
+        8 << 20,
+        ge=1 << 10,
+        description="longest record kept (a JSONL line, a Parquet text cell, a text file or line); longer ones "
+        "are skipped without being held in memory and quarantined with their size",
+    )
 
 
 class RunConfig(Section):

@@ -24,10 +24,11 @@ SOURCE = "source"
 DROP_REASON = "drop_reason"
 ERROR = "error"
 # Quarantine rows also carry where the bad record was: byte offset and (when the
-# reader knows it) 1-based line number, and a prefix of the raw record.
+# reader knows it) 1-based line number, a prefix of the raw record and its size.
 OFFSET = "offset"
 LINE = "line"
 RAW = "raw"
+RECORD_BYTES = "record_bytes"
 
 BASE_SCHEMA = pa.schema(
     [
@@ -46,6 +47,7 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field(LINE, pa.int64()),
         pa.field(ERROR, pa.string()),
         pa.field(RAW, pa.large_string()),
+        pa.field(RECORD_BYTES, pa.int64()),
     ]
 )
 

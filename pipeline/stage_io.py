@@ -127,7 +127,7 @@ class _PartWriter:
         if kind == "quarantine":
             table = table.select([f.name for f in QUARANTINE_SCHEMA]).cast(QUARANTINE_SCHEMA)
         else:
-            table = table.drop_columns([c for c in ("offset", "line", "raw") if c in table.column_names])
+            table = table.drop_columns([c for c in ("offset", "line", "raw", "record_bytes") if c in table.column_names])
         if kind in self.open:
             fitted = _conform(table, self.open[kind][2].schema)
             if fitted is None:

@@ -24,9 +24,9 @@ from pipeline.config import ReaderConfig
 from pipeline.documents import concat
 from pipeline.readers.decompress import DecodedStream
 from pipeline.readers.jsonl import parse_jsonl
-from pipeline.readers.lines import iter_line_chunks, split_lines
+from pipeline.readers.lines import LongRecord, iter_line_chunks, split_lines
 from pipeline.readers.parquet import parse_parquet, row_group_count
-from pipeline.readers.records import quarantine_rows
+from pipeline.readers.records import quarantine_rows, too_long
 from pipeline.readers.text import parse_text_file, parse_text_lines
 from pipeline.storage import FileRef, Storage
 
@@ -165,16 +165,29 @@ def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):
     try:
         if unit.fmt == "parquet":
             with storage.open_input(source, random_access=True) as handle:
-                yield from parse_parquet(handle, source, list(unit.row_groups) if unit.row_groups else None, cfg.text_field, cfg.id_field)
+                groups = list(unit.row_groups) if unit.row_groups else None
+                yield from parse_parquet(handle, source, groups, cfg.text_field, cfg.id_field, cfg.max_record_bytes)
             return
         with storage.open_input(source, random_access=unit.start > 0) as raw:
             stream = DecodedStream(raw, unit.compression) if unit.compression else raw
             if unit.fmt == "text" and cfg.text_unit == "file":
-                yield from _empty_or(parse_text_file(stream.read(), source), source)
+                yield from _empty_or(_read_text_file(stream, source, cfg.max_record_bytes), source)
                 return
             yield from _read_lines(stream, unit, cfg, source)
     except DATA_ERRORS as err:  # damaged data is quarantined; I/O errors fail the task so Ray retries it
         yield quarantine_rows(source, [unit.start], [None], [f"unreadable: {type(err).__name__}: {err}"], [b""])
+
+
+def _read_text_file(stream, source: str, limit: int) -> list[pa.Table]:
+    """A whole file as one document, unless it is over ``limit``: then only its size is read."""
+    data = stream.read(limit + 1)
+    if len(data) <= limit:
+        return parse_text_file(data, source)
+    size, head = len(data), data[: 1 << 12]
+    del data
+    while chunk := stream.read(BLOCK_BYTES):
+        size += len(chunk)
+    return [too_long(source, 0, None, size, limit, head)]
 
 
 def _empty_or(tables: list[pa.Table], source: str) -> list[pa.Table]:
@@ -209,7 +222,13 @@ def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
     produced = False
     position = start
     try:
-        for buf, offset in iter_line_chunks(stream, start, unit.end):
+        for chunk in iter_line_chunks(stream, start, unit.end, cfg.max_record_bytes):
+            if isinstance(chunk, LongRecord):
+                line_base = None if line_base is None else line_base + 1
+                yield too_long(source, chunk.offset, line_base, chunk.size, cfg.max_record_bytes, chunk.head)
+                produced, position = True, chunk.offset + chunk.size + 1
+                continue
+            buf, offset = chunk
             lines = split_lines(buf, offset)
             if unit.fmt == "jsonl":
                 tables = parse_jsonl(lines, source, cfg.text_field, cfg.id_field, line_base)

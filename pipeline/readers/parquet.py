@@ -1,12 +1,17 @@
-"""Parquet input: row groups are the unit of work, so big files split across tasks."""
+"""Parquet input: row groups are the unit of work, so big files split across tasks.
+
+A text cell over ``reader.max_record_bytes`` is quarantined with its size like
+an over-long JSONL line; Parquet decodes a page whole, so the cell is read once.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.readers.records import finish_documents, quarantine_rows
+from pipeline.readers.records import finish_documents, quarantine_rows, too_long_error
 
 
 def _rows_quarantined(source: str, positions: np.ndarray, error: str) -> pa.Table:
@@ -15,7 +20,7 @@ def _rows_quarantined(source: str, positions: np.ndarray, error: str) -> pa.Tabl
     return quarantine_rows(source, positions.tolist(), [None] * n, [error] * n, [b""] * n)
 
 
-def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field: str, id_field: str):
+def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field: str, id_field: str, max_record: int):
     """Yield document tables (and quarantine rows for rows without text) per row group."""
     pf = pq.ParquetFile(handle)
     if text_field not in pf.schema_arrow.names:
@@ -34,8 +39,16 @@ def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field:
         missing = text.is_null().to_numpy(zero_copy_only=False)
         if missing.any():
             yield _rows_quarantined(source, positions[missing], f"'{text_field}' is null")
-            table = table.filter(pa.array(~missing))
-            positions = positions[~missing]
+        sizes = pc.fill_null(pc.binary_length(text), 0).to_numpy()
+        long = sizes > max_record
+        if long.any():
+            errors = [too_long_error(int(size), max_record) for size in sizes[long]]
+            n = len(errors)
+            yield quarantine_rows(source, positions[long].tolist(), [None] * n, errors, [b""] * n, sizes[long].tolist())
+        if missing.any() or long.any():
+            keep = ~(missing | long)
+            table = table.filter(pa.array(keep))
+            positions = positions[keep]
         if table.num_rows:
             yield finish_documents(table, source, positions, text_field, id_field)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.documents import DROP_REASON, ERROR, ID, LINE, OFFSET, QUARANTINE_SCHEMA, RAW, SOURCE, TEXT
+from pipeline.documents import DROP_REASON, ERROR, ID, LINE, OFFSET, QUARANTINE_SCHEMA, RAW, RECORD_BYTES, SOURCE, TEXT
 
 RAW_PREFIX_CHARS = 300
 
@@ -53,9 +53,14 @@ def finish_documents(table: pa.Table, source: str, positions: np.ndarray, text_f
     return head
 
 
-def quarantine_rows(source: str, offsets, lines, errors: list[str], raws: list[bytes]) -> pa.Table:
-    """Rows for records that could not be parsed: where they were and why."""
+def quarantine_rows(source: str, offsets, lines, errors: list[str], raws: list[bytes], sizes=None) -> pa.Table:
+    """Rows for records that could not be parsed: where they were and why.
+
+    A record's size is its raw length unless ``sizes`` says otherwise (a
+    skipped record's raw is only its first bytes); unknown when no raw is given.
+    """
     n = len(errors)
+    sizes = sizes if sizes is not None else [len(r) if r else None for r in raws]
     raw_text = [r[: RAW_PREFIX_CHARS * 4].decode("utf-8", "replace")[:RAW_PREFIX_CHARS] for r in raws]
     return pa.table(
         {
@@ -65,6 +70,16 @@ def quarantine_rows(source: str, offsets, lines, errors: list[str], raws: list[b
             LINE: pa.array(lines, pa.int64()),
             ERROR: pa.array(errors, pa.string()),
             RAW: pa.array(raw_text, pa.large_string()),
+            RECORD_BYTES: pa.array(sizes, pa.int64()),
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def too_long_error(size: int, limit: int) -> str:
+    return f"record of {size:,} bytes is over reader.max_record_bytes ({limit:,}); skipped"
+
+
+def too_long(source: str, offset: int, line: int | None, size: int, limit: int, head: bytes = b"") -> pa.Table:
+    """The quarantine row of a record over ``reader.max_record_bytes``, skipped without being held whole."""
+    return quarantine_rows(source, [offset], [line], [too_long_error(size, limit)], [head], sizes=[size])
