@@ -47,6 +47,15 @@ class StorageConfig(Section):
     profile: str | None = Field(None, description="named profile from ~/.aws; None = default chain")
     max_attempts: int = Field(8, ge=1, le=50, description="attempts per request; throttling (SlowDown, 503) backs off")
 
+    @field_validator("endpoint_url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str | None) -> str | None:
+        from pipeline.storage import refuse_credentials_in  # storage imports this module
+
+        if value is not None:
+            refuse_credentials_in(value, "storage.endpoint_url")
+        return value
+
 
 class ReaderConfig(Section):
     """How raw input becomes documents."""
@@ -141,6 +150,8 @@ def validate(model: type[Section], data: dict, where: str):
         return model.model_validate(data)
     except ValidationError as err:
         raise UserError(format_validation_error(err, model, where)) from None
+    except UserError as err:  # a validator that must not echo the value (a secret in a URL)
+        raise UserError(f"{where}: {err}") from None
 
 
 def _read_config_text(path: str) -> str:

@@ -6,8 +6,16 @@ makes listing a prefix of millions of keys explicit.  Both retry throttling
 (``SlowDown``, HTTP 503) with backoff: boto3's adaptive retry mode and pyarrow's
 standard AWS retry strategy, with the attempt count from ``StorageConfig``.
 
-Atomic commit: locally a file is written under a temporary name and renamed; on
-S3 an object only appears when its upload completes, and a *directory* of
+Credentials come from boto3's standard chain (environment, shared profile with
+SSO, assumed roles or ``credential_process``, instance or pod role), which
+refreshes temporary credentials before they expire.  pyarrow can't call back
+into botocore, so it is handed the chain's current keys, and a new pyarrow
+filesystem is built whenever botocore has refreshed them: a multi-hour run
+outlives any one set of temporary keys.  No key is ever written or printed; a
+URI that carries credentials (``s3://KEY:SECRET@bucket``) is refused.
+
+Atomic commit: a file is written under a temporary name and renamed locally or
+uploaded to S3 when complete (an object only appears whole), and a *directory* of
 outputs is committed by writing its manifest (``stage.json`` / ``manifest.json``)
 last — readers trust the manifest, not the listing.
 """
@@ -16,12 +24,14 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 import pyarrow.fs as pafs
 
 from pipeline.config import StorageConfig
@@ -68,7 +78,19 @@ def is_s3(uri: str) -> bool:
     return uri.startswith("s3://")
 
 
+def refuse_credentials_in(uri: str, what: str = "") -> None:
+    """A URI with a user-info part (``scheme://KEY:SECRET@host``) is an error that doesn't repeat it."""
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        shown = f"{scheme}://…@{rest.split('/', 1)[0].rsplit('@', 1)[1]}/…"
+        raise UserError(
+            f"{what or shown}: credentials in a URI are refused (they would end up in logs and reports); "
+            "give them through the AWS chain: environment, ~/.aws profile, instance or pod role"
+        )
+
+
 def split_s3(uri: str) -> tuple[str, str]:
+    refuse_credentials_in(uri)
     bucket, _, key = uri[len("s3://") :].partition("/")
     return bucket, key
 
@@ -111,27 +133,37 @@ class Storage:
             config=Config(retries=retries, s3={"addressing_style": "path"} if self.config.endpoint_url else {}),
         )
 
-    @cached_property
     def _s3fs(self) -> pafs.S3FileSystem:
-        kwargs: dict = {
-            "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.config.max_attempts),
-            "region": self.config.region or self._session.region_name or "us-east-1",
-        }
-        if self.config.endpoint_url:
-            scheme, _, host = self.config.endpoint_url.partition("://")
-            kwargs.update(endpoint_override=host, scheme=scheme, force_virtual_addressing=False)
-        if self.config.profile:
-            creds = self._session.get_credentials()
-            if creds is None:
-                raise UserError(f"AWS profile '{self.config.profile}' has no credentials; check ~/.aws/credentials")
-            frozen = creds.get_frozen_credentials()
-            kwargs.update(access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token)
-        return pafs.S3FileSystem(**kwargs)
+        """A pyarrow S3 filesystem signed with the chain's current keys, rebuilt when they change.
+
+        botocore refreshes temporary keys 10-15 minutes before they expire, so
+        a stream opened on the filesystem returned here has at least that long.
+        """
+        creds = self._session.get_credentials()
+        if creds is None:
+            where = f"AWS profile '{self.config.profile}'" if self.config.profile else "the AWS credential chain"
+            raise UserError(f"{where} has no credentials; set AWS_PROFILE, run `aws sso login` or check ~/.aws/credentials")
+        frozen = creds.get_frozen_credentials()
+        keys = (frozen.access_key, frozen.secret_key, frozen.token)
+        if self.__dict__.get("_s3fs_keys") != keys:
+            kwargs: dict = {
+                "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.config.max_attempts),
+                "region": self.config.region or self._session.region_name or "us-east-1",
+                "access_key": frozen.access_key,
+                "secret_key": frozen.secret_key,
+                "session_token": frozen.token,
+            }
+            if self.config.endpoint_url:
+                scheme, _, host = self.config.endpoint_url.partition("://")
+                kwargs.update(endpoint_override=host, scheme=scheme, force_virtual_addressing=False)
+            self._s3fs_current, self._s3fs_keys = pafs.S3FileSystem(**kwargs), keys
+        return self._s3fs_current
 
     def filesystem(self, uri: str) -> tuple[pafs.FileSystem, str]:
         """The pyarrow filesystem and in-filesystem path for ``uri``."""
         if is_s3(uri):
-            return self._s3fs, uri[len("s3://") :]
+            refuse_credentials_in(uri)
+            return self._s3fs(), uri[len("s3://") :]
         return pafs.LocalFileSystem(), os.path.abspath(uri)
 
     # -- listing ---------------------------------------------------------------
@@ -262,21 +294,26 @@ class Storage:
 
 
 class AtomicOutput:
-    """Write to a temporary name, publish on a clean close, discard on error.
+    """Write to a temporary file, publish on a clean close, discard on error.
 
-    Locally: ``<name>.tmp-<random>`` then ``os.replace``.  On S3: a multipart
-    upload that only becomes an object when completed, so the final key is
-    written directly.
+    Locally: ``<name>.tmp-<random>`` then ``os.replace``.  On S3: a local
+    temporary file uploaded by boto3 on close, so the object appears only
+    complete, a failed write leaves nothing behind, and the upload signs each
+    request with the chain's current keys: a part file a write task keeps open
+    for an hour can't outlive the temporary keys it was opened with.
     """
 
     def __init__(self, storage: Storage, uri: str):
         self.storage = storage
         self.uri = uri
-        self.fs, self.path = storage.filesystem(uri)
-        self.tmp_path = self.path if is_s3(uri) else f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
-        if not is_s3(uri):
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.stream = self.fs.open_output_stream(self.tmp_path)
+        if is_s3(uri):
+            refuse_credentials_in(uri)
+            handle, self.tmp_path = tempfile.mkstemp(prefix="pentaglot-upload-")
+            os.close(handle)
+        else:
+            self.tmp_path = f"{os.path.abspath(uri)}.tmp-{uuid.uuid4().hex[:8]}"
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        self.stream = pa.OSFile(self.tmp_path, "wb")
 
     def write(self, data) -> int:
         return self.stream.write(data)
@@ -285,15 +322,16 @@ class AtomicOutput:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.stream.close()
-            if self.tmp_path != self.path:
-                os.replace(self.tmp_path, self.path)
-            return False
-        # pyarrow can't abort an S3 upload, so a failed one is completed and
-        # removed; no manifest lists it meanwhile, so no reader trusts it.
         self.stream.close()
-        self.fs.delete_file(self.tmp_path)
+        try:
+            if exc_type is None and is_s3(self.uri):
+                bucket, key = split_s3(self.uri)
+                self.storage.s3_client.upload_file(self.tmp_path, bucket, key)
+            elif exc_type is None:
+                os.replace(self.tmp_path, os.path.abspath(self.uri))
+        finally:
+            if os.path.exists(self.tmp_path):
+                os.unlink(self.tmp_path)
         return False
 
 
