@@ -44,3 +44,26 @@ def test_exists_and_delete(tmp_path):
     assert storage.exists(str(tmp_path / "d"))
     storage.delete(str(tmp_path / "d"))
     assert not storage.exists(str(tmp_path / "d"))
+
+
+SECRET_URIS = ["s3://AKIAEXAMPLEKEY:wJalrXUtnFEMIsecret@bucket/in/", "s3://AKIAEXAMPLEKEY@bucket/in/x.jsonl"]
+
+
+@pytest.mark.parametrize("uri", SECRET_URIS)
+def test_uris_carrying_credentials_are_refused_without_repeating_them(uri):
+    storage = Storage()
+    for call in (lambda: storage.expand([uri]), lambda: storage.stat(uri), lambda: storage.open_output(uri), lambda: storage.open_input(uri)):
+        with pytest.raises(UserError, match="credentials in a URI are refused") as err:
+            call()
+        assert "AKIAEXAMPLEKEY" not in str(err.value) and "wJalrXUtnFEMIsecret" not in str(err.value)
+        assert "s3://…@bucket/…" in str(err.value)
+
+
+def test_an_endpoint_url_with_credentials_is_a_config_error_that_hides_them():
+    from pipeline.config import RunConfig, validate
+
+    data = {"input": ["x"], "output": "y", "storage": {"endpoint_url": "http://minio:Sup3rSecret@127.0.0.1:9000"}}
+    with pytest.raises(UserError) as err:
+        validate(RunConfig, data, "run.yaml")
+    assert str(err.value).startswith("run.yaml: storage.endpoint_url: credentials in a URI are refused")
+    assert "Sup3rSecret" not in str(err.value) and "minio" not in str(err.value)

@@ -1,0 +1,154 @@
+"""Issue 23 benchmark: memory and time of `pentaglot normalize` on over-long records, before and after.
+
+Inputs, built streaming (never held in memory):
+
+* ``bomb``: a ``.jsonl.gz`` of three records whose second is one JSON string of
+  ``--bomb-mb`` MB (1.5 MB compressed for 1,500 MB), and ``bomb_control``, the
+  same file without that record;
+* ``mixed``: 1,000 normal records with ten of ``--long-mb`` MB each mixed in,
+  and ``mixed_control``, the same 1,000 records alone.
+
+Each side runs ``pentaglot normalize`` from its own checkout (``--base``: the
+commit before ``reader.max_record_bytes``; this checkout: after) in one
+session, one input after the other, measured by ``measure.run_measured``: wall
+time, peak RSS of the whole process tree and the machine's peak memory in use.
+The baseline's bomb is capped (``--base-bomb-mb``, 300 by default): with the
+full 1.5 GB line it took 21 GB on a 23 GB machine.  Goal (issue 23): after,
+each input's peak within 2 GB of its control's, every normal record kept and
+each over-long one quarantined with its size.
+
+    python benchmarks/record_limit.py --base ../wt-safe-base [--bomb-mb 1500] [--base-bomb-mb 300] [--long-mb 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from measure import WORK, machine, run_measured, save
+
+HERE = Path(__file__).resolve().parents[1]
+CHUNK = 1 << 20
+
+
+def normal_record(i: int) -> bytes:
+    text = f"Document {i}: " + " ".join(f"word{(i * 7 + j) % 997}" for j in range(60 + i % 40))
+    return json.dumps({"id": f"n{i}", "text": text}).encode() + b"\n"
+
+
+def long_record(i: int, mb: int, out) -> int:
+    """Write a record whose text is ``mb`` MB, a megabyte at a time; return its size without the newline."""
+    head = f'{{"id": "long{i}", "text": "'.encode()
+    out.write(head)
+    for _ in range(mb):
+        out.write(b"A" * CHUNK)
+    out.write(b'"}\n')
+    return len(head) + mb * CHUNK + 2
+
+
+def build(folder: Path, bomb_mb: int, base_bomb_mb: int, long_mb: int) -> dict[str, dict]:
+    """The inputs, and what each should give: documents kept and over-long sizes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    inputs = {}
+    for name, mb in (("bomb", base_bomb_mb), ("bomb_control", 0), ("bomb_full", bomb_mb)):
+        path = folder / f"{name}.jsonl.gz"
+        sizes = []
+        with gzip.open(path, "wb", compresslevel=9) as out:
+            out.write(normal_record(0))
+            if mb:
+                sizes.append(long_record(0, mb, out))
+            out.write(normal_record(1))
+        inputs[name] = {"path": path, "documents": 2, "long_sizes": sizes}
+    for name, with_long in (("mixed", True), ("mixed_control", False)):
+        path = folder / f"{name}.jsonl"
+        sizes = []
+        with path.open("wb") as out:
+            for i in range(1000):
+                out.write(normal_record(i))
+                if with_long and i % 100 == 50:
+                    sizes.append(long_record(i, long_mb, out))
+        inputs[name] = {"path": path, "documents": 1000, "long_sizes": sizes}
+    for spec in inputs.values():
+        spec["file_mb"] = round(spec["path"].stat().st_size / 2**20, 2)
+    return inputs
+
+
+def run_side(root: Path, src: Path, out: Path) -> dict:
+    """``pentaglot normalize`` from the checkout at ``root``; its measures and what it wrote."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "normalize", str(src), str(out), "--num-cpus", "2"]
+    result = run_measured(cmd, env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
+    result.pop("output")
+    kept = pq.read_table(out / "kept").num_rows if (out / "kept").exists() else 0
+    quarantine = pq.read_table(out / "quarantine").to_pylist() if (out / "quarantine").exists() else []
+    result.update(kept=kept, quarantined=[{"error": q["error"][:120], "record_bytes": q.get("record_bytes")} for q in quarantine])
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+def commit(root: Path) -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", type=Path, required=True, help="checkout of the baseline commit")
+    parser.add_argument("--bomb-mb", type=int, default=1500)
+    parser.add_argument("--base-bomb-mb", type=int, default=300)
+    parser.add_argument("--long-mb", type=int, default=20)
+    args = parser.parse_args()
+    work = WORK / "record_limit"
+    sides = {"before": args.base.resolve(), "after": HERE}
+    result: dict = {
+        "benchmark": "record_limit",
+        "command": " ".join(["python", "benchmarks/record_limit.py", *sys.argv[1:]]),
+        "machine": machine(),
+        "versions": {pkg: metadata.version(pkg) for pkg in ("ray", "pyarrow", "zstandard")},
+        "sides": {name: {"root": str(root), "commit": commit(root)} for name, root in sides.items()},
+        "settings": {"bomb_mb": args.base_bomb_mb, "bomb_full_mb (after only)": args.bomb_mb, "long_mb": args.long_mb,
+                     "long_records_in_mixed": 10, "normal_records_in_mixed": 1000,
+                     "command_per_input": "pentaglot normalize IN OUT --num-cpus 2", "max_record_bytes": "default (8 MiB) on the after side"},
+        "runs": {"before": {}, "after": {}},
+    }
+    inputs = build(work / "in", args.bomb_mb, args.base_bomb_mb, args.long_mb)
+    for name, spec in inputs.items():
+        for side, root in sides.items():
+            if name == "bomb_full" and side == "before":
+                continue  # the baseline holds the whole line: 21 GB for 1.5 GB, more than this machine has
+            run = {"file_mb": spec["file_mb"], "expected_documents": spec["documents"], "long_sizes": spec["long_sizes"],
+                   **run_side(root, spec["path"], work / f"out_{side}_{name}")}
+            result["runs"][side][name] = run
+            print(side, name, {k: run[k] for k in ("seconds", "peak_rss_mb", "peak_system_mb", "kept")}, flush=True)
+    for runs in result["runs"].values():
+        for name in ("bomb", "bomb_full", "mixed"):
+            if name in runs:
+                control = runs["bomb_control" if name.startswith("bomb") else "mixed_control"]
+                runs[name]["peak_rss_over_control_mb"] = round(runs[name]["peak_rss_mb"] - control["peak_rss_mb"], 1)
+                runs[name]["seconds_over_control"] = round(runs[name]["seconds"] / control["seconds"], 2)
+    shutil.rmtree(work / "in", ignore_errors=True)
+    after, before = result["runs"]["after"], result["runs"]["before"]
+    result["after_vs_before"] = {
+        name: {"peak_rss_ratio": round(after[name]["peak_rss_mb"] / before[name]["peak_rss_mb"], 3),
+               "seconds_ratio": round(after[name]["seconds"] / before[name]["seconds"], 3)}
+        for name in before
+    }
+    result["goal_met"] = all(
+        after[name]["peak_rss_over_control_mb"] <= 2048
+        and after[name]["kept"] == after[name]["expected_documents"]
+        and sorted(q["record_bytes"] for q in after[name]["quarantined"]) == sorted(after[name]["long_sizes"])
+        for name in ("bomb", "bomb_full", "mixed")
+    )
+    print(json.dumps({"after_vs_before": result["after_vs_before"], "goal_met": result["goal_met"]}, indent=2))
+    print("wrote", save("record_limit", result))
+
+
+if __name__ == "__main__":
+    main()
