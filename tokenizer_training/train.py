@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Literal
 
 import sentencepiece as spm
+from pydantic import Field, model_validator
 from sentencepiece import sentencepiece_model_pb2 as model_pb2
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.languages import DEFAULT_LANGUAGES
+from filters.section import Section
 from tokenizer_training.memory import LARGE_CORPUS_CHARS, check_memory
 
 MODEL_NAME = "tokenizer"
@@ -36,7 +37,7 @@ DEFAULT_SPECIAL_TOKENS = (
 )
 
 
-class TokenizerConfig(BaseModel):
+class TokenizerConfig(Section):
     """Settings of tokenizer sampling and training (the ``tokenizer`` config section).
 
     Defaults and why:
@@ -71,8 +72,6 @@ class TokenizerConfig(BaseModel):
       per thread, so the pieces depend on it, and a given config must give the
       same model everywhere.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     vocab_size: int = Field(64000, ge=100, le=1 << 20, description="size of the vocabulary, special tokens included")
     model_type: Literal["bpe", "unigram"] = Field("bpe", description="sentencepiece algorithm")
