@@ -2,10 +2,13 @@
 
 Each step writes its own committed output under ``OUTPUT/<step>/`` and then a
 commit record ``OUTPUT/_commits/<step>.json`` holding a fingerprint of its
-config and inputs.  Rerunning skips a step whose record matches and redoes the
-rest; a step killed half-way has no record, so it is redone from scratch (its
-folder is replaced), which is what makes a kill -9 harmless: no document is
-lost or duplicated because no half-written step is ever read.
+config and inputs.  Rerunning skips a step whose record matches and whose
+committed output is still there with the recorded counts, and redoes the rest.
+A step deletes its own record and every later step's before it starts
+rewriting its folder, so a step killed half-way (also under ``--from``, where
+an earlier record would match) has no record and is redone from scratch, which
+is what makes a kill -9 or Ctrl-C harmless: no document is lost or duplicated
+because no half-written step is ever read.
 
 Invariants checked after every document step: it read exactly the documents
 the previous step kept (quarantined records only exist at the first step), and
@@ -24,6 +27,8 @@ from pipeline.api import run_document_stage
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
+from pipeline.shards.format import MANIFEST_NAME
+from pipeline.stage_io import read_stage_manifest
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
@@ -85,6 +90,30 @@ class Runner:
             return None
         record = json.loads(self.storage.read_bytes(uri))
         return record if record.get("fingerprint") == fingerprint else None
+
+    def _output_intact(self, step: str, record: dict) -> bool:
+        """The committed output a record describes is still there, with its counts.
+
+        A record alone proves nothing once its folder was deleted or replaced by
+        hand; the cheap commit files (stage.json, manifest.json, the model) say
+        whether the step's work can be reused.
+        """
+        summary = record["summary"]
+        if step in DOCUMENT_STEPS:
+            stage = read_stage_manifest(self.storage, join(self.out, step))
+            return stage is not None and stage.get("counts") == summary["counts"]
+        if step == "tokenize":
+            uri = join(self.out, "shards", MANIFEST_NAME)
+            return self.storage.stat(uri) is not None and json.loads(self.storage.read_bytes(uri)).get("totals") == summary["manifest"]["totals"]
+        if step == "tokenizer":
+            return self.storage.stat(summary["model"]) is not None
+        return all(self.storage.stat(paths["json"]) is not None for paths in summary.values())
+
+    def _invalidate(self, steps: list[str]) -> None:
+        """Delete these steps' records before the first of them rewrites its output."""
+        for step in steps:
+            if self.storage.stat(self._record_uri(step)) is not None:
+                self.storage.delete(self._record_uri(step))
 
     def _commit(self, step: str, fingerprint: str, summary: dict) -> None:
         record = {"step": step, "fingerprint": fingerprint, "summary": summary}
@@ -188,11 +217,15 @@ class Runner:
             model = self._model_digest(state.tokenizer) if step == "tokenize" else None
             fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
             record = None if forced else self._committed(step, fingerprint)
+            if record is not None and not self._output_intact(step, record):
+                self.echo(f"{step}: committed output is missing or changed since its commit; redoing it")
+                record = None
             t0 = time.time()
             if record is not None:
                 self.echo(f"{step}: committed output matches its config and inputs; skipped")
                 summary = record["summary"]
             else:
+                self._invalidate(steps[steps.index(step) :])
                 self.echo(f"== {step}")
                 summary = self._run_step(step, state)
             if step in DOCUMENT_STEPS:
