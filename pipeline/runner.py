@@ -28,13 +28,18 @@ from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
 from pipeline.shards.format import MANIFEST_NAME
-from pipeline.stage_io import read_stage_manifest
+from pipeline.stage_io import UNKNOWN_LANG, read_stage_manifest
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
 REPORT = "run_report.json"
 DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup")
 SECTIONS = {"filter": "quality"}  # step name -> config section, where they differ
+# A language a step rejects entirely is worth a warning once it is this many
+# documents and this share of the step's input: a typo in ``languages`` (fr for
+# ja) looks exactly like that, and a handful of stray documents does not.
+WHOLLY_REJECTED_DOCS = 5
+WHOLLY_REJECTED_SHARE = 0.02
 
 
 class InvariantError(RuntimeError):
@@ -268,7 +273,20 @@ def build_report(config: RunConfig, results: list[StepResult], seconds: float) -
             entry.update({k: v for k, v in r.summary.items() if k != "sample"})
         steps.append(entry)
     outputs = {"shards": join(config.output, "shards") if "tokenize" in config.steps else None, "stats": join(config.output, "stats") if "stats" in config.steps else None}
-    return {"format_version": 1, "output": config.output, "seconds": round(seconds, 2), "steps": steps, "outputs": outputs}
+    warnings = [w for s in steps if "counts" in s for w in wholly_rejected(s)]
+    return {"format_version": 1, "output": config.output, "seconds": round(seconds, 2), "steps": steps, "outputs": outputs, "warnings": warnings}
+
+
+def wholly_rejected(step: dict) -> list[str]:
+    """A warning per language the step saw in quantity and kept none of."""
+    read = step["counts"]["read"]
+    out = []
+    for lang, row in step["by_language"].items():
+        if lang != UNKNOWN_LANG and row["kept"] == 0 and row["read"] >= max(WHOLLY_REJECTED_DOCS, WHOLLY_REJECTED_SHARE * read):
+            reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(row["rejected_by_reason"].items(), key=lambda kv: -kv[1]))
+            hint = "; if it should be kept, add it to languages" if step["step"] == "langid" else ""
+            out.append(f"{step['step']} rejected all {row['read']:,} {lang} documents ({row['read'] / read:.0%} of its input: {reasons}){hint}")
+    return out
 
 
 def format_report(report: dict) -> str:
@@ -290,4 +308,5 @@ def format_report(report: dict) -> str:
     if report["outputs"]["stats"]:
         lines.append(f"stats report: {join(report['outputs']['stats'], 'corpus', 'report.html')}")
     lines.append(f"run report: {join(report['output'], REPORT)}")
+    lines += [f"WARNING: {w}" for w in report["warnings"]]
     return "\n".join(lines)
