@@ -23,12 +23,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.api import run_document_stage
+from filters.langid import UNDETERMINED
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
 from pipeline.shards.format import MANIFEST_NAME
-from pipeline.stage_io import UNKNOWN_LANG, read_stage_manifest
+from pipeline.preflight import require_lang
+from pipeline.stage_files import read_stage_manifest
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
@@ -129,6 +130,8 @@ class Runner:
         return getattr(self.config, SECTIONS.get(step, step))
 
     def _document_step(self, step: str, state: RunState) -> dict:
+        from pipeline.api import run_document_stage  # Ray Data: imported once the checks have passed
+
         out = join(self.out, step)
         report = run_document_stage(
             step,
@@ -200,6 +203,9 @@ class Runner:
     def preflight(self) -> str:
         """Catch what would fail late (missing input, model files) before any work starts."""
         fingerprint = input_fingerprint(self.config, self.storage)
+        steps = self.config.steps
+        if "filter" in steps and "langid" not in steps:
+            require_lang(self.storage.expand(self.config.input), self.config.reader, self.storage)
         files = {"tokenize.tokenizer": self.config.tokenize.tokenizer, "langid.model": self.config.langid.model}
         for key, path in files.items():
             if path is not None and self.storage.stat(path) is None:
@@ -282,7 +288,7 @@ def wholly_rejected(step: dict) -> list[str]:
     read = step["counts"]["read"]
     out = []
     for lang, row in step["by_language"].items():
-        if lang != UNKNOWN_LANG and row["kept"] == 0 and row["read"] >= max(WHOLLY_REJECTED_DOCS, WHOLLY_REJECTED_SHARE * read):
+        if lang != UNDETERMINED and row["kept"] == 0 and row["read"] >= max(WHOLLY_REJECTED_DOCS, WHOLLY_REJECTED_SHARE * read):
             reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(row["rejected_by_reason"].items(), key=lambda kv: -kv[1]))
             hint = "; if it should be kept, add it to languages" if step["step"] == "langid" else ""
             out.append(f"{step['step']} rejected all {row['read']:,} {lang} documents ({row['read'] / read:.0%} of its input: {reasons}){hint}")

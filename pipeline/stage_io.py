@@ -26,34 +26,11 @@ from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensu
 from pipeline.errors import UserError
 from pipeline.readers.datasource import DocumentDatasource
 from pipeline.runtime import ensure_ray
-from pipeline.storage import FileRef, Storage, join
+from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
+from pipeline.storage import Storage, join
 
-STAGE_FILE = "stage.json"
 KINDS = ("kept", "rejected", "quarantine")
 UNKNOWN_LANG = "und"
-
-
-def read_stage_manifest(storage: Storage, folder: str) -> dict | None:
-    """The committed ``stage.json`` of an output folder, or None if there is none."""
-    uri = join(folder, STAGE_FILE)
-    if storage.stat(uri) is None:
-        return None
-    return json.loads(storage.read_bytes(uri))
-
-
-def input_files(inputs: list[str], storage: Storage) -> list[FileRef]:
-    """Files to read: a stage output folder contributes only its committed kept files."""
-    files: list[FileRef] = []
-    raw: list[str] = []
-    for spec in inputs:
-        manifest = read_stage_manifest(storage, spec)
-        if manifest is None:
-            raw.append(spec)
-            continue
-        files += [FileRef(join(spec, f["path"]), f["bytes"]) for f in manifest["files"]["kept"]]
-    if raw:
-        files += storage.expand(raw)
-    return files
 
 
 def read_documents(
@@ -238,9 +215,8 @@ class StageReport:
 
 def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
     """Refuse to clobber an existing output unless asked; clear it when asked."""
+    check_output(out, storage, overwrite)
     if storage.exists(out):
-        if not overwrite:
-            raise UserError(f"{out}: output already exists; pass --overwrite or choose another output path")
         storage.delete(out)
     storage.ensure_dir(out)
 

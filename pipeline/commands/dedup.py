@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from filters.dedup_config import DedupConfig
-from pipeline.commands.common import StageSettings, io_options
+from pipeline.commands.common import io_options, run_stage_command
 from pipeline.errors import UserError
 
 
@@ -34,8 +34,6 @@ def parse_shingles(values: tuple[str, ...]) -> dict | None:
 @click.option("--shuffle", type=click.Choice(["sort", "hash"]), help="Ray exchange used for the shuffles (default sort)")
 def command(threshold, num_perm, shingles, exact_only, exact_match, keep, seed, num_partitions, shuffle, **opts):
     """Remove exact and near duplicates (MinHash + LSH); write kept/, rejected/, clusters/."""
-    from pipeline.api import run_stage
-
     flags = {
         "threshold": threshold,
         "num_perm": num_perm,
@@ -47,6 +45,4 @@ def command(threshold, num_perm, shingles, exact_only, exact_match, keep, seed, 
         "num_partitions": num_partitions,
         "shuffle": shuffle,
     }
-    settings = StageSettings(opts, "dedup", DedupConfig, flags)
-    report = run_stage("dedup", settings)
-    click.echo(report.summary())
+    run_stage_command("dedup", opts, "dedup", DedupConfig, flags)

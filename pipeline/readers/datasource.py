@@ -23,6 +23,7 @@ from ray.data.datasource import Datasource, ReadTask
 from pipeline.config import ReaderConfig
 from pipeline.documents import concat
 from pipeline.readers.decompress import DecodedStream
+from pipeline.readers.formats import detect
 from pipeline.readers.jsonl import parse_jsonl
 from pipeline.readers.lines import iter_line_chunks, split_lines
 from pipeline.readers.parquet import parse_parquet, row_group_count
@@ -33,25 +34,6 @@ from pipeline.storage import FileRef, Storage
 BLOCK_BYTES = 32 << 20
 # Errors that mean the bytes themselves are bad (not that storage failed).
 DATA_ERRORS = (EOFError, ValueError, zlib.error, zstandard.ZstdError)
-
-_SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text", ".text": "text"}
-_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
-
-
-def detect(uri: str, fmt: str) -> tuple[str, str | None]:
-    """(format, compression) of a file from its name, unless the format is forced."""
-    name = uri.rsplit("/", 1)[-1].lower()
-    compression = None
-    for suffix, comp in _COMPRESSIONS.items():
-        if name.endswith(suffix):
-            compression, name = comp, name[: -len(suffix)]
-    if fmt != "auto":
-        return fmt, compression
-    for suffix, kind in _SUFFIX_FORMATS.items():
-        if name.endswith(suffix):
-            return kind, compression
-    return "text", compression
-
 
 @dataclass(frozen=True)
 class Unit:

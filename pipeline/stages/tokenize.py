@@ -39,7 +39,8 @@ from pipeline.shards.encode import Encoder
 from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
-from pipeline.stage_io import input_files, prepare_output
+from pipeline.preflight import check_stage_input
+from pipeline.stage_io import prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
@@ -191,16 +192,14 @@ def run_tokenize(
         encoder = Encoder(model_bytes, config, where=config.tokenizer)
     except ValueError as err:
         raise UserError(str(err)) from None
-    if any(i.rstrip("/") == out.rstrip("/") for i in inputs):
-        raise UserError(f"{out}: output is also an input; choose another output path")
-    ensure_ray(num_cpus)
     started = time.time()
     reader = reader or ReaderConfig()
-    files = input_files(inputs, storage)
+    files = check_stage_input("tokenize", inputs, out, reader, storage, overwrite)
     total = sum(f.size for f in files)
     target = piece_bytes(total, config)
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
+    ensure_ray(num_cpus)
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:
