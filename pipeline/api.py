@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.preflight import check_stage_input
+from pipeline.progress import stage_progress
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
 from pipeline.stages.dedup import dedup, write_clusters
@@ -60,12 +61,13 @@ def run_document_stage(
     """Read ``inputs``, apply stage ``name``, write and commit ``out``."""
     started = time.time()
     storage = storage if isinstance(storage, Storage) else Storage(storage)
-    check_stage_input(name, inputs, out, reader, storage, overwrite)
+    files = check_stage_input(name, inputs, out, reader, storage, overwrite)
     ensure_ray(num_cpus)
     stage = STAGES[name]
-    ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
-    report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
+    with stage_progress(name, sum(f.size for f in files)):
+        ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
+        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
     if stage.after_write is not None:
         stage.after_write(report, storage)
     return report

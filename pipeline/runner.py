@@ -215,7 +215,6 @@ class Runner:
     def run(self) -> dict:
         started = time.time()
         fingerprint = self.preflight()
-        ensure_ray(self.num_cpus)
         steps = [s for s in STEPS if s in self.config.steps]
         state = RunState(list(self.config.input), fingerprint, tokenizer=self.config.tokenize.tokenizer)
         forced = False
@@ -260,6 +259,7 @@ class Runner:
         return hashlib.sha256(self.storage.read_bytes(uri)).hexdigest()
 
     def _run_step(self, step: str, state: RunState) -> dict:
+        ensure_ray(self.num_cpus)  # only now: a run whose steps are all committed never starts Ray
         if step in DOCUMENT_STEPS:
             return self._document_step(step, state)
         return getattr(self, f"_{step}_step")(state)

@@ -21,9 +21,9 @@ import pyarrow.parquet as pq
 import ray
 from ray.data.datasource import Datasink
 
+from pipeline import progress
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensure_base_columns
-from pipeline.errors import UserError
 from pipeline.readers.datasource import DocumentDatasource
 from pipeline.runtime import ensure_ray
 from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
@@ -51,7 +51,8 @@ def read_documents(
     # Big inputs still get one task per ``task_bytes``.
     ensure_ray()
     parallelism = max(1, int(4 * ray.cluster_resources().get("CPU", 1)))
-    return ray.data.read_datasource(DocumentDatasource(files, reader, storage), override_num_blocks=parallelism)
+    source = DocumentDatasource(files, reader, storage, progress=progress.current())
+    return ray.data.read_datasource(source, override_num_blocks=parallelism)
 
 
 # -- writing --------------------------------------------------------------------
@@ -158,6 +159,7 @@ class StageSink(Datasink[PartResult]):
         self.out = out
         self.storage = storage
         self.result: PartResult | None = None
+        self.progress = progress.current()
 
     def write(self, blocks, ctx) -> PartResult:
         writer = _PartWriter(self.storage, self.out, ctx.task_idx)
@@ -176,6 +178,7 @@ class StageSink(Datasink[PartResult]):
                 keyed = pa.table({"lang": langs.filter(mask), "reason": reasons.filter(mask)})
                 for lang, reason, n in _group_counts(keyed, ["lang", "reason"]):
                     result.counts[(kind, lang, reason)] += n
+            progress.report(self.progress, done=table.num_rows)
         result.files = writer.close()
         return result
 

@@ -66,6 +66,9 @@ def test_interrupted_from_run_then_rerun_redoes_the_step(finished_run, tmp_path)
     rerun = subprocess.run([PENTAGLOT, "run", str(path), "--num-cpus", "2"], env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert "tokenize: committed output matches" not in rerun.stdout
+    # the console is the pipeline's own: Ray's lines are in the run folder's log
+    assert " INFO " not in rerun.stderr and "core_worker" not in rerun.stderr, rerun.stderr[-2000:]
+    assert list((out / "_logs").glob("ray-*.log"))
     verified = CliRunner().invoke(main, ["verify", str(out / "shards")])
     assert verified.exit_code == 0, verified.output
     assert shard_fingerprint(read_manifest(out)) == shard_fingerprint(read_manifest(reference_out))
