@@ -153,7 +153,9 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
         with data_settings(preserve_order=True):  # the groupby has several operators
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
-            sizes = ids.groupby(CLUSTER_ID).count()
+            # A hash partition per clusters/ file (each as big as the dedup write task that wrote it), not
+            # Ray's default 200: on a small corpus those 200 partitions cost seconds and hold nothing.
+            sizes = ids.groupby(CLUSTER_ID, num_partitions=len(source.clusters)).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
     return stats.to_report(_input(source, cfg), _manifest(source))
 
