@@ -25,39 +25,45 @@ def _is_worker(proc: psutil.Process) -> bool:
         return False
 
 
+class _Peaks(threading.Thread):
+    """Samples the driver, its Ray workers and the machine until stopped."""
+
+    def __init__(self, pid: int, every: float):
+        super().__init__(daemon=True)
+        self.root, self.every, self.stopped = psutil.Process(pid), every, threading.Event()
+        vm = psutil.virtual_memory()
+        self.base_used = vm.total - vm.available
+        self.peaks = {"driver_rss": 0, "worker_uss": 0, "worker_rss": 0, "system": 0}
+
+    def _sample(self) -> None:
+        try:
+            self.peaks["driver_rss"] = max(self.peaks["driver_rss"], self.root.memory_info().rss)
+            for child in filter(_is_worker, self.root.children(recursive=True)):
+                info = child.memory_full_info()
+                self.peaks["worker_uss"] = max(self.peaks["worker_uss"], info.uss)
+                self.peaks["worker_rss"] = max(self.peaks["worker_rss"], info.rss)
+        except psutil.Error:
+            pass
+        vm = psutil.virtual_memory()
+        self.peaks["system"] = max(self.peaks["system"], vm.total - vm.available - self.base_used)
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            self._sample()
+
+
 def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25) -> dict:
     """Run ``cmd``; wall seconds, driver peak RSS, largest worker peak USS/RSS (MB), system peak."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
-    root = psutil.Process(proc.pid)
-    peaks = {"driver_rss": 0, "worker_uss": 0, "worker_rss": 0, "system": 0}
-    base = psutil.virtual_memory()
-    base_used = base.total - base.available
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            try:
-                peaks["driver_rss"] = max(peaks["driver_rss"], root.memory_info().rss)
-                for child in root.children(recursive=True):
-                    if _is_worker(child):
-                        info = child.memory_full_info()
-                        peaks["worker_uss"] = max(peaks["worker_uss"], info.uss)
-                        peaks["worker_rss"] = max(peaks["worker_rss"], info.rss)
-            except psutil.Error:
-                pass
-            vm = psutil.virtual_memory()
-            peaks["system"] = max(peaks["system"], vm.total - vm.available - base_used)
-            time.sleep(every)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
+    sampler = _Peaks(proc.pid, every)
+    sampler.start()
     output = proc.communicate()[0].decode("utf-8", "replace")
-    done.set()
-    thread.join()
+    sampler.stopped.set()
+    sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
-    mb = lambda b: round(b / 2**20, 1)
-    return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": mb(peaks["driver_rss"]),
-            "worker_peak_uss_mb": mb(peaks["worker_uss"]), "worker_peak_rss_mb": mb(peaks["worker_rss"]),
-            "system_peak_mb": mb(peaks["system"]), "output_tail": output[-1500:]}
+    peaks = {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()}
+    return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": peaks["driver_rss"],
+            "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_rss_mb": peaks["worker_rss"],
+            "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}

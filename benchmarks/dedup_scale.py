@@ -63,7 +63,13 @@ def run_side(tree: Path, src: Path, out: Path, flags: list[str]) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
     env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": "local", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
-    measured = run_with_peaks(cmd, env=env, cwd=str(tree))
+    for attempt in range(3):  # a local Ray start can time out (30 s, fixed in Ray) on the loaded shared machine
+        try:
+            measured = run_with_peaks(cmd, env=env, cwd=str(tree))
+            break
+        except RuntimeError as err:
+            if "timed out during startup" not in str(err) or attempt == 2:
+                raise
     stage = json.loads((out / "stage.json").read_text())
     measured.pop("output_tail")
     return {**measured, "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}

@@ -28,8 +28,7 @@ _MAP_ID, _MAP_CLUSTER = "_dedup_map_id", "_dedup_map_cluster"
 
 
 def _document_rows(table: pa.Table, parts: int) -> pa.Table:
-    table = ensure_base_columns(table)
-    key = pc.coalesce(table[DUP_CLUSTER], pc.cast(table[ID], pa.string())) if DUP_CLUSTER in table.column_names else table[ID]
+    key = pc.coalesce(table[DUP_CLUSTER], pc.cast(table[ID], pa.string()))  # rows exact dedup passed by: own id
     return table.append_column(PART, string_partition(key.combine_chunks(), parts))
 
 
@@ -43,7 +42,7 @@ def _apply(table: pa.Table) -> pa.Table:
     is_map = pc.is_valid(table[_MAP_ID]) if _MAP_ID in table.column_names else pa.array([False] * table.num_rows)
     mapping = table.filter(is_map)
     table = ensure_base_columns(table.filter(pc.invert(is_map)).drop_columns([c for c in (_MAP_ID, _MAP_CLUSTER, PART) if c in table.column_names]))
-    if DUP_CLUSTER not in table.column_names:  # nothing in this partition went through exact dedup
+    if DUP_CLUSTER not in table.column_names:  # a partition that received mapping rows only
         return table
     current = table[DUP_CLUSTER].combine_chunks()
     at = pc.index_in(current, value_set=mapping[_MAP_ID].combine_chunks())

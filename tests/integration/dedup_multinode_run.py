@@ -24,7 +24,7 @@ from pipeline.stages.dedup_components import star_rounds
 MB = 1 << 20
 
 
-def graph(n: int = 1000, seed: int = 0) -> pa.Table:
+def graph(n: int = 300, seed: int = 0) -> pa.Table:
     """A chain (many rounds) plus a random graph, node names shuffled."""
     rng = np.random.default_rng(seed)
     left = np.concatenate([np.arange(n - 1), rng.integers(n, 3 * n, n)])
