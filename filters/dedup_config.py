@@ -12,37 +12,35 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from filters.dedup_normalize import MatchNormalizeConfig
+from filters.section import Section
 
 
-class ShingleOverride(BaseModel):
+class ShingleOverride(Section):
     """Replaces the language table's shingle unit/size for one language."""
-
-    model_config = ConfigDict(extra="forbid")
 
     unit: Literal["char", "word"]
     size: int = Field(ge=1, le=64)
 
 
-class DedupConfig(BaseModel):
+class DedupConfig(Section):
     """The ``dedup`` section of the run config.
 
     ``keep`` is ``lowest_id``, ``longest`` or the name of a numeric column
     (higher wins, e.g. a quality score); ties always go to the lowest id, so the
     choice is deterministic.  ``exact_match`` says what exact dedup compares:
     the raw text, or the matching form (case, width, punctuation, whitespace
-    folded).  ``num_partitions`` is the number of hash-shuffle partitions; each
-    must fit one worker's memory (None: four per CPU of the cluster, more for
-    near dedup when partitions would exceed ~2M band rows).  ``shuffle`` picks
+    folded).  ``num_partitions`` fixes the number of hash-shuffle partitions
+    of every dedup shuffle (None: each shuffle gets as many as keep a partition
+    within the stage's per-task memory budget, ``resources.dedup.memory_mb``;
+    1 also runs connected components in one task).  ``shuffle`` picks
     Ray's exchange for those partitions: both move rows by the same hash
     partition number; "sort" runs
     as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
     Ray's aggregator actors (seconds of fixed cost per shuffle, scales further).
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     exact_only: bool = False
     exact_match: Literal["raw", "matching"] = "matching"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict
+
+from filters.section import Section
 
 # RE2 classes: Unicode punctuation and symbols, and whitespace/separators;
 # a run of either becomes one word break.
@@ -18,10 +19,8 @@ _PUNCT = r"\p{P}\p{S}"
 _SPACE = r"\s\p{Z}"
 
 
-class MatchNormalizeConfig(BaseModel):
+class MatchNormalizeConfig(Section):
     """Which differences matching ignores; each fold is on for web text by default."""
-
-    model_config = ConfigDict(extra="forbid")
 
     nfkc: bool = True
     lowercase: bool = True

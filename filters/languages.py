@@ -81,6 +81,33 @@ LANGUAGES: dict[str, Language] = {
 
 DEFAULT_LANGUAGES = ("ko", "en", "zh", "ja", "es")
 
+# The 176 labels of fastText's lid.176 (the default model), as codes: a
+# language list is checked against them when the config loads, so a typo or a
+# code the model never outputs is an error instead of a language whose every
+# document is silently rejected.  tests/unit/test_languages.py checks this
+# equals the shipped model's labels.
+LID176_CODES = frozenset(
+    """
+    af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb co cs cv cy da
+    de diq dsb dty dv el eml en eo es et eu fa fi fr frr fy ga gd gl gn gom gu gv he hi hif hr hsb ht hu hy ia id
+    ie ilo io is it ja jbo jv ka kk km kn ko krc ku kv kw ky la lb lez li lmo lo lrc lt lv mai mg mhr min mk ml mn
+    mr mrj ms mt mwl my myv mzn nah nap nds ne new nl nn no oc or os pa pam pfl pl pms pnb ps pt qu rm ro ru rue sa
+    sah sc scn sco sd sh si sk sl so sq sr su sv sw ta te tg th tk tl tr tt tyv ug uk ur uz vec vep vi vls vo wa war
+    wuu xal xmf yi yo yue zh
+    """.split()
+)
+
+
+def check_lid176_codes(codes: list[str]) -> list[str]:
+    """``codes`` unchanged, or a ValueError naming the first one lid.176 doesn't output, with the valid ones."""
+    unknown = [code for code in codes if code not in LID176_CODES]
+    if unknown:
+        raise ValueError(
+            f"{unknown[0]!r} is not a language lid.176 knows (the top-level 'languages' sets this list too); "
+            f"use one of its codes: {' '.join(sorted(LID176_CODES))}; or set langid.model to a model that outputs it"
+        )
+    return codes
+
 
 def get(code: str) -> Language:
     """The row for ``code``; languages outside the table get Latin-script defaults."""

@@ -19,7 +19,9 @@ from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from filters.section import Section
 
 # C0/C1 controls except tab and line feed (CR is turned into LF before this).
 _CONTROL = r"[\x{0}-\x{8}\x{B}\x{C}\x{E}-\x{1F}\x{7F}-\x{9F}]"
@@ -33,10 +35,8 @@ _OTHER_SPACES = r"\t\x{A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}"
 _HSPACE = f"[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]"
 
 
-class NormalizeConfig(BaseModel):
+class NormalizeConfig(Section):
     """Settings of the normalize stage."""
-
-    model_config = ConfigDict(extra="forbid")
 
     form: Literal["NFC", "NFKC", "none"] = Field("NFC", description="Unicode normalization form")
     remove_control: bool = Field(True, description="drop C0/C1 control characters (tab and newline stay)")

@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from filters import boilerplate, languages, script
 from filters.function_words import FUNCTION_WORDS
+from filters.section import Section
 
 RULES = (
     "min_length", "boilerplate", "symbol_ratio", "digit_ratio", "url_ratio", "function_words",
@@ -31,10 +32,8 @@ BOILERPLATE_MAX_LINE = 120
 _PRIME = np.uint64(0x9E3779B97F4A7C15)
 
 
-class QualityConfig(BaseModel):
+class QualityConfig(Section):
     """Settings of the ``filter`` stage (run config section ``quality``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     rules: list[str] = Field(default_factory=lambda: list(RULES), description="rules to apply, in this order")
     min_length: dict[str, int] = Field(default_factory=dict, description="per-language overrides of the table's min_length")

@@ -19,7 +19,8 @@ import ray
 from pydantic import BaseModel
 
 from pipeline.config import ReaderConfig, StorageConfig
-from pipeline.errors import UserError
+from pipeline.preflight import check_stage_input
+from pipeline.progress import stage_progress
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
 from pipeline.stages.dedup import dedup, write_clusters
@@ -59,14 +60,14 @@ def run_document_stage(
 ) -> StageReport:
     """Read ``inputs``, apply stage ``name``, write and commit ``out``."""
     started = time.time()
-    if any(i.rstrip("/") == out.rstrip("/") for i in inputs):
-        raise UserError(f"{out}: output is also an input; choose another output path")
-    ensure_ray(num_cpus)
     storage = storage if isinstance(storage, Storage) else Storage(storage)
+    files = check_stage_input(name, inputs, out, reader, storage, overwrite)
+    ensure_ray(num_cpus)
     stage = STAGES[name]
-    ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
-    report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
+    with stage_progress(name, sum(f.size for f in files)):
+        ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
+        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
     if stage.after_write is not None:
         stage.after_write(report, storage)
     return report

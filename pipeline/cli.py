@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from pipeline.runtime import configure_console
+
 from pipeline.commands import config as config_cmd
 from pipeline.commands import dedup as dedup_cmd
 from pipeline.commands import demo as demo_cmd
@@ -19,8 +21,10 @@ from pipeline.commands import verify as verify_cmd
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pentaglot")
-def main():
+@click.option("-v", "--verbose", is_flag=True, help="show Ray's own log lines (default: kept in a log file)")
+def main(verbose):
     """pentaglot: multilingual (ko/en/zh/ja/es) pretraining data on Ray."""
+    configure_console(verbose)
 
 
 for module in (demo_cmd, run_cmd, config_cmd, normalize_cmd, langid_cmd, filter_cmd, dedup_cmd, tokenizer_cmd, tokenize_cmd, verify_cmd, stats_cmd):

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from filters.dedup_config import DedupConfig
 from filters.langid import LangIdConfig
 from filters.languages import DEFAULT_LANGUAGES
 from filters.normalize import NormalizeConfig
 from filters.quality import QualityConfig
+from filters.section import Section
 from pipeline.errors import UserError
+from pipeline.resources import ResourcesConfig
 from pipeline.shards.config import TokenizeConfig
 from pipeline.stats.settings import StatsConfig
 from tokenizer_training.train import TokenizerConfig
@@ -30,12 +32,6 @@ from tokenizer_training.train import TokenizerConfig
 # ``tokenize.tokenizer`` names none.
 STEPS = ("normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats")
 Step = Literal["normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats"]
-
-
-class Section(BaseModel):
-    """Base of every config section: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class StorageConfig(Section):
@@ -96,6 +92,7 @@ class RunConfig(Section):
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
     tokenize: TokenizeConfig = Field(default_factory=TokenizeConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
 
     @field_validator("input", mode="before")
     @classmethod

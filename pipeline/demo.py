@@ -6,7 +6,6 @@ else runs with the defaults a real run uses.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ import click
 from pipeline.commands.demo import sample_path
 from pipeline.config import RunConfig
 from pipeline.runner import Runner
+from pipeline.runtime import Console, configure_console
 
 DEMO_VOCAB = 1400
 
@@ -28,7 +28,7 @@ def demo_config(out: Path) -> RunConfig:
 
 
 def run_demo(out: Path, num_cpus: int | None) -> None:
-    if out.exists():
-        shutil.rmtree(out)
+    """Like ``pentaglot run``: a rerun resumes the committed steps (delete OUT to start over)."""
+    configure_console(Console.verbose, str(out / "_logs"))
     Runner(demo_config(out.resolve()), num_cpus=num_cpus, echo=click.echo).run()
     click.echo("Demo finished: open the stats report above in a browser; the shards load with pipeline.torch_dataset.TokenDataset.")

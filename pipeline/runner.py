@@ -2,10 +2,13 @@
 
 Each step writes its own committed output under ``OUTPUT/<step>/`` and then a
 commit record ``OUTPUT/_commits/<step>.json`` holding a fingerprint of its
-config and inputs.  Rerunning skips a step whose record matches and redoes the
-rest; a step killed half-way has no record, so it is redone from scratch (its
-folder is replaced), which is what makes a kill -9 harmless: no document is
-lost or duplicated because no half-written step is ever read.
+config and inputs.  Rerunning skips a step whose record matches and whose
+committed output is still there with the recorded counts, and redoes the rest.
+A step deletes its own record and every later step's before it starts
+rewriting its folder, so a step killed half-way (also under ``--from``, where
+an earlier record would match) has no record and is redone from scratch, which
+is what makes a kill -9 or Ctrl-C harmless: no document is lost or duplicated
+because no half-written step is ever read.
 
 Invariants checked after every document step: it read exactly the documents
 the previous step kept (quarantined records only exist at the first step), and
@@ -20,16 +23,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.api import run_document_stage
+from filters.langid import UNDETERMINED
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
+from pipeline.shards.format import MANIFEST_NAME
+from pipeline.preflight import require_lang
+from pipeline.stage_files import read_stage_manifest
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
 REPORT = "run_report.json"
 DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup")
 SECTIONS = {"filter": "quality"}  # step name -> config section, where they differ
+# A language a step rejects entirely is worth a warning once it is this many
+# documents and this share of the step's input: a typo in ``languages`` (fr for
+# ja) looks exactly like that, and a handful of stray documents does not.
+WHOLLY_REJECTED_DOCS = 5
+WHOLLY_REJECTED_SHARE = 0.02
 
 
 class InvariantError(RuntimeError):
@@ -86,6 +97,30 @@ class Runner:
         record = json.loads(self.storage.read_bytes(uri))
         return record if record.get("fingerprint") == fingerprint else None
 
+    def _output_intact(self, step: str, record: dict) -> bool:
+        """The committed output a record describes is still there, with its counts.
+
+        A record alone proves nothing once its folder was deleted or replaced by
+        hand; the cheap commit files (stage.json, manifest.json, the model) say
+        whether the step's work can be reused.
+        """
+        summary = record["summary"]
+        if step in DOCUMENT_STEPS:
+            stage = read_stage_manifest(self.storage, join(self.out, step))
+            return stage is not None and stage.get("counts") == summary["counts"]
+        if step == "tokenize":
+            uri = join(self.out, "shards", MANIFEST_NAME)
+            return self.storage.stat(uri) is not None and json.loads(self.storage.read_bytes(uri)).get("totals") == summary["manifest"]["totals"]
+        if step == "tokenizer":
+            return self.storage.stat(summary["model"]) is not None
+        return all(self.storage.stat(paths["json"]) is not None for paths in summary.values())
+
+    def _invalidate(self, steps: list[str]) -> None:
+        """Delete these steps' records before the first of them rewrites its output."""
+        for step in steps:
+            if self.storage.stat(self._record_uri(step)) is not None:
+                self.storage.delete(self._record_uri(step))
+
     def _commit(self, step: str, fingerprint: str, summary: dict) -> None:
         record = {"step": step, "fingerprint": fingerprint, "summary": summary}
         self.storage.write_bytes(self._record_uri(step), json.dumps(record, indent=2, ensure_ascii=False).encode())
@@ -95,6 +130,8 @@ class Runner:
         return getattr(self.config, SECTIONS.get(step, step))
 
     def _document_step(self, step: str, state: RunState) -> dict:
+        from pipeline.api import run_document_stage  # Ray Data: imported once the checks have passed
+
         out = join(self.out, step)
         report = run_document_stage(
             step,
@@ -166,6 +203,9 @@ class Runner:
     def preflight(self) -> str:
         """Catch what would fail late (missing input, model files) before any work starts."""
         fingerprint = input_fingerprint(self.config, self.storage)
+        steps = self.config.steps
+        if "filter" in steps and "langid" not in steps:
+            require_lang(self.storage.expand(self.config.input), self.config.reader, self.storage)
         files = {"tokenize.tokenizer": self.config.tokenize.tokenizer, "langid.model": self.config.langid.model}
         for key, path in files.items():
             if path is not None and self.storage.stat(path) is None:
@@ -175,7 +215,6 @@ class Runner:
     def run(self) -> dict:
         started = time.time()
         fingerprint = self.preflight()
-        ensure_ray(self.num_cpus)
         steps = [s for s in STEPS if s in self.config.steps]
         state = RunState(list(self.config.input), fingerprint, tokenizer=self.config.tokenize.tokenizer)
         forced = False
@@ -188,11 +227,15 @@ class Runner:
             model = self._model_digest(state.tokenizer) if step == "tokenize" else None
             fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
             record = None if forced else self._committed(step, fingerprint)
+            if record is not None and not self._output_intact(step, record):
+                self.echo(f"{step}: committed output is missing or changed since its commit; redoing it")
+                record = None
             t0 = time.time()
             if record is not None:
                 self.echo(f"{step}: committed output matches its config and inputs; skipped")
                 summary = record["summary"]
             else:
+                self._invalidate(steps[steps.index(step) :])
                 self.echo(f"== {step}")
                 summary = self._run_step(step, state)
             if step in DOCUMENT_STEPS:
@@ -216,6 +259,7 @@ class Runner:
         return hashlib.sha256(self.storage.read_bytes(uri)).hexdigest()
 
     def _run_step(self, step: str, state: RunState) -> dict:
+        ensure_ray(self.num_cpus)  # only now: a run whose steps are all committed never starts Ray
         if step in DOCUMENT_STEPS:
             return self._document_step(step, state)
         return getattr(self, f"_{step}_step")(state)
@@ -235,7 +279,20 @@ def build_report(config: RunConfig, results: list[StepResult], seconds: float) -
             entry.update({k: v for k, v in r.summary.items() if k != "sample"})
         steps.append(entry)
     outputs = {"shards": join(config.output, "shards") if "tokenize" in config.steps else None, "stats": join(config.output, "stats") if "stats" in config.steps else None}
-    return {"format_version": 1, "output": config.output, "seconds": round(seconds, 2), "steps": steps, "outputs": outputs}
+    warnings = [w for s in steps if "counts" in s for w in wholly_rejected(s)]
+    return {"format_version": 1, "output": config.output, "seconds": round(seconds, 2), "steps": steps, "outputs": outputs, "warnings": warnings}
+
+
+def wholly_rejected(step: dict) -> list[str]:
+    """A warning per language the step saw in quantity and kept none of."""
+    read = step["counts"]["read"]
+    out = []
+    for lang, row in step["by_language"].items():
+        if lang != UNDETERMINED and row["kept"] == 0 and row["read"] >= max(WHOLLY_REJECTED_DOCS, WHOLLY_REJECTED_SHARE * read):
+            reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(row["rejected_by_reason"].items(), key=lambda kv: -kv[1]))
+            hint = "; if it should be kept, add it to languages" if step["step"] == "langid" else ""
+            out.append(f"{step['step']} rejected all {row['read']:,} {lang} documents ({row['read'] / read:.0%} of its input: {reasons}){hint}")
+    return out
 
 
 def format_report(report: dict) -> str:
@@ -257,4 +314,5 @@ def format_report(report: dict) -> str:
     if report["outputs"]["stats"]:
         lines.append(f"stats report: {join(report['outputs']['stats'], 'corpus', 'report.html')}")
     lines.append(f"run report: {join(report['output'], REPORT)}")
+    lines += [f"WARNING: {w}" for w in report["warnings"]]
     return "\n".join(lines)

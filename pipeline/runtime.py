@@ -1,13 +1,85 @@
-"""Starting or joining Ray, in one place.
+"""Starting or joining Ray, in one place, and keeping its chatter off the console.
 
 ``ray.init()`` with no address starts the embedded local runtime; with
 ``RAY_ADDRESS`` set (or under ``ray job submit``) the same call joins the cluster.
+
+Ray prints much a user can't act on: Ray Data's plan and resource notes, its
+"will hang" warning while actors hold every CPU, the core worker's C++ errors
+about actor restarts.  Unless ``--verbose``, those go to a log file (in the run
+folder for ``pentaglot run``) and the console keeps the pipeline's own progress
+and summaries; errors still reach the user as exceptions.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
+import time
 from contextlib import contextmanager
+
+import yaml
+
+# Ray Data's own logging config (its RAY_DATA_LOGGING_CONFIG format) with the
+# console handler raised to ERROR; the file handler still gets everything.
+_RAY_DATA_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"ray": {"format": "%(asctime)s\t%(levelname)s %(filename)s:%(lineno)s -- %(message)s"}},
+    "filters": {"console_filter": {"()": "ray.data._internal.logging.HiddenRecordFilter"}},
+    "handlers": {
+        "file": {"class": "ray.data._internal.logging.SessionFileHandler", "formatter": "ray", "filename": "ray-data.log"},
+        "console": {"class": "ray._private.log.PlainRayHandler", "formatter": "ray", "level": "ERROR", "filters": ["console_filter"]},
+    },
+    "loggers": {"ray.data": {"level": "DEBUG", "handlers": ["file", "console"], "propagate": False}},
+}
+
+
+class Console:
+    """How much of Ray reaches the console, set once by the CLI."""
+
+    verbose = True  # the Python API and tests see everything unless a command says otherwise
+    log_dir: str | None = None
+    log_file: str | None = None
+
+
+def configure_console(verbose: bool, log_dir: str | None = None) -> None:
+    """Quiet (default for commands) or verbose; ``log_dir`` is where Ray's console output goes instead."""
+    Console.verbose = verbose
+    Console.log_dir = log_dir
+    if not verbose and "RAY_DATA_LOGGING_CONFIG" not in os.environ:
+        folder = _log_folder()
+        path = os.path.join(folder, "ray-data-logging.yaml")
+        with open(path, "w") as f:
+            yaml.safe_dump(_RAY_DATA_LOGGING, f)
+        os.environ["RAY_DATA_LOGGING_CONFIG"] = path  # read by Ray Data on import, in the driver and every worker
+        os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")  # pipeline.progress draws one bar per stage
+        if "ray.data" in sys.modules:
+            from ray.data._internal.logging import configure_logging
+
+            configure_logging()
+
+
+def _log_folder() -> str:
+    folder = Console.log_dir or os.path.join(tempfile.gettempdir(), "pentaglot-logs")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _divert_native_stderr() -> str:
+    """Send file descriptor 2 (where Ray's C++ core worker writes) to a log file.
+
+    Python's ``sys.stderr`` keeps the terminal through a duplicate of the old
+    descriptor, so the pipeline's own messages, progress and tracebacks stay.
+    """
+    path = os.path.join(_log_folder(), f"ray-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 2)
+    os.close(log)
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+    return path
 
 
 def ensure_ray(num_cpus: int | None = None) -> None:
@@ -16,7 +88,10 @@ def ensure_ray(num_cpus: int | None = None) -> None:
 
     if ray.is_initialized():
         return
-    kwargs: dict = {"log_to_driver": True, "configure_logging": True, "logging_level": "WARNING"}
+    quiet = not Console.verbose
+    if quiet and _is_real_stderr():
+        Console.log_file = _divert_native_stderr()
+    kwargs: dict = {"log_to_driver": not quiet, "configure_logging": True, "logging_level": "WARNING"}
     if not os.environ.get("RAY_ADDRESS"):
         # "local" always starts a fresh runtime; without it ray.init() joins any
         # cluster another process on this machine started, with other CPUs.
@@ -25,6 +100,14 @@ def ensure_ray(num_cpus: int | None = None) -> None:
         if num_cpus is not None:
             kwargs["num_cpus"] = num_cpus
     ray.init(**kwargs)
+
+
+def _is_real_stderr() -> bool:
+    """True when ``sys.stderr`` is descriptor 2 itself (not a test runner's capture)."""
+    try:
+        return sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 @contextmanager

@@ -21,39 +21,16 @@ import pyarrow.parquet as pq
 import ray
 from ray.data.datasource import Datasink
 
+from pipeline import progress
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensure_base_columns
-from pipeline.errors import UserError
 from pipeline.readers.datasource import DocumentDatasource
 from pipeline.runtime import ensure_ray
-from pipeline.storage import FileRef, Storage, join
+from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
+from pipeline.storage import Storage, join
 
-STAGE_FILE = "stage.json"
 KINDS = ("kept", "rejected", "quarantine")
 UNKNOWN_LANG = "und"
-
-
-def read_stage_manifest(storage: Storage, folder: str) -> dict | None:
-    """The committed ``stage.json`` of an output folder, or None if there is none."""
-    uri = join(folder, STAGE_FILE)
-    if storage.stat(uri) is None:
-        return None
-    return json.loads(storage.read_bytes(uri))
-
-
-def input_files(inputs: list[str], storage: Storage) -> list[FileRef]:
-    """Files to read: a stage output folder contributes only its committed kept files."""
-    files: list[FileRef] = []
-    raw: list[str] = []
-    for spec in inputs:
-        manifest = read_stage_manifest(storage, spec)
-        if manifest is None:
-            raw.append(spec)
-            continue
-        files += [FileRef(join(spec, f["path"]), f["bytes"]) for f in manifest["files"]["kept"]]
-    if raw:
-        files += storage.expand(raw)
-    return files
 
 
 def read_documents(
@@ -74,7 +51,8 @@ def read_documents(
     # Big inputs still get one task per ``task_bytes``.
     ensure_ray()
     parallelism = max(1, int(4 * ray.cluster_resources().get("CPU", 1)))
-    return ray.data.read_datasource(DocumentDatasource(files, reader, storage), override_num_blocks=parallelism)
+    source = DocumentDatasource(files, reader, storage, progress=progress.current())
+    return ray.data.read_datasource(source, override_num_blocks=parallelism)
 
 
 # -- writing --------------------------------------------------------------------
@@ -181,6 +159,7 @@ class StageSink(Datasink[PartResult]):
         self.out = out
         self.storage = storage
         self.result: PartResult | None = None
+        self.progress = progress.current()
 
     def write(self, blocks, ctx) -> PartResult:
         writer = _PartWriter(self.storage, self.out, ctx.task_idx)
@@ -199,6 +178,7 @@ class StageSink(Datasink[PartResult]):
                 keyed = pa.table({"lang": langs.filter(mask), "reason": reasons.filter(mask)})
                 for lang, reason, n in _group_counts(keyed, ["lang", "reason"]):
                     result.counts[(kind, lang, reason)] += n
+            progress.report(self.progress, done=table.num_rows)
         result.files = writer.close()
         return result
 
@@ -238,9 +218,8 @@ class StageReport:
 
 def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
     """Refuse to clobber an existing output unless asked; clear it when asked."""
+    check_output(out, storage, overwrite)
     if storage.exists(out):
-        if not overwrite:
-            raise UserError(f"{out}: output already exists; pass --overwrite or choose another output path")
         storage.delete(out)
     storage.ensure_dir(out)
 

@@ -35,7 +35,10 @@ PARALLEL_SET = "parallel_set"
 PARALLEL_ID = "parallel_id"
 ENGLISH = "en"
 KEYS = ["tokenizer", LANG, PARALLEL_SET, PARALLEL_ID]
-COUNTS = ["docs", "chars", "bytes", "words", "tokens", "byte_tokens", "unk_tokens"]
+COUNTS = ["docs", "chars", "bytes", "words", "tokens", "byte_tokens", "newline_tokens", "unk_tokens"]
+# Byte pieces of line breaks: a tokenizer without a newline piece spells every
+# line break with them, which is not the byte fallback of a rare character.
+NEWLINE_BYTES = ("<0x0A>", "<0x0D>")
 
 
 def tokenizer_names(paths: Sequence[str | Path]) -> list[str]:
@@ -55,11 +58,14 @@ class TokenCounter:
             self.sp = spm.SentencePieceProcessor(model_proto=model)
         else:
             self.sp = spm.SentencePieceProcessor(model_file=str(model))
-        self.is_byte = np.array([self.sp.IsByte(i) for i in range(self.sp.GetPieceSize())], dtype=bool)
+        pieces = [self.sp.IdToPiece(i) for i in range(self.sp.GetPieceSize())]
+        # Line breaks, as their own pieces ("\n", "\n\n") or as byte pieces: counted apart from byte fallback.
+        self.is_newline = np.array([p in NEWLINE_BYTES or (p != "" and p.strip("\r\n") == "") for p in pieces], dtype=bool)
+        self.is_byte = np.array([self.sp.IsByte(i) for i in range(len(pieces))], dtype=bool) & ~self.is_newline
         self.unk_id = self.sp.unk_id()
 
     def count(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Tokens, byte-fallback tokens and unknown tokens per text.
+        """Tokens, byte-fallback tokens (line breaks apart), line-break tokens and unknown tokens per text.
 
         ``encode`` on a list runs in sentencepiece's own threads and returns
         Python lists; one pass flattens them into numpy (no vectorized path exists).
@@ -76,6 +82,7 @@ class TokenCounter:
         return {
             "tokens": lengths,
             "byte_tokens": per_text(self.is_byte[flat]),
+            "newline_tokens": per_text(self.is_newline[flat]),
             "unk_tokens": per_text(flat == self.unk_id),
         }
 
@@ -163,6 +170,7 @@ def summarize(sums: pa.Table) -> dict:
             "bytes_per_token": _ratio(c["bytes"], c["tokens"]),
             "tokens_per_word": _ratio(c["tokens"], c["words"]) if language(lang).spaced else None,
             "byte_fallback_rate": _ratio(c["byte_tokens"], c["tokens"]),
+            "newline_rate": _ratio(c["newline_tokens"], c["tokens"]),
             "unk_rate": _ratio(c["unk_tokens"], c["tokens"]),
             "parity": {**sets, "mean": round(sum(valid) / len(valid), 6)} if valid else {},
         }
@@ -179,7 +187,7 @@ def format_table(report: Mapping) -> str:
     sets = sorted(
         {s for t in report["tokenizers"].values() for m in t["languages"].values() for s in m["parity"]} - {"mean"}
     )
-    header = ["lang", "tokenizer", "chars/tok", "bytes/tok", "tok/word", "bytefb%", "unk%", "parity"]
+    header = ["lang", "tokenizer", "chars/tok", "bytes/tok", "tok/word", "bytefb%", "newline%", "unk%", "parity"]
     header += [f"p:{s}" for s in sets]
     rows = []
     langs = sorted({lang for t in report["tokenizers"].values() for lang in t["languages"]})
@@ -191,7 +199,7 @@ def format_table(report: Mapping) -> str:
             rows.append(
                 [lang, name, _fmt(m["chars_per_token"], ".3f"), _fmt(m["bytes_per_token"], ".3f"),
                  _fmt(m["tokens_per_word"], ".3f"), _fmt(m["byte_fallback_rate"], ".3f", 100),
-                 _fmt(m["unk_rate"], ".3f", 100), _fmt(m["parity"].get("mean"), ".3f")]
+                 _fmt(m["newline_rate"], ".3f", 100), _fmt(m["unk_rate"], ".3f", 100), _fmt(m["parity"].get("mean"), ".3f")]
                 + [_fmt(m["parity"].get(s), ".3f") for s in sets]
             )
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
@@ -221,6 +229,9 @@ def write_chart(report: Mapping, path: str | Path) -> None:
     top.set_ylabel("characters per token (higher = cheaper)")
     bottom.set_ylabel("parity vs English (tokens / en tokens)")
     bottom.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    if not any(m.get("parity") for t in report["tokenizers"].values() for m in t["languages"].values()):
+        bottom.text(0.5, 0.5, "no parallel text in the input: parity needs rows with\nparallel_set and parallel_id columns (translations share an id)",
+                    transform=bottom.transAxes, ha="center", va="center", color="dimgray")
     bottom.set_xticks(x + width * (len(names) - 1) / 2, langs)
     top.legend(fontsize="small")
     fig.suptitle("tokenizer comparison")

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
 
+from filters.hashing import string_hashes, unit_interval
 from filters.languages import LANGUAGES
 
 
@@ -129,16 +129,9 @@ def keep_mask(ids: pa.Array | pa.ChunkedArray, probabilities: np.ndarray, seed: 
 
     Hashing the id (not drawing from an RNG) makes the decision independent of
     how Ray splits the corpus into blocks, so the same corpus, config and seed
-    give the same sample on a laptop and on a cluster.  xxhash has no vectorized
-    Arrow kernel, so this loops once per document over a C call.
+    give the same sample on a laptop and on a cluster.
     """
-    hashes = np.fromiter(
-        (xxhash.xxh64_intdigest(doc_id.encode("utf-8"), seed) for doc_id in ids.to_pylist()),
-        dtype=np.uint64,
-        count=len(ids),
-    )
-    uniform = (hashes >> np.uint64(11)).astype(np.float64) / 2.0**53  # exact in [0, 1)
-    return uniform < probabilities
+    return unit_interval(string_hashes(ids, seed)) < probabilities
 
 
 # Cut points for over-long lines, in order of preference.  Terminals come from

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Literal
 
 import sentencepiece as spm
+from pydantic import Field, model_validator
 from sentencepiece import sentencepiece_model_pb2 as model_pb2
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.languages import DEFAULT_LANGUAGES
+from filters.section import Section
 from tokenizer_training.memory import LARGE_CORPUS_CHARS, check_memory
 
 MODEL_NAME = "tokenizer"
@@ -34,9 +35,11 @@ DEFAULT_SPECIAL_TOKENS = (
     "<tool_response>",
     "</tool_response>",
 )
+# Whitespace the sample's one-line rows never show sentencepiece, yet documents are full of.
+WHITESPACE_TOKENS = ("\n", "\n\n", "\t", "\u3000")
 
 
-class TokenizerConfig(BaseModel):
+class TokenizerConfig(Section):
     """Settings of tokenizer sampling and training (the ``tokenizer`` config section).
 
     Defaults and why:
@@ -67,12 +70,15 @@ class TokenizerConfig(BaseModel):
       and keeps the vocab from filling with years and prices.
     * ids ``unk=0, bos=1, eos=2, pad=3``: Llama-style, with a real pad id so
       packed batches need no extra token.
+    * ``whitespace_tokens`` (newline, blank line, tab, U+3000 ideographic
+      space) are user-defined symbols: the training sample has one line per
+      row, so sentencepiece never sees a newline and every ``\n`` became a
+      ``<0x0A>`` byte token (all but 28 of 6,265 English byte tokens); as
+      pieces they cost one token each and are never split or merged.
     * ``num_threads=8`` is fixed, not the machine's core count: unigram EM sums
       per thread, so the pieces depend on it, and a given config must give the
       same model everywhere.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     vocab_size: int = Field(64000, ge=100, le=1 << 20, description="size of the vocabulary, special tokens included")
     model_type: Literal["bpe", "unigram"] = Field("bpe", description="sentencepiece algorithm")
@@ -108,6 +114,10 @@ class TokenizerConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_SPECIAL_TOKENS),
         description="user-defined symbols: always one token, never split (chat and tool tags)",
     )
+    whitespace_tokens: list[str] = Field(
+        default_factory=lambda: list(WHITESPACE_TOKENS),
+        description="whitespace that is always one token: newline, paragraph break, tab, ideographic space",
+    )
     num_threads: int = Field(8, ge=1, le=256, description="trainer threads (part of the result for unigram)")
 
     @model_validator(mode="after")
@@ -142,7 +152,7 @@ def trainer_settings(cfg: TokenizerConfig, sample_path: Path, model_prefix: Path
         "bos_id": cfg.bos_id,
         "eos_id": cfg.eos_id,
         "pad_id": cfg.pad_id,
-        "user_defined_symbols": list(cfg.special_tokens),
+        "user_defined_symbols": list(dict.fromkeys([*cfg.special_tokens, *cfg.whitespace_tokens])),
         "num_threads": cfg.num_threads,
         # The sample is already the training set: use all of it, in its order.
         "input_sentence_size": 0,

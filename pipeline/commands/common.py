@@ -99,3 +99,19 @@ class StageSettings:
         if model is not None:
             base = getattr(run, section) if run is not None and section and hasattr(run, section) else None
             self.stage = _merge(model, base, flags, f"command-line flags of {section}")
+
+    def check(self, stage: str) -> None:
+        """Paths and input columns, before the caller imports Ray or starts it."""
+        from pipeline.preflight import check_stage_input
+        from pipeline.storage import Storage
+
+        check_stage_input(stage, self.inputs, self.out, self.reader, Storage(self.storage), self.overwrite)
+
+
+def run_stage_command(stage: str, opts: dict[str, Any], section: str, model: type[BaseModel], flags: dict[str, Any]) -> None:
+    """A document stage command: settings, checks, then Ray; prints the stage summary."""
+    settings = StageSettings(opts, section, model, flags)
+    settings.check(stage)
+    from pipeline.api import run_stage  # Ray Data: a second to import
+
+    click.echo(run_stage(stage, settings).summary())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from filters.dedup_config import DedupConfig
-from pipeline.commands.common import StageSettings, io_options
+from pipeline.commands.common import io_options, run_stage_command
 from pipeline.errors import UserError
 
 
@@ -30,12 +30,10 @@ def parse_shingles(values: tuple[str, ...]) -> dict | None:
 @click.option("--exact-match", type=click.Choice(["raw", "matching"]), help="exact dedup compares raw text or the case/width/punctuation-folded form (default)")
 @click.option("--keep", help="which document a cluster keeps: lowest_id (default), longest, or a numeric column (higher wins)")
 @click.option("--seed", type=int, help="MinHash seed (default 1)")
-@click.option("--num-partitions", type=int, help="hash-shuffle partitions; each must fit a worker's memory (default 4 per CPU)")
+@click.option("--num-partitions", type=int, help="hash-shuffle partitions of every dedup shuffle (default: from the data size and resources.dedup.memory_mb)")
 @click.option("--shuffle", type=click.Choice(["sort", "hash"]), help="Ray exchange used for the shuffles (default sort)")
 def command(threshold, num_perm, shingles, exact_only, exact_match, keep, seed, num_partitions, shuffle, **opts):
     """Remove exact and near duplicates (MinHash + LSH); write kept/, rejected/, clusters/."""
-    from pipeline.api import run_stage
-
     flags = {
         "threshold": threshold,
         "num_perm": num_perm,
@@ -47,6 +45,4 @@ def command(threshold, num_perm, shingles, exact_only, exact_match, keep, seed, 
         "num_partitions": num_partitions,
         "shuffle": shuffle,
     }
-    settings = StageSettings(opts, "dedup", DedupConfig, flags)
-    report = run_stage("dedup", settings)
-    click.echo(report.summary())
+    run_stage_command("dedup", opts, "dedup", DedupConfig, flags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from filters.quality import RULES, QualityConfig
-from pipeline.commands.common import StageSettings, io_options
+from pipeline.commands.common import io_options, run_stage_command
 
 
 def _rules(ctx, param, value):
@@ -17,8 +17,4 @@ def _rules(ctx, param, value):
 @click.option("--rules", callback=_rules, help=f"rules to apply, comma-separated (default all: {','.join(RULES)})")
 def command(rules, **opts):
     """Apply quality rules (needs the lang column from `pentaglot langid`); reasons quality:<rule>."""
-    from pipeline.api import run_stage
-
-    settings = StageSettings(opts, "quality", QualityConfig, {"rules": rules})
-    report = run_stage("filter", settings)
-    click.echo(report.summary())
+    run_stage_command("filter", opts, "quality", QualityConfig, {"rules": rules})

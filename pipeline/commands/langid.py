@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from filters.langid import LangIdConfig
-from pipeline.commands.common import StageSettings, io_options
+from pipeline.commands.common import io_options, run_stage_command
 
 
 def _codes(ctx, param, value):
@@ -23,8 +23,6 @@ def _codes(ctx, param, value):
 @click.option("--keep-wu/--drop-wu", default=None, help="keep Wu/Shanghainese as zh (default drop: lang:wuu)")
 def command(languages, model, actors, batch_size, keep_traditional, keep_cantonese, keep_wu, **opts):
     """Identify each document's language and script; reject other languages (lang:xx, lang_low_score)."""
-    from pipeline.api import run_stage
-
     flags = {
         "languages": languages,
         "model": model,
@@ -34,6 +32,4 @@ def command(languages, model, actors, batch_size, keep_traditional, keep_cantone
         "keep_cantonese": keep_cantonese,
         "keep_wu": keep_wu,
     }
-    settings = StageSettings(opts, "langid", LangIdConfig, flags)
-    report = run_stage("langid", settings)
-    click.echo(report.summary())
+    run_stage_command("langid", opts, "langid", LangIdConfig, flags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from filters.normalize import NormalizeConfig
-from pipeline.commands.common import StageSettings, io_options
+from pipeline.commands.common import io_options, run_stage_command
 
 
 @click.command("normalize")
@@ -15,13 +15,9 @@ from pipeline.commands.common import StageSettings, io_options
 @click.option("--collapse-whitespace/--keep-whitespace", default=None, help="collapse runs of spaces and trim lines")
 def command(form, keep_control, collapse_whitespace, **opts):
     """Normalize Unicode, invisible characters and whitespace; write kept/, rejected/, quarantine/."""
-    from pipeline.api import run_stage
-
     flags = {
         "form": form,
         "remove_control": None if keep_control is None else not keep_control,
         "collapse_whitespace": collapse_whitespace,
     }
-    settings = StageSettings(opts, "normalize", NormalizeConfig, flags)
-    report = run_stage("normalize", settings)
-    click.echo(report.summary())
+    run_stage_command("normalize", opts, "normalize", NormalizeConfig, flags)

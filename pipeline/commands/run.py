@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from pipeline.commands.common import handle_errors
 from pipeline.config import STEPS, load_config
+from pipeline.runtime import Console, configure_console
+from pipeline.storage import is_s3
 
 
 @click.command("run")
@@ -18,4 +22,8 @@ def command(config_path, from_step, num_cpus):
     from pipeline.runner import Runner
 
     config = load_config(config_path)
+    if not is_s3(config.output):
+        configure_console(Console.verbose, str(Path(config.output) / "_logs"))
     Runner(config, from_step=from_step, num_cpus=num_cpus, echo=click.echo).run()
+    if Console.log_file:
+        click.echo(f"Ray's own log lines: {Console.log_file} (pentaglot --verbose shows them)")

@@ -24,9 +24,6 @@ from pipeline.shards.config import TokenizeConfig
 @click.option("--batch-size", type=int, help="documents per encode call (default 1024)")
 def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, min_pieces, batch_size, **opts):
     """Tokenize documents into Arrow shards (OUT/*.arrow) committed by OUT/manifest.json."""
-    from pipeline.stages.tokenize import run_tokenize
-    from pipeline.storage import Storage
-
     flags = {
         "tokenizer": tokenizer,
         "special_tokens": special_tokens,
@@ -38,6 +35,10 @@ def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, min_p
         "batch_size": batch_size,
     }
     settings = StageSettings(opts, "tokenize", TokenizeConfig, flags)
+    settings.check("tokenize")
+    from pipeline.stages.tokenize import run_tokenize  # Ray: imported once the paths are known to be right
+    from pipeline.storage import Storage
+
     report = run_tokenize(
         settings.inputs,
         settings.out,

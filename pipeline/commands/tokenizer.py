@@ -73,8 +73,6 @@ def group():
 def train_command(vocab_size, model_type, alpha, shares, char_budget, max_memory_gb, special_tokens, seed,
                   normalization, byte_fallback, **opts):
     """Sample the corpus per language (Ray, streaming), then train sentencepiece into --out."""
-    from pipeline.stages.tokenizer_train import train_from_corpus
-
     flags = {
         "vocab_size": vocab_size, "model_type": model_type, "alpha": alpha, "shares": _shares(shares),
         "char_budget": char_budget, "max_memory_gb": max_memory_gb,
@@ -82,6 +80,9 @@ def train_command(vocab_size, model_type, alpha, shares, char_budget, max_memory
         "byte_fallback": byte_fallback,
     }
     settings = StageSettings(opts, "tokenizer", TokenizerConfig, flags)
+    settings.check("tokenizer")
+    from pipeline.stages.tokenizer_train import train_from_corpus  # Ray: imported once the paths are known to be right
+
     result = train_from_corpus(
         settings.inputs, settings.out, settings.stage, reader=settings.reader, storage=settings.storage,
         overwrite=settings.overwrite, num_cpus=settings.num_cpus, progress=click.echo,

@@ -23,6 +23,8 @@ from ray.data.datasource import Datasource, ReadTask
 from pipeline.config import ReaderConfig
 from pipeline.documents import concat
 from pipeline.readers.decompress import DecodedStream
+from pipeline.readers.formats import detect
+from pipeline.progress import report
 from pipeline.readers.jsonl import parse_jsonl
 from pipeline.readers.lines import LongRecord, iter_line_chunks, split_lines
 from pipeline.readers.parquet import parse_parquet, row_group_count
@@ -33,25 +35,6 @@ from pipeline.storage import FileRef, Storage
 BLOCK_BYTES = 32 << 20
 # Errors that mean the bytes themselves are bad (not that storage failed).
 DATA_ERRORS = (EOFError, ValueError, zlib.error, zstandard.ZstdError)
-
-_SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text", ".text": "text"}
-_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
-
-
-def detect(uri: str, fmt: str) -> tuple[str, str | None]:
-    """(format, compression) of a file from its name, unless the format is forced."""
-    name = uri.rsplit("/", 1)[-1].lower()
-    compression = None
-    for suffix, comp in _COMPRESSIONS.items():
-        if name.endswith(suffix):
-            compression, name = comp, name[: -len(suffix)]
-    if fmt != "auto":
-        return fmt, compression
-    for suffix, kind in _SUFFIX_FORMATS.items():
-        if name.endswith(suffix):
-            return kind, compression
-    return "text", compression
-
 
 @dataclass(frozen=True)
 class Unit:
@@ -70,11 +53,12 @@ class Unit:
 
 
 class DocumentDatasource(Datasource):
-    def __init__(self, files: list[FileRef], reader: ReaderConfig, storage: Storage):
+    def __init__(self, files: list[FileRef], reader: ReaderConfig, storage: Storage, progress=None):
         super().__init__()
         self.files = files
         self.reader = reader
         self.storage = storage
+        self.progress = progress  # a pipeline.progress counter, or None
 
     def get_name(self) -> str:
         return "ReadDocuments"
@@ -95,7 +79,7 @@ class DocumentDatasource(Datasource):
                 input_files=[u.file.uri for u in group],
                 exec_stats=None,
             )
-            tasks.append(ReadTask(_reader(group, self.reader, self.storage), meta, per_task_row_limit=per_task_row_limit))
+            tasks.append(ReadTask(_reader(group, self.reader, self.storage, self.progress), meta, per_task_row_limit=per_task_row_limit))
         return tasks
 
 
@@ -140,23 +124,29 @@ def plan_groups(files: list[FileRef], reader: ReaderConfig, storage: Storage, ta
     return groups
 
 
-def read_group(units: list[Unit], cfg: ReaderConfig, storage: Storage):
-    """Yield the tables of a group's units, concatenated up to about ``BLOCK_BYTES`` each."""
+def read_group(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress=None):
+    """Yield the tables of a group's units, concatenated up to about ``BLOCK_BYTES`` each.
+
+    ``progress`` (a ``pipeline.progress`` counter) hears of the documents of
+    each table read and of each unit's input bytes once it is finished.
+    """
     pending: list[pa.Table] = []
     pending_bytes = 0
     for unit in units:
         for table in read_unit(unit, cfg, storage):
+            report(progress, docs=table.num_rows)
             pending.append(table)
             pending_bytes += table.nbytes
             if pending_bytes >= BLOCK_BYTES:
                 yield concat(pending)
                 pending, pending_bytes = [], 0
+        report(progress, nbytes=unit.size)
     if pending:
         yield concat(pending)
 
 
-def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage):
-    return lambda: read_group(units, cfg, storage)
+def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress):
+    return lambda: read_group(units, cfg, storage, progress)
 
 
 def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):

@@ -62,7 +62,8 @@ def _slow(lines: Lines, text_field: str, line_base: int | None, source: str):
         except UnicodeDecodeError as err:
             error = f"invalid UTF-8 at byte {err.start} of the line"
         except json.JSONDecodeError as err:
-            error = f"malformed JSON: {err.msg} at column {err.colno}"
+            # json's messages may end in "at" already ("Unterminated string starting at")
+            error = f"malformed JSON: {err.msg}{'' if err.msg.endswith(' at') else ' at'} column {err.colno}"
         except ValueError as err:
             error = str(err)
         else:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from filters.section import Section
 
 SpecialTokens = Literal["eos", "bos", "both", "none"]
 
 
-class TokenizeConfig(BaseModel):
+class TokenizeConfig(Section):
     """How documents become token shards.
 
     ``special_tokens`` has no silent default inside the tokenizer model: the
     policy is written here and into the manifest, because BOS/EOS placement is
     part of what a model learns and must match between data and inference.
     """
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     tokenizer: str | None = Field(None, description="sentencepiece .model file (local or s3://); required to run")
     special_tokens: SpecialTokens = Field(

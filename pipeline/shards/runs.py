@@ -15,20 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
 
+from filters.hashing import string_hashes
 from pipeline.shards.format import ID, TOKENS, TokenizerInfo, shard_schema
 from pipeline.storage import Storage
 
 
 def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
-    """Bucket of each id: xxh3 of its UTF-8 bytes modulo ``num_buckets``.
-
-    One C hash call per id; Arrow has no vectorized stable string hash.
-    """
-    digests = map(xxhash.xxh3_64_intdigest, ids.cast(pa.binary()).to_pylist())
-    hashes = np.fromiter(digests, dtype=np.uint64, count=len(ids))
-    return (hashes % np.uint64(num_buckets)).astype(np.int64)
+    """Bucket of each id: its string hash modulo ``num_buckets``."""
+    return (string_hashes(ids) % np.uint64(num_buckets)).astype(np.int64)
 
 
 def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:

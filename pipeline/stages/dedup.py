@@ -5,6 +5,10 @@ its own id when unique) on every row dedup looked at, ``dup_of`` (the same id)
 on rejected duplicates, ``drop_reason`` ``exact_dup`` / ``near_dup``.
 ``write_clusters`` then writes ``OUT/clusters/`` from the stage's kept/ and
 rejected/ files (two columns read back), so the corpus is not run twice.
+
+Where each piece of state lives is in DESIGN.md; in short the driver holds
+counts and file names only, and every task's share of the data is sized to
+the stage's memory budget (``resources.dedup``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import ray
 
 from filters.dedup_config import DedupConfig
 from pipeline.documents import ID
+from pipeline.resources import ResourcesConfig, StageResources, task_options
 from pipeline.stage_io import STAGE_FILE, StageReport
 from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_dedup
 from pipeline.stages.dedup_near import near_dedup
@@ -27,37 +32,42 @@ CLUSTERS = "clusters"
 CLUSTER_SCHEMA = pa.schema([(ID, pa.string()), ("cluster_id", pa.string()), ("keep", pa.bool_())])
 
 
-def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None) -> ray.data.Dataset:
+def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     cfg = cfg or DedupConfig()
-    ds = exact_dedup(ds, cfg)
+    res = res or ResourcesConfig().dedup
+    ds = exact_dedup(ds, cfg, res)
     if cfg.exact_only:
         return ds
     # Read twice (signatures, then the final annotation): materialize once.
-    return near_dedup(ds.materialize(), cfg)
+    return near_dedup(ds.materialize(), cfg, res)
 
 
-def write_clusters(report: StageReport, storage: Storage) -> None:
+def _cluster_file(storage: Storage, out: str, kind: str, path: str) -> dict | None:
+    """One kept/rejected file's (id, cluster_id, keep) rows as one clusters/ file."""
+    with storage.open_input(join(out, path), random_access=True) as f:
+        table = pq.read_table(f, columns=[ID, DUP_CLUSTER])
+    table = table.filter(pc.is_valid(table[DUP_CLUSTER]))
+    if not table.num_rows:
+        return None
+    keep = pa.array([kind == "kept"] * table.num_rows, pa.bool_())
+    rows = pa.table([pc.cast(table[ID], pa.string()), table[DUP_CLUSTER], keep], schema=CLUSTER_SCHEMA)
+    rel = f"{CLUSTERS}/{kind}-{path.rsplit('/', 1)[-1]}"
+    with storage.open_output(join(out, rel)) as sink:
+        pq.write_table(rows, sink.stream, compression="zstd")
+    return {"path": rel, "rows": rows.num_rows}
+
+
+def write_clusters(report: StageReport, storage: Storage, res: StageResources | None = None) -> None:
     """Write ``OUT/clusters/`` (id, cluster_id, keep), then list it in stage.json.
 
-    One output file per kept/rejected file, streamed on the driver reading only
-    two columns, so memory stays at one file's ids.  stage.json is rewritten
-    (atomically) with a ``clusters`` entry last: a stage.json without it means
-    clusters/ is incomplete.
+    One Ray task per kept/rejected file reads its two columns and writes one
+    clusters/ file; the driver gathers each file's name and row count only.
+    stage.json is rewritten (atomically) with a ``clusters`` entry last: a
+    stage.json without it means clusters/ is incomplete.
     """
-    files = []
-    for kind in ("kept", "rejected"):
-        for entry in report.data["files"][kind]:
-            with storage.open_input(join(report.out, entry["path"]), random_access=True) as f:
-                table = pq.read_table(f, columns=[ID, DUP_CLUSTER])
-            table = table.filter(pc.is_valid(table[DUP_CLUSTER]))
-            if not table.num_rows:
-                continue
-            keep = pa.array([kind == "kept"] * table.num_rows, pa.bool_())
-            out = pa.table([pc.cast(table[ID], pa.string()), table[DUP_CLUSTER], keep], schema=CLUSTER_SCHEMA)
-            rel = f"{CLUSTERS}/{kind}-{entry['path'].rsplit('/', 1)[-1]}"
-            with storage.open_output(join(report.out, rel)) as sink:
-                pq.write_table(out, sink.stream, compression="zstd")
-            files.append({"path": rel, "rows": out.num_rows})
+    task = ray.remote(_cluster_file).options(**task_options(res or ResourcesConfig().dedup))
+    refs = [task.remote(storage, report.out, kind, entry["path"]) for kind in ("kept", "rejected") for entry in report.data["files"][kind]]
+    files = [f for f in ray.get(refs) if f is not None]
     report.data["clusters"] = {"rows": sum(f["rows"] for f in files), "files": files}
     data = json.dumps(report.data, indent=2, ensure_ascii=False).encode()
     storage.write_bytes(join(report.out, STAGE_FILE), data)

@@ -3,11 +3,19 @@
 The documents themselves go through the shuffle (a groupby on a partition
 number derived from the hash), so every group of equal texts lands in one
 partition whole and is resolved there without any join; one shuffle of the
-corpus is the price, the same as any groupby.  Each partition must fit one
-worker's memory: corpus size / ``num_partitions``.
+corpus is the price, the same as any groupby.  The keyed corpus is
+materialized first, so the partition count comes from its size in bytes and
+the stage's per-task memory budget (``resources.partitions_for``).
+
+The same shuffle checks that ids are unique: every row also sends a small
+probe (its id and source) to the partition of its id's hash, and a partition
+that receives one id twice fails the stage with a ``UserError`` naming the id
+and both sources, before near dedup starts and before anything is written.
+Two documents with one id would otherwise be merged silently by the cluster
+join on id.
 
 Also home of what both dedup stages share: the keep priority, the partition
-count, and ``shuffle_partitions`` (groupby on a coarse partition column, so
+numbers, and ``shuffle_partitions`` (groupby on a coarse partition column, so
 ``map_groups`` runs once per partition with vectorized code, not once per key).
 """
 
@@ -24,8 +32,10 @@ from ray.data.context import ShuffleStrategy
 
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
-from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, reject
+from filters.shingles import text_hashes
+from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
+from pipeline.resources import StageResources, partitions_for, task_options
 
 EXACT_DUP = "exact_dup"
 NEAR_DUP = "near_dup"
@@ -34,6 +44,8 @@ DUP_OF = "dup_of"
 PART = "_dedup_part"
 PRIO = "_dedup_prio"
 _HASH = "_dedup_hash"
+_HASH_LOW = "_dedup_hash_low"
+_PROBE_ID, _PROBE_SOURCE = "_dedup_probe_id", "_dedup_probe_source"
 _SHUFFLES = {"sort": ShuffleStrategy.SORT_SHUFFLE_PULL_BASED, "hash": ShuffleStrategy.HASH_SHUFFLE}
 
 
@@ -62,30 +74,27 @@ def check_keep_column(ds: ray.data.Dataset, keep: str) -> None:
         raise UserError(f"dedup.keep: column '{keep}' is {kind}, not numeric; name a numeric quality column")
 
 
-# Rows per shuffle partition when the partition count follows the data: a
-# partition is sorted and grouped by one task, so this bounds a task's memory
-# (~40 bytes per band row: ~80 MB) however big the corpus.
-ROWS_PER_PARTITION = 2_000_000
-
-
-def num_partitions(cfg: DedupConfig, rows: int = 0) -> int:
-    """Shuffle partitions: the setting, else four per CPU of the cluster, or more
-    when ``rows`` (if known) would make partitions bigger than ``ROWS_PER_PARTITION``."""
-    if cfg.num_partitions:
-        return cfg.num_partitions
-    return max(4, 4 * int(ray.cluster_resources().get("CPU", 1)), -(-rows // ROWS_PER_PARTITION))
+def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
+    """Shuffle partitions for ``nbytes`` of shuffled rows: the setting if given,
+    else as many as keep each within the per-task memory budget."""
+    return cfg.num_partitions or partitions_for(nbytes, res.memory_bytes)
 
 
 def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
     return pa.array((hashes % np.uint64(parts)).astype(np.int64))
 
 
+def string_partition(values: pa.Array, parts: int) -> pa.Array:
+    """Hash partition of each string (ids), the same in every task."""
+    return partition_of(text_hashes(pc.fill_null(values, "")).astype(np.uint64), parts)
+
+
 def shuffle_partitions(
-    ds: ray.data.Dataset, cfg: DedupConfig, parts: int, fn: Callable[[pa.Table], pa.Table]
+    ds: ray.data.Dataset, cfg: DedupConfig, parts: int, fn: Callable[[pa.Table], pa.Table], ray_options: dict | None = None
 ) -> ray.data.Dataset:
     """Apply ``fn`` to each whole hash partition (rows sharing ``PART``)."""
     ds.context.shuffle_strategy = _SHUFFLES[cfg.shuffle]
-    return ds.groupby(PART, num_partitions=parts).map_groups(fn, batch_format="pyarrow")
+    return ds.groupby(PART, num_partitions=parts).map_groups(fn, batch_format="pyarrow", **(ray_options or {}))
 
 
 def _text_hashes(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -99,8 +108,8 @@ def _text_hashes(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return pa.array(digests, pa.binary(16)), low
 
 
-def _keyed(table: pa.Table, cfg: DedupConfig, parts: int) -> pa.Table:
-    """Add hash, partition and priority; non-live rows are spread by id."""
+def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
+    """Add the text hash and priority; non-live rows are spread by id."""
     table = ensure_base_columns(table)
     live = live_mask(table).to_numpy(zero_copy_only=False) if table.num_rows else np.zeros(0, bool)
     texts = pc.fill_null(table[TEXT], "").combine_chunks()
@@ -110,13 +119,52 @@ def _keyed(table: pa.Table, cfg: DedupConfig, parts: int) -> pa.Table:
     keyed_text = pc.if_else(pa.array(live, pa.bool_()), texts, pc.cast(ids, texts.type))
     digests, low = _text_hashes(keyed_text)
     table = table.append_column(_HASH, digests)
-    table = table.append_column(PART, partition_of(low, parts))
+    table = table.append_column(_HASH_LOW, pa.array(low))
     return table.append_column(PRIO, keep_priority(table, cfg.keep))
+
+
+def _with_probes(table: pa.Table, parts: int) -> pa.Table:
+    """Documents to their text's partition, plus an id probe to the id's partition."""
+    docs = table.append_column(PART, partition_of(table[_HASH_LOW].to_numpy(), parts)).drop_columns([_HASH_LOW])
+    has_id = pc.is_valid(table[ID])
+    ids = pc.cast(table[ID].filter(has_id), pa.string()).combine_chunks()
+    probes = pa.table(
+        {_PROBE_ID: ids, _PROBE_SOURCE: pc.cast(table[SOURCE].filter(has_id), pa.string()), PART: string_partition(ids, parts)}
+    )
+    return pa.concat_tables([docs, probes], promote_options="permissive")
+
+
+def check_unique_ids(ids: pa.Array, sources: pa.Array) -> None:
+    """Raise a ``UserError`` naming the first id that occurs twice, and its sources."""
+    if len(ids) < 2:
+        return
+    order = pc.sort_indices(ids)
+    ids, sources = ids.take(order), sources.take(order)
+    same = pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
+    if not same.any():
+        return
+    at = int(np.argmax(same))
+    raise UserError(
+        f"dedup: id {ids[at].as_py()!r} occurs more than once in the input (in {sources[at].as_py()} and "
+        f"{sources[at + 1].as_py()}); dedup needs unique ids: fix the records, or set reader.id_field "
+        "(--id-field) to a field that is unique, or to one the records lack so ids are generated"
+    )
+
+
+def _split_probes(table: pa.Table) -> pa.Table:
+    """Check this partition's id probes, then return its documents alone."""
+    if _PROBE_ID not in table.column_names:
+        return table
+    is_probe = pc.is_valid(table[_PROBE_ID])
+    probes = table.filter(is_probe)
+    check_unique_ids(probes[_PROBE_ID].combine_chunks(), probes[_PROBE_SOURCE].combine_chunks())
+    return table.filter(pc.invert(is_probe)).drop_columns([_PROBE_ID, _PROBE_SOURCE])
 
 
 def _resolve(table: pa.Table) -> pa.Table:
     """In one partition: first of each equal-hash group (best priority, then
     lowest id) is kept, the others are ``exact_dup`` of it."""
+    table = _split_probes(table)
     mask = live_mask(table)
     rest = table.filter(pc.invert(mask))
     live = table.filter(mask).sort_by([(_HASH, "ascending"), (PRIO, "descending"), (ID, "ascending")])
@@ -135,9 +183,11 @@ def _resolve(table: pa.Table) -> pa.Table:
     return pa.concat_tables([live, rest], promote_options="permissive").drop_columns([_HASH, PART, PRIO])
 
 
-def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig) -> ray.data.Dataset:
+def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
     """Mark every exact duplicate ``exact_dup`` with ``dup_of``; set ``dup_cluster`` on all live rows."""
     check_keep_column(ds, cfg.keep)
-    parts = num_partitions(cfg)
-    keyed = ds.map_batches(_keyed, fn_args=(cfg, parts), batch_format="pyarrow", zero_copy_batch=True)
-    return shuffle_partitions(keyed, cfg, parts, _resolve)
+    opts = task_options(res)
+    keyed = ds.map_batches(_keyed, fn_args=(cfg,), batch_format="pyarrow", zero_copy_batch=True, **opts).materialize()
+    parts = num_partitions(cfg, keyed.size_bytes(), res)
+    probed = keyed.map_batches(_with_probes, fn_args=(parts,), batch_format="pyarrow", zero_copy_batch=True, **opts)
+    return shuffle_partitions(probed, cfg, parts, _resolve, opts)

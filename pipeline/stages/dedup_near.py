@@ -11,9 +11,13 @@
    partition looks its pairs' signatures up with ``index_in``), and only pairs
    whose full-signature Jaccard estimate reaches the threshold become edges,
    so a banding false positive never merges two clusters.
-4. Components of the verified edges (``components.py``; its docstring states
-   the driver-memory bound and the path beyond it), broadcast back as an
-   ``id -> cluster`` table that one ``map_batches`` applies.
+4. Components of the verified edges as Ray work (``dedup_components.py``),
+   then the ``id -> cluster`` rows joined back onto the documents by a hash
+   shuffle on id (``dedup_apply.py``).  The driver holds counts only.
+
+Partitions: band rows are ~40 bytes each (key, id, partition) and the join
+shuffles carry the signatures, so every shuffle here gets as many partitions
+as keep the larger of the two within the per-task memory budget.
 """
 
 from __future__ import annotations
@@ -26,25 +30,19 @@ import ray
 from filters.dedup_config import DedupConfig
 from filters.dedup_signatures import document_signatures, resolve_languages
 from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, verified
-from filters.shingles import text_hashes
-from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, reject
-from pipeline.stages import components
+from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask
+from pipeline.resources import StageResources, task_options
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
-from pipeline.stages.dedup_exact import (
-    DUP_CLUSTER,
-    DUP_OF,
-    NEAR_DUP,
-    PART,
-    keep_priority,
-    num_partitions,
-    partition_of,
-    shuffle_partitions,
-)
+from pipeline.stages.dedup_apply import apply_clusters
+from pipeline.stages.dedup_components import cluster_mapping
+from pipeline.stages.dedup_exact import PART, keep_priority, num_partitions, partition_of, shuffle_partitions, string_partition
 
 LANG = "lang"
 # Documents per signature call: its shingle hashes and signatures (~1-2 KB per
 # document) stay a few tens of MB whatever size the exact-dedup partitions are.
 SIGNATURE_BATCH = 32768
+# Bytes of one (document, band) row in the banding shuffle: key, id, partition.
+BAND_ROW_BYTES = 40
 _SIG, _PRIO, _KEYS, _KEY, _JID = "sig", "prio", "keys", "key", "jid"
 
 
@@ -54,10 +52,6 @@ def _join_schema(num_perm: int) -> pa.Schema:
         [(_JID, pa.string()), (LEFT, pa.string()), (RIGHT, pa.string()), ("left_sig", sig),
          (LEFT_PRIO, pa.float64()), (_SIG, sig), (_PRIO, pa.float64()), (PART, pa.int64())]
     )
-
-
-def _id_partition(ids: pa.Array, parts: int) -> pa.Array:
-    return partition_of(text_hashes(ids).astype(np.uint64), parts)
 
 
 def _sig_matrix(arr: pa.Array, num_perm: int) -> np.ndarray:
@@ -103,7 +97,7 @@ def _candidates(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
     return pa.table(
         {_JID: left_ids, LEFT: left_ids, RIGHT: right_ids, "left_sig": pa.nulls(n, schema.field("left_sig").type),
          LEFT_PRIO: pa.nulls(n, pa.float64()), _SIG: pa.nulls(n, schema.field(_SIG).type),
-         _PRIO: pa.nulls(n, pa.float64()), PART: _id_partition(left_ids, parts)},
+         _PRIO: pa.nulls(n, pa.float64()), PART: string_partition(left_ids, parts)},
         schema=schema,
     )
 
@@ -113,7 +107,7 @@ def _sig_join_rows(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
     return pa.table(
         {_JID: table[ID], LEFT: pa.nulls(n, pa.string()), RIGHT: pa.nulls(n, pa.string()),
          "left_sig": pa.nulls(n, schema.field("left_sig").type), LEFT_PRIO: pa.nulls(n, pa.float64()),
-         _SIG: table[_SIG], _PRIO: table[_PRIO], PART: _id_partition(table[ID].combine_chunks(), parts)},
+         _SIG: table[_SIG], _PRIO: table[_PRIO], PART: string_partition(table[ID].combine_chunks(), parts)},
         schema=schema,
     )
 
@@ -146,7 +140,7 @@ def _attach_left(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
     right = pairs[RIGHT].combine_chunks()
     return pa.table(
         {_JID: right, LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio,
-         _SIG: pa.nulls(n, schema.field(_SIG).type), _PRIO: pa.nulls(n, pa.float64()), PART: _id_partition(right, parts)},
+         _SIG: pa.nulls(n, schema.field(_SIG).type), _PRIO: pa.nulls(n, pa.float64()), PART: string_partition(right, parts)},
         schema=schema,
     )
 
@@ -163,42 +157,23 @@ def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
     )
 
 
-def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig) -> pa.Table:
-    """All verified near-duplicate edges of the live documents of ``ds``."""
+def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+    """All verified near-duplicate edges of the live documents of ``ds``, materialized."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
-    parts = num_partitions(cfg, ds.count() * bands)  # ``ds`` is materialized: counting is free
     schema = _join_schema(cfg.num_perm)
+    opts = task_options(res)
     sigs = ds.map_batches(
-        _signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow", batch_size=SIGNATURE_BATCH
+        _signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
     ).materialize()
-    band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow")
-    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, schema, parts))
-    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(schema, parts), batch_format="pyarrow")
-    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, schema, parts))
-    edges = shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold))
-    tables = [t for t in ray.get(edges.to_arrow_refs()) if t.num_rows]
-    if not tables:
-        return pa.table({LEFT: pa.array([], pa.string()), RIGHT: pa.array([], pa.string()),
-                         LEFT_PRIO: pa.array([], pa.float64()), RIGHT_PRIO: pa.array([], pa.float64())})
-    return pa.concat_tables(tables)
+    parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
+    band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow", **opts)
+    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, schema, parts), opts)
+    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(schema, parts), batch_format="pyarrow", **opts)
+    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, schema, parts), opts)
+    return shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold), opts).materialize()
 
 
-def _apply_clusters(table: pa.Table, mapping_ref: ray.ObjectRef) -> pa.Table:
-    """Point every deduped row at its cluster's kept document; reject the others."""
-    mapping = ray.get(mapping_ref)  # zero-copy from the node's object store
-    table = ensure_base_columns(table)
-    current = table[DUP_CLUSTER].combine_chunks()
-    at = pc.index_in(current, value_set=mapping["id"].combine_chunks())
-    cluster = pc.coalesce(mapping["cluster"].combine_chunks().take(at), current)
-    table = table.set_column(table.column_names.index(DUP_CLUSTER), DUP_CLUSTER, cluster)
-    ids = pc.cast(table[ID], pa.string())
-    moved = pc.and_(live_mask(table), pc.fill_null(pc.not_equal(cluster, ids), False))
-    table = reject(table, moved, NEAR_DUP)
-    is_dup = pc.fill_null(pc.not_equal(cluster, ids), False)
-    return table.set_column(table.column_names.index(DUP_OF), DUP_OF, pc.if_else(is_dup, cluster, pa.scalar(None, pa.string())))
-
-
-def near_dedup(ds: ray.data.Dataset, cfg: DedupConfig) -> ray.data.Dataset:
+def near_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
     """Mark near duplicates ``near_dup`` (``ds`` comes from ``exact_dedup``, materialized)."""
-    mapping = components.clusters(verified_edges(ds, cfg))
-    return ds.map_batches(_apply_clusters, fn_args=(ray.put(mapping),), batch_format="pyarrow", zero_copy_batch=True)
+    mapping = cluster_mapping(verified_edges(ds, cfg, res), cfg, res)
+    return apply_clusters(ds, mapping, cfg, res)

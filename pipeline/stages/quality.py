@@ -10,11 +10,7 @@ import ray
 from filters.quality import QualityConfig, drop_reasons
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
-
-LANG = "lang"
-
-
-NO_LANG = "filter: input has no 'lang' column; run `pentaglot langid` on it first"
+from pipeline.preflight import LANG, NO_LANG
 
 
 def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:

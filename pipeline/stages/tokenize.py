@@ -28,9 +28,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
+from pipeline import progress
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
 from pipeline.errors import UserError
+from pipeline.preflight import check_stage_input
+from pipeline.progress import stage_progress
 from pipeline.readers.datasource import Unit, plan_groups, read_group
 from pipeline.runtime import ensure_ray
 from pipeline.shards import manifest as mf
@@ -39,7 +42,7 @@ from pipeline.shards.encode import Encoder
 from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
-from pipeline.stage_io import input_files, prepare_output
+from pipeline.stage_io import prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
@@ -96,10 +99,13 @@ class TokenizeWorker:
         self.out = out
         self.buckets = buckets
 
-    def piece(self, index: int, units: list[Unit]) -> dict:
-        """Read, encode and write piece ``index`` as a run; report whether it had rows and what it skipped."""
+    def piece(self, index: int, units: list[Unit], counter=None) -> dict:
+        """Read, encode and write piece ``index`` as a run; report whether it had rows and what it skipped.
+
+        ``counter``: the ``pipeline.progress`` counter the reading reports to.
+        """
         tokens, skipped = [], Counter()
-        for table in read_group(units, self.reader, self.storage):
+        for table in read_group(units, self.reader, self.storage, counter):
             table = ensure_base_columns(table)
             mask = live_mask(table)
             skipped += skip_counts(table.filter(pc.invert(mask)))
@@ -191,16 +197,14 @@ def run_tokenize(
         encoder = Encoder(model_bytes, config, where=config.tokenizer)
     except ValueError as err:
         raise UserError(str(err)) from None
-    if any(i.rstrip("/") == out.rstrip("/") for i in inputs):
-        raise UserError(f"{out}: output is also an input; choose another output path")
-    ensure_ray(num_cpus)
     started = time.time()
     reader = reader or ReaderConfig()
-    files = input_files(inputs, storage)
+    files = check_stage_input("tokenize", inputs, out, reader, storage, overwrite)
     total = sum(f.size for f in files)
     target = piece_bytes(total, config)
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
+    ensure_ray(num_cpus)
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:
@@ -210,7 +214,8 @@ def run_tokenize(
         try:
             # Biggest pieces first, so the last calls are short and no worker waits long for another.
             order = sorted(range(len(pieces)), key=lambda i: (-sum(u.size for u in pieces[i]), i))
-            outcomes = _on_pool(actors, "piece", [(i, pieces[i]) for i in order])
+            with stage_progress("tokenize", total, counts_done=False):
+                outcomes = _on_pool(actors, "piece", [(i, pieces[i], progress.current()) for i in order])
             for outcome in outcomes:
                 skipped.update(outcome["skipped"])
             runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]

@@ -16,6 +16,7 @@ from filters.langid import LangIdConfig
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
+from pipeline.preflight import check_stage_input
 from pipeline.stage_io import prepare_output, read_documents
 from pipeline.stages.tokenizer_sample import sample_corpus
 from pipeline.storage import Storage, is_s3, join
@@ -59,6 +60,7 @@ def train_from_corpus(
     can fix (memory guard, a vocab the sample cannot fill) become UserError.
     """
     storage = storage if isinstance(storage, Storage) else Storage(storage)
+    check_stage_input("tokenizer", [inputs] if isinstance(inputs, str) else list(inputs), out, reader, storage, overwrite)
     prepare_output(out, storage, overwrite)
     ensure_ray(num_cpus)
     with tempfile.TemporaryDirectory(prefix="pentaglot-tokenizer-") as tmp:

@@ -42,6 +42,7 @@ CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
 TASKS_PER_CPU = 4
+ROWS_PER_PARTITION = 2_000_000  # cluster ids per groupby partition
 
 
 def _emit(*partials: Stats) -> pa.Table:
@@ -118,6 +119,20 @@ def _merge_into(stats: Stats, partials: ray.data.Dataset) -> None:
             stats.merge(pickle.loads(blob))
 
 
+def _cluster_partitions(uris: list[str], storage: Storage) -> int:
+    """Hash partitions of the cluster-size groupby, from the row count in the files' footers.
+
+    Ray's default is 200 partitions, each an aggregator: on a small corpus they
+    cost seconds and hold nothing; ``ROWS_PER_PARTITION`` ids (~40 bytes each)
+    bound one partition's memory however big the corpus.
+    """
+    rows = 0
+    for uri in uris:
+        with storage.open_input(uri, random_access=True) as handle:
+            rows += pq.read_metadata(handle).num_rows
+    return max(1, -(-rows // ROWS_PER_PARTITION))
+
+
 def _task_count(files: int) -> int:
     """Tasks for ``files`` files: a few per CPU, each taking a contiguous run of files.
 
@@ -153,7 +168,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
         with data_settings(preserve_order=True):  # the groupby has several operators
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
-            sizes = ids.groupby(CLUSTER_ID).count()
+            sizes = ids.groupby(CLUSTER_ID, num_partitions=_cluster_partitions(source.clusters, storage)).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
     return stats.to_report(_input(source, cfg), _manifest(source))
 

@@ -10,7 +10,7 @@ more than ``n / (k + 1)`` times is guaranteed to be in the summary.
 
 Within one Arrow batch lines are counted exactly with ``value_counts`` (C++
 hashing), and only the top ``k`` leave the batch, so the Python-level work per
-batch is O(k), not O(lines).  Counters are keyed by a 64-bit xxhash of the full
+batch is O(k), not O(lines).  Counters are keyed by the 64-bit string hash of the full
 line; only a prefix of the line is kept as its sample text.
 """
 
@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
+
+from filters.hashing import string_hashes
 
 SAMPLE_CHARS = 200
 
@@ -46,11 +47,11 @@ class LineCounter:
         # Exact batch counts reduced to a k-counter summary: lines above the
         # (k+1)-th largest count keep the excess; the rest are dropped.
         floor = _floor(counts, self.capacity)
+        top = np.flatnonzero(counts > floor)
+        lines = values.take(pa.array(top))
         batch = {}
-        for i in np.flatnonzero(counts > floor).tolist():
-            line = values[i].as_py()
-            key = xxhash.xxh64_intdigest(line.encode("utf-8"))
-            batch[key] = int(counts[i]) - floor
+        for key, line, count in zip(string_hashes(lines).tolist(), lines.to_pylist(), counts[top].tolist()):
+            batch[key] = count - floor
             self.samples.setdefault(key, line[:SAMPLE_CHARS])
         self._absorb(batch)
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pipeline.config import ReaderConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
+from pipeline.stage_files import check_output
 from pipeline.stage_io import prepare_output
 from pipeline.stats import schema as S
 from pipeline.stats.compare import compare_tables
@@ -48,10 +49,12 @@ def measure(path: str, cfg: StatsConfig, reader: ReaderConfig, storage: Storage,
     return compute(source, cfg, reader, storage)
 
 
-def _check_out(out: str, inputs: list[str]) -> None:
+def _check_out(out: str, inputs: list[str], storage: Storage, overwrite: bool) -> None:
+    """Before any work: the report folder is neither an input nor one left from an earlier run."""
     for path in inputs:
         if out.rstrip("/") == path.rstrip("/"):
             raise UserError(f"{out}: --out is also the input; choose another folder for the report")
+    check_output(out, storage, overwrite)
 
 
 def _write(out: str, storage: Storage, overwrite: bool, files: dict[str, bytes]) -> None:
@@ -63,7 +66,7 @@ def _write(out: str, storage: Storage, overwrite: bool, files: dict[str, bytes])
 def run_stats(path: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, overwrite: bool, num_cpus: int | None) -> str:
     """Stats of one dataset; returns the terminal text (files written when ``out``)."""
     if out:
-        _check_out(out, [path])
+        _check_out(out, [path], storage, overwrite)
     report = measure(path, cfg, reader, storage, num_cpus)
     title = "pentaglot stats"
     items = tables(report)
@@ -79,7 +82,7 @@ def run_stats(path: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig
 def run_compare(a: str, b: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, overwrite: bool, num_cpus: int | None) -> str:
     """Two datasets (or saved stats.json files) side by side."""
     if out:
-        _check_out(out, [a, b])
+        _check_out(out, [a, b], storage, overwrite)
     reports = [measure(p, cfg, reader, storage, num_cpus) for p in (a, b)]
     subtitle = f"A = {describe(reports[0])}; B = {describe(reports[1])}"
     items: list[Table] = compare_tables(reports[0], reports[1])

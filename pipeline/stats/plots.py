@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 
 from pipeline.stats import histograms as H  # noqa: E402
 from pipeline.stats import schema as S  # noqa: E402
@@ -26,6 +27,29 @@ LINE_STYLES = ("-", "--")
 HATCHES = ("", "//")
 # Plotting bins: 8 per decade, coarser than the stats bins so curves are smooth.
 PLOT_EDGES = np.concatenate([[0, 1], 10 ** (np.arange(1, 105) / 8)])
+
+
+def compact(value: float, _pos=None) -> str:
+    """Tick labels short enough not to run into the axis label: 950, 1.2k, 34M, 2B."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _count_axis(axis, integer: bool = True) -> None:
+    """Counts: whole numbers, compact labels."""
+    axis.set_major_formatter(ticker.FuncFormatter(compact))
+    if integer:
+        axis.set_major_locator(ticker.MaxNLocator(integer=True))
+
+
+def _log_axis(axis, symlog: bool = False) -> None:
+    """Log ticks at 1, 2 and 5 per decade with plain labels (not 2x10^0), so a narrow range still has several."""
+    locator = ticker.SymmetricalLogLocator(base=10, linthresh=1, subs=(1, 2, 5)) if symlog else ticker.LogLocator(subs=(1, 2, 5))
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(ticker.FuncFormatter(compact))
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _png(fig) -> bytes:
@@ -54,8 +78,10 @@ def _grouped_bars(ax, groups: list[str], series_values: list[tuple[str, list[flo
         ax.bar(x + (i - (len(series_values) - 1) / 2) * width, values, width, label=label, hatch=HATCHES[i % 2], edgecolor="black", linewidth=0.5)
     ax.set_xticks(x, groups)
     ax.set_ylabel(ylabel)
+    _count_axis(ax.yaxis)
     if len(series_values) > 1:
-        ax.legend()
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.2)  # headroom: the legend never covers a bar
+        ax.legend(loc="upper right", ncol=len(series_values))
 
 
 def overview(series: Series) -> bytes:
@@ -120,6 +146,7 @@ def _length_plot(series: Series, pick, title: str, xlabel: str) -> bytes | None:
         return None
     fig, ax, curves = drawn
     ax.set_xscale("symlog", linthresh=1)
+    _log_axis(ax.xaxis, symlog=True)
     low = min(dist.min for _, _, dist in curves)
     top = max(dist.max for _, _, dist in curves)
     edge = np.searchsorted(PLOT_EDGES, [low, top])
@@ -153,15 +180,18 @@ def _score_curve(ax, dist: S.Distribution, **style) -> None:
     shares = np.zeros(H.SCORE_BINS)
     for b in dist.histogram:
         shares[H.score_bins(np.array([b.low]))[0]] = b.count / dist.count
-    ax.step(np.arange(H.SCORE_BINS) / H.SCORE_BINS, shares, where="post", **style)
+    # one more edge at 1.0, so the last bin [0.99, 1] is drawn as a step too, not a bare vertical line
+    ax.step(np.arange(H.SCORE_BINS + 1) / H.SCORE_BINS, np.append(shares, shares[-1]), where="post", **style)
 
 
 def lang_scores(series: Series) -> bytes | None:
     drawn = _curves(series, lambda rep: {lang: row.lang_score for lang, row in rep.languages.items()}, _score_curve, 4)
     if drawn is None:
         return None
-    fig, ax, _ = drawn
-    ax.set_xlim(0, 1)
+    fig, ax, curves = drawn
+    # from just below the lowest score (0.05 steps) to 1: kept documents mostly sit near 1
+    low = min(dist.min for _, _, dist in curves)
+    ax.set_xlim(max(0.0, np.floor(low * 20) / 20 - 0.05), 1)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("language-ID score (bins of 0.01)")
     ax.set_ylabel("share of documents")
@@ -206,6 +236,7 @@ def rejected(series: Series) -> bytes | None:
     ax.set_yticks(y + height * (len(series) - 1) / 2, reasons)
     ax.invert_yaxis()
     ax.set_xlabel("documents")
+    _count_axis(ax.xaxis)
     ax.set_title("Rejected documents by stage and reason")
     if len(series) > 1:
         ax.legend()
@@ -221,6 +252,8 @@ def clusters(series: Series) -> bytes | None:
         ax.plot([b.low for b in dist.histogram], [b.count for b in dist.histogram], marker="o", linestyle=LINE_STYLES[i % 2], label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _log_axis(ax.xaxis)
+    _log_axis(ax.yaxis)
     ax.set_xlabel("documents per cluster (log scale)")
     ax.set_ylabel("clusters (log scale)")
     ax.set_title("Near-duplicate cluster sizes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from filters.langid import UNDETERMINED
 from pipeline.stats import schema as S
 
 LETTER_SCRIPTS = ("latin", "hangul", "kana", "han", "other")
@@ -92,8 +93,13 @@ def language_table(report: S.StatsReport) -> Table | None:
         )
     t = report.totals
     rows.append(["total", count(t.documents), pct(1.0 if t.documents else None), count(t.characters), size(t.bytes), "", "", "", "", "", ""])
+    if set(report.languages) == {UNDETERMINED}:
+        rows[0][0] = "(all)"
+        title = f"Kept documents: no language ID has run ({UNDETERMINED} = no lang column; `pentaglot langid` adds it, then this table groups by it)"
+    else:
+        title = "Kept documents by language"
     return Table(
-        "Kept documents by language",
+        title,
         ["lang", "docs", "docs %", "chars", "bytes", "B/char", "chars/doc p50", "p90", "p99", "LID p50", "main scripts"],
         rows,
         _error_note([row.characters_per_document for row in report.languages.values()]),

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from filters.section import Section
 
 
-class StatsConfig(BaseModel):
+class StatsConfig(Section):
     """Bounds of the aggregates: they fix memory, not accuracy of the counts.
 
     Document, character, byte and token counts are exact at any size; only the
     distributions (fixed bins) and the repeated-line ranking (``line_counters``
     Misra-Gries counters) are approximate, with the bounds stats.json reports.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     sample: float | None = Field(None, gt=0, le=1, description="fraction of documents to look at; None = all")
     seed: int = Field(0, description="seed of --sample, so a quick look is repeatable")

@@ -1,7 +1,14 @@
+"""Connected components: the single-process oracle, the order keys, and the
+large-star / small-star rounds run in-process over hash partitions (the same
+reduce functions the Ray shuffles run), checked against the oracle."""
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 
-from pipeline.stages.components import clusters, keep_order, min_labels
+from pipeline.stages.components import clusters, keep_order, key_ids, min_labels, order_keys
+from pipeline.stages.dedup_components import CHANGED, PART, converge, initial_rows, leaves
 
 
 def edges(pairs, prio=None):
@@ -17,8 +24,32 @@ def edges(pairs, prio=None):
     )
 
 
+def numbered(left, right, prio=None):
+    """Edges between nodes n<i> from two index arrays; ``prio[i]`` is node i's priority (nan: null)."""
+    names = lambda idx: pa.array(np.char.add("n", np.asarray(idx).astype(str)).tolist(), pa.string())
+    of = lambda idx: pa.array(prio[idx], pa.float64(), from_pandas=True) if prio is not None else pa.nulls(len(idx), pa.float64())
+    return pa.table({"left": names(left), "right": names(right), "left_prio": of(left), "right_prio": of(right)})
+
+
 def as_dict(table):
     return dict(zip(table["id"].to_pylist(), table["cluster"].to_pylist()))
+
+
+def moved(table):
+    """The oracle's answer restricted to what the rounds return: documents not kept."""
+    return {k: v for k, v in as_dict(table).items() if k != v}
+
+
+def local_shuffle(rows, fn):
+    """Every hash partition of ``rows`` through ``fn``, in this process."""
+    parts = pc.unique(rows[PART]).to_pylist()
+    return pa.concat_tables([fn(rows.filter(pc.equal(rows[PART], p))) for p in parts]) if parts else rows
+
+
+def rounds(table, parts=3):
+    log = []
+    stars = converge(initial_rows(table, parts), local_shuffle, lambda t: int(pc.sum(t[CHANGED]).as_py() or 0), parts, log.append)
+    return as_dict(leaves(stars)), len(log)
 
 
 def test_transitive_chains_and_separate_components():
@@ -52,3 +83,57 @@ def test_no_edges():
 def test_keep_order_ties_go_to_the_lowest_id():
     order = keep_order(pa.array(["b", "a", "c"]), pa.array([2.0, 2.0, None]))
     assert order.tolist() == [1, 0, 2]
+
+
+def test_order_keys_sort_exactly_like_keep_order():
+    rng = np.random.default_rng(3)
+    values = [None, float("nan"), -0.0, 0.0, 1.0, -1.0, 2.5, float("inf"), float("-inf"), 1e300, -1e-300, 7.0]
+    prio = pa.array(rng.choice(np.array(values, dtype=object), size=3000).tolist(), pa.float64())
+    ids = pa.array([f"d{i}é, \"q\"" for i in rng.integers(0, 4000, size=3000)])
+    keys = order_keys(ids, prio)
+    assert pc.sort_indices(keys).to_numpy().tolist() == keep_order(ids, prio).tolist()
+    assert key_ids(keys).equals(ids)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("parts", [1, 4])
+def test_rounds_equal_the_oracle_on_random_graphs(seed, parts):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 3000))
+    m = int(rng.integers(1, 2 * n))
+    prio = rng.choice([np.nan, 1.0, 2.0, 3.0], size=n) if seed % 2 else None
+    table = numbered(rng.integers(0, n, m), rng.integers(0, n, m), prio)
+    assert rounds(table, parts)[0] == moved(clusters(table))
+
+
+def test_chain_of_100k_nodes_in_log_rounds():
+    n = 100_000
+    table = numbered(np.arange(n - 1), np.arange(1, n))
+    got, n_rounds = rounds(table, parts=2)
+    assert got == moved(clusters(table)) and set(got.values()) == {"n0"}
+    assert n_rounds <= np.log2(n) + 4
+
+
+def test_star_of_100k_leaves():
+    n = 100_000
+    table = numbered(np.arange(1, n + 1), np.zeros(n, np.int64))
+    got, n_rounds = rounds(table)
+    assert len(got) == n and set(got.values()) == {"n0"} and n_rounds <= 2
+
+
+def test_many_tiny_clusters_and_no_self_loops():
+    n = 20_000
+    table = numbered(np.arange(0, n, 2), np.arange(1, n, 2))
+    got, n_rounds = rounds(table)
+    assert got == {f"n{i + 1}": f"n{i}" for i in range(0, n, 2) if f"n{i + 1}" > f"n{i}"} | {
+        f"n{i}": f"n{i + 1}" for i in range(0, n, 2) if f"n{i}" > f"n{i + 1}"
+    }
+    assert n_rounds == 1
+
+
+def test_ids_with_commas_quotes_spaces_and_non_ascii():
+    odd = ['a,b', 'say "hi"', "it's", " lead space", "東京", "ñandú", "tab\tid", "emoji 🙂", "back\\slash"]
+    table = edges([(odd[i], odd[i + 1]) for i in range(0, len(odd) - 1)] + [("x y", "z,z")], prio={"東京": 2.0})
+    got = rounds(table, parts=2)[0]
+    assert got == moved(clusters(table))
+    assert set(got.values()) == {"東京", "x y"}

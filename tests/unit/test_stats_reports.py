@@ -56,6 +56,13 @@ def test_terminal_tables_show_the_numbers():
     assert row.split()[:3] == ["en", "2", "50.0%"]
 
 
+def test_raw_input_says_no_language_id_has_run():
+    raw = report_of(corpus().drop_columns(["lang", "lang_score"]))
+    text = to_text("t", tables(raw))
+    assert "no language ID has run" in text and "Kept documents by language" not in text
+    assert "(all)" in text and "\n  und " not in text
+
+
 def test_report_html_is_self_contained_and_escapes_text():
     table = corpus()
     table = table.set_column(1, "text", pa.array(["<script>alert(1)</script>\n<script>alert(1)</script>"] + table["text"].to_pylist()[1:], pa.large_string()))

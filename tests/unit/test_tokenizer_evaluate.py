@@ -116,3 +116,13 @@ def test_names_disambiguate_models_with_the_same_file_name():
         "a/tokenizer", "b/tokenizer", "x"
     ]
     assert tokenizer_names(["a/t.model", "a/t.model"]) == ["a/t#1", "a/t#2"]
+
+
+def test_line_breaks_are_counted_apart_from_byte_fallback(counters, tmp_path):
+    # the hand-built model has no newline piece: "ab\nab" is ▁ab <0x0A> a b
+    table = pa.table({"text": ["ab\nab", "ab é"], "lang": ["en", "en"]})
+    en = summarize(count_rows(table, counters[:1]))["tokenizers"]["fb"]["languages"]["en"]
+    assert counters[0].sp.encode("ab\nab", out_type=str) == ["▁ab", "<0x0A>", "a", "b"]
+    assert (en["tokens"], en["newline_tokens"], en["byte_tokens"]) == (8, 1, 2)
+    assert en["newline_rate"] == round(1 / 8, 6) and en["byte_fallback_rate"] == round(2 / 8, 6)
+    assert "newline%" in format_table(summarize(count_rows(table, counters[:1])))

@@ -57,7 +57,7 @@ def test_every_setting_reaches_the_trainer(sample, tmp_path):
         model_type="unigram", character_coverage=0.9999, byte_fallback=False, split_digits=False,
         normalization="nmt_nfkc", remove_extra_whitespaces=True, allow_whitespace_only_pieces=False,
         add_dummy_prefix=True, max_piece_length=8, max_sentence_bytes=2048, unk_id=3, bos_id=0, eos_id=1,
-        pad_id=2, special_tokens=["<|user|>", "<|tool|>"],
+        pad_id=2, special_tokens=["<|user|>", "<|tool|>"], whitespace_tokens=["\n", "\t"],
     )
     cfg, result, _ = _train(sample, tmp_path, **overrides)
     proto = _proto(result["model"])
@@ -78,7 +78,8 @@ def test_every_setting_reaches_the_trainer(sample, tmp_path):
         "bos_id": trainer.bos_id,
         "eos_id": trainer.eos_id,
         "pad_id": trainer.pad_id,
-        "special_tokens": list(trainer.user_defined_symbols),
+        "special_tokens": list(trainer.user_defined_symbols)[:2],
+        "whitespace_tokens": list(trainer.user_defined_symbols)[2:],
         "num_threads": trainer.num_threads,
     }
     assert set(seen) == set(TokenizerConfig.model_fields) - SAMPLING_FIELDS
@@ -99,6 +100,8 @@ def test_defaults_train_a_lossless_tokenizer_and_report_progress(sample, tmp_pat
     assert [sp.pad_id(), sp.unk_id(), sp.bos_id(), sp.eos_id()] == [3, 0, 1, 2]
     assert sp.encode("123456", out_type=str) == list("123456")
     assert sp.encode("<|im_start|>데이터", out_type=str)[0] == "<|im_start|>"
+    # line breaks, tabs and the ideographic space are pieces, not byte fallback
+    assert sp.encode("팀은\n\n데이터\n\tend\u3000", out_type=str) == ["팀은", "\n\n", "데이터", "\n", "\t", "end", "\u3000"]
     for name in ("tokenizer.model", "tokenizer.vocab", "trainer_settings.json", "sample_report.json", "trainer.log"):
         assert (tmp_path / name).is_file()
     again = _train(sample, tmp_path / "again")[1]

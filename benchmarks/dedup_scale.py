@@ -1,0 +1,125 @@
+"""Whole dedup stage at growing sizes, this branch side by side with a baseline commit.
+
+Corpus: benchmarks/dedup_synthetic.py (seeded, five languages, 30% near copies).
+Each size runs ``pentaglot dedup`` once per side, interleaved, each in a fresh
+local Ray of this machine's CPUs; the baseline is the commit's tree extracted
+with ``git archive`` under benchmarks/work/.  Recorded per run: wall time, time
+per document, the driver's peak RSS, the largest worker's peak USS (against
+the dedup stage's per-task budget, ``resources.dedup.memory_mb``), the
+machine's memory peak, the counts, and whether both sides wrote the same
+clusters/ (id, cluster_id, keep) rows.
+
+    python benchmarks/dedup_scale.py --sizes 250000 1000000 [--baseline 468241d] [--skip-baseline-above N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dedup_memory import run_with_peaks  # noqa: E402
+from dedup_synthetic import write  # noqa: E402
+from measure import WORK, machine, save  # noqa: E402
+
+from pipeline.resources import ResourcesConfig  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def baseline_tree(ref: str) -> Path:
+    tree = WORK / f"base-{ref}"
+    if not tree.exists():
+        tree.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def corpus(n: int) -> tuple[Path, dict]:
+    folder = WORK / f"dedup_synth_{n}"
+    meta = WORK / f"dedup_synth_{n}.json"
+    if not meta.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        meta.write_text(json.dumps(write(n, folder)))
+    return folder, json.loads(meta.read_text())
+
+
+def run_side(tree: Path, src: Path, out: Path, flags: list[str]) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
+    env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": "local", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    for attempt in range(3):  # a local Ray start can time out (30 s, fixed in Ray) on the loaded shared machine
+        try:
+            measured = run_with_peaks(cmd, env=env, cwd=str(tree))
+            break
+        except RuntimeError as err:
+            if "timed out during startup" not in str(err) or attempt == 2:
+                raise
+    stage = json.loads((out / "stage.json").read_text())
+    measured.pop("output_tail")
+    return {**measured, "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}
+
+
+def cluster_rows(out: Path) -> pa.Table:
+    return pq.read_table(out / "clusters").sort_by([("id", "ascending")])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
+    parser.add_argument("--baseline", default="468241d")
+    parser.add_argument("--skip-baseline-above", type=int, default=None, help="run only this branch above this size")
+    parser.add_argument("--flags", nargs="*", default=[], help="extra `pentaglot dedup` flags for both sides")
+    parser.add_argument("--name", default="dedup_scale")
+    args = parser.parse_args()
+    budget = ResourcesConfig().dedup.memory_mb
+    result = {
+        "machine": machine(),
+        "commit": git("rev-parse", "HEAD"),
+        "baseline": git("rev-parse", args.baseline),
+        "settings": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"},
+        "command": " ".join(["python", "benchmarks/dedup_scale.py", *sys.argv[1:]]),
+        "runs": [],
+    }
+    import ray
+
+    result["versions"] = {"ray": ray.__version__, "pyarrow": pa.__version__, "python": sys.version.split()[0]}
+    base = baseline_tree(args.baseline)
+    for n in args.sizes:
+        src, info = corpus(n)
+        sides = {"this_branch": ROOT}
+        if args.skip_baseline_above is None or n <= args.skip_baseline_above:
+            sides = {"baseline": base, **sides}
+        run = {"documents": n, "corpus": info, "load_avg_before": os.getloadavg()}
+        for side, tree in sides.items():
+            out = WORK / f"dedup_synth_{n}-{side}"
+            run[side] = run_side(tree, src, out, args.flags)
+            run[side]["us_per_document"] = round(1e6 * run[side]["seconds"] / n, 1)
+            run[side]["worker_peak_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
+            print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)
+        if "baseline" in run:
+            run["same_clusters"] = cluster_rows(WORK / f"dedup_synth_{n}-baseline").equals(cluster_rows(WORK / f"dedup_synth_{n}-this_branch"))
+            run["time_ratio_baseline_over_branch"] = round(run["baseline"]["seconds"] / run["this_branch"]["seconds"], 2)
+        for side in sides:
+            shutil.rmtree(WORK / f"dedup_synth_{n}-{side}", ignore_errors=True)
+        result["runs"].append(run)
+        save(args.name, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Bytes of each piece of dedup state, per document and per edge, measured.
+
+Runs the stage's own steps on a synthetic corpus (benchmarks/dedup_synthetic.py)
+on local Ray and reads each materialized intermediate's size from Ray's block
+metadata: the keyed corpus exact dedup shuffles, the signature table, the
+banding rows, the verified edges, the rows of the component rounds, the
+``id -> cluster`` mapping and the join rows.  Where each lives (object store,
+spilled to local disk past its limit; one partition of it in a task) is in the
+stage docstrings; the driver holds none of it.
+
+    python benchmarks/dedup_state_bytes.py [--documents 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dedup_synthetic import corpus  # noqa: E402
+from measure import machine, save  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=50_000)
+    args = parser.parse_args()
+    import ray
+
+    from filters.dedup_config import DedupConfig
+    from filters.lsh import optimal_bands
+    from pipeline.resources import ResourcesConfig
+    from pipeline.stages import dedup_exact, dedup_near
+    from pipeline.stages.dedup_apply import _document_rows, _mapping_rows
+    from pipeline.stages.dedup_components import cluster_mapping, initial_rows, large_star
+
+    ray.init(num_cpus=2, logging_level="ERROR")
+    cfg, res = DedupConfig(), ResourcesConfig().dedup
+    table, info = corpus(args.documents)
+    n = table.num_rows
+    ds = ray.data.from_arrow([table.slice(i, 10_000) for i in range(0, n, 10_000)]).materialize()
+    keyed = ds.map_batches(dedup_exact._keyed, fn_args=(cfg,), batch_format="pyarrow").materialize()
+    probed = keyed.map_batches(dedup_exact._with_probes, fn_args=(4,), batch_format="pyarrow").materialize()
+    exact = dedup_exact.exact_dedup(ds, cfg, res).materialize()
+    bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
+    sigs = exact.map_batches(dedup_near._signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow").materialize()
+    band_rows = sigs.map_batches(dedup_near._band_rows, fn_args=(bands, 4), batch_format="pyarrow").materialize()
+    edges = dedup_near.verified_edges(exact, cfg, res)
+    m = edges.count()
+    star_rows = edges.map_batches(initial_rows, fn_args=(4,), batch_format="pyarrow").materialize()
+    after_large = star_rows.map_batches(lambda t: large_star(t, 4), batch_format="pyarrow").materialize()
+    mapping = cluster_mapping(edges, cfg, res)
+    join_docs = exact.map_batches(_document_rows, fn_args=(4,), batch_format="pyarrow").materialize()
+    join_map = mapping.map_batches(_mapping_rows, fn_args=(4,), batch_format="pyarrow").materialize()
+    live = sigs.count()
+    per = lambda ds_, count: round(ds_.size_bytes() / max(count, 1), 1)
+    result = {
+        "machine": machine(),
+        "corpus": info,
+        "documents": n,
+        "live_after_exact": live,
+        "verified_edges": m,
+        "mapping_rows": mapping.count(),
+        "bytes_per_document": {
+            "input_corpus": per(ds, n),
+            "keyed_corpus_exact_shuffle_input": per(keyed, n),
+            "id_probes_in_exact_shuffle": round((probed.size_bytes() - keyed.size_bytes()) / n, 1),
+            "exact_dedup_output_materialized": per(exact, n),
+            "signature_table": per(sigs, live),
+            "band_rows": per(band_rows, live),
+            "apply_join_document_rows": per(join_docs, n),
+        },
+        "bytes_per_edge": {
+            "verified_edges": per(edges, m),
+            "round_rows_both_directions": per(star_rows, m),
+            "round_rows_after_large_star": per(after_large, m),
+            "mapping_row_per_moved_document": per(mapping, mapping.count()),
+            "apply_join_mapping_row": per(join_map, mapping.count()),
+        },
+        "mean_id_bytes": float(np.mean([len(x) for x in table["id"].to_pylist()[:1000]])),
+        "command": " ".join(["python", "benchmarks/dedup_state_bytes.py", *sys.argv[1:]]),
+    }
+    print(result)
+    save("dedup_state_bytes", result)
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Connected components of the verified edges as Ray work: large-star / small-star.
+
+Why this algorithm (Kiveris et al., "Connected Components in MapReduce and
+Beyond", 2014), measured in benchmarks/dedup_components.py:
+
+* every round is one hash shuffle of the edge list grouped on one endpoint,
+  and no round emits more edges than it reads, so a round's partitions are
+  sized from the edge volume alone.  Hash-to-min instead sends each node its
+  whole current cluster, so one giant cluster (a boilerplate page copied a
+  million times) lands on one task whole, every round;
+* rounds are few: two on a star, about log2(n) on a chain whatever the order
+  of its ids (large-star halves a path's length each time);
+* the reduce is a sort plus numpy on each partition, nothing per edge in
+  Python; a balanced union-find (Data-Juicer's BTS) needs actors that hold
+  their share of the parent table and talk to each other, which is a scheduler
+  of our own beside Ray's.
+
+Nodes are ``components.order_keys`` byte strings, so the minimum of a
+component is the document it keeps and the final star maps each document to
+its kept id with no lookup.  Each partition ranks the keys it sees (one Arrow
+sort) and works on int64 ranks.
+
+The driver reads only counts: edges per round, and how many edges each round
+changed (zero after a large-star and a small-star round means every component
+is a star around its minimum).  When the edges fit one task's memory budget,
+``components.clusters`` runs on them in one Ray task instead: same answer, no
+shuffles (measured faster at every size where it fits).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import ray
+
+from filters.dedup_config import DedupConfig
+from filters.shingles import text_hashes
+from pipeline.resources import StageResources, partitions_for, task_options
+from pipeline.stages import components
+from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
+from pipeline.stages.dedup_exact import PART, partition_of, shuffle_partitions
+
+NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
+MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
+# Peak bytes of ``components.clusters`` in one task per edge (the edge table,
+# its dictionary encoding and int64 labels), measured: benchmarks/dedup_components.py.
+ONE_TASK_BYTES_PER_EDGE = 400
+# Rounds past which the rounds are a bug, not a slow graph (log2 of 2**40 nodes, twice).
+MAX_ROUNDS = 80
+
+
+def _partition(keys: pa.Array, parts: int) -> pa.Array:
+    return partition_of(text_hashes(key_ids(keys)).astype(np.uint64), parts)
+
+
+def _rows(node: pa.Array, neighbour: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
+    return pa.table({NODE: node, NEIGHBOUR: neighbour, CHANGED: pa.array(changed, pa.int64()), PART: _partition(node, parts)})
+
+
+def _both_ways(a: pa.Array, b: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
+    """Each edge once from each end (what large-star groups on); a change counts once."""
+    twice = np.concatenate([changed, np.zeros(len(changed), np.int64)])
+    return _rows(pa.concat_arrays([a, b]), pa.concat_arrays([b, a]), twice, parts)
+
+
+def _ranked_pairs(table: pa.Table) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Keys of this partition in order, and its distinct (node, neighbour) rank
+    pairs sorted by node then neighbour, with each pair's node-group start."""
+    if table.num_rows == 0:
+        empty = np.zeros(0, np.int64)
+        return pa.array([], pa.binary()), empty, empty, empty
+    n = table.num_rows
+    both = pa.concat_arrays([table[NODE].combine_chunks(), table[NEIGHBOUR].combine_chunks()])
+    encoded = pc.dictionary_encode(both)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    ranks = rank[encoded.indices.to_numpy()]
+    size = np.int64(len(order))
+    codes = np.sort(ranks[:n] * size + ranks[n:])  # np.sort + diff: np.unique hashes, 10x slower here
+    node, neighbour = codes // size, codes % size
+    keep = node != neighbour
+    keep[1:] &= codes[1:] != codes[:-1]
+    node, neighbour = node[keep], neighbour[keep]
+    first = np.ones(len(node), bool)
+    first[1:] = node[1:] != node[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
+    return encoded.dictionary.take(pa.array(order)), node, neighbour, start
+
+
+def large_star(table: pa.Table, parts: int) -> pa.Table:
+    """Per node u (rows hold every neighbour): link each larger neighbour to
+    m = min(u, neighbours).  Out: (larger end, smaller end), keyed by the larger."""
+    keys, node, neighbour, start = _ranked_pairs(table)
+    least = np.minimum(node, neighbour[start])  # sorted by neighbour: a group's first is its least
+    out = neighbour > node
+    return _rows(keys.take(pa.array(neighbour[out])), keys.take(pa.array(least[out])), (least[out] != node[out]).astype(np.int64), parts)
+
+
+def small_star(table: pa.Table, parts: int) -> pa.Table:
+    """Per node u (rows hold its smaller neighbours): link u and each of them to
+    the least of them.  Out: every edge both ways, for the next large-star."""
+    keys, node, neighbour, start = _ranked_pairs(table)
+    least = neighbour[start]
+    moved = neighbour != least
+    end = np.where(moved, neighbour, node)
+    return _both_ways(keys.take(pa.array(end)), keys.take(pa.array(least)), moved.astype(np.int64), parts)
+
+
+def initial_rows(edges: pa.Table, parts: int) -> pa.Table:
+    left = order_keys(edges[LEFT].combine_chunks(), edges[LEFT_PRIO].combine_chunks())
+    right = order_keys(edges[RIGHT].combine_chunks(), edges[RIGHT_PRIO].combine_chunks())
+    return _both_ways(left, right, np.zeros(edges.num_rows, np.int64), parts)
+
+
+def leaves(table: pa.Table) -> pa.Table:
+    """From converged stars (each edge both ways): every leaf and its centre's id."""
+    leaf = pc.greater(table[NODE], table[NEIGHBOUR])
+    return pa.table([key_ids(table[NODE].filter(leaf).combine_chunks()), key_ids(table[NEIGHBOUR].filter(leaf).combine_chunks())], schema=MAPPING_SCHEMA)
+
+
+def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: int, log=None):
+    """Alternate large-star and small-star rounds until neither changes an edge.
+
+    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (a Ray
+    shuffle here; an in-process split in tests), ``changed`` sums ``CHANGED``.
+    """
+    for round_no in range(1, MAX_ROUNDS + 1):
+        stars = shuffle(rows, functools.partial(large_star, parts=parts))
+        rows = shuffle(stars, functools.partial(small_star, parts=parts))
+        changed_large, changed_small = changed(stars), changed(rows)
+        if log is not None:
+            log({"round": round_no, "changed_large": changed_large, "changed_small": changed_small})
+        if changed_large == 0 and changed_small == 0:
+            return rows
+    raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
+
+
+def star_rounds(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
+    """The rounds as Ray shuffles; returns id -> cluster of every non-kept node."""
+    opts = task_options(res)
+    rows = edges.map_batches(initial_rows, fn_args=(parts,), batch_format="pyarrow", **opts)
+    stars = converge(rows, lambda ds, fn: shuffle_partitions(ds, cfg, parts, fn, opts).materialize(), _changed, parts, log)
+    return stars.map_batches(leaves, batch_format="pyarrow", **opts).materialize()
+
+
+def _changed(ds: ray.data.Dataset) -> int:
+    return int(ds.sum(CHANGED) or 0) if ds.count() else 0
+
+
+@ray.remote
+def _one_task(*tables: pa.Table) -> pa.Table:
+    mapping = components.clusters(pa.concat_tables(tables))
+    return mapping.filter(pc.not_equal(mapping["id"], mapping["cluster"])).cast(MAPPING_SCHEMA)
+
+
+def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResources, log=None) -> ray.data.Dataset:
+    """``id -> cluster`` (the kept id) for every document that is not its cluster's kept one.
+
+    ``edges`` is materialized (LEFT, RIGHT, LEFT_PRIO, RIGHT_PRIO).  One task
+    when the edges fit its budget (or ``num_partitions`` is 1), else the rounds
+    over partitions sized from the edges' bytes (both directions travel).
+    """
+    n_edges = edges.count()
+    if n_edges == 0:
+        return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
+    one_task = partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1
+    parts = cfg.num_partitions or (1 if one_task else partitions_for(2 * edges.size_bytes(), res.memory_bytes))
+    if parts == 1:
+        return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
+    return star_rounds(edges, cfg, res, parts, log)
