@@ -26,31 +26,13 @@ from pipeline.errors import UserError
 from pipeline.resources import ResourcesConfig
 from pipeline.shards.config import TokenizeConfig
 from pipeline.stats.settings import StatsConfig
+from pipeline.storage import Storage, StorageConfig
 from tokenizer_training.train import TokenizerConfig
 
 # The steps of ``pentaglot run``, in order.  "tokenizer" trains one only when
 # ``tokenize.tokenizer`` names none.
 STEPS = ("normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats")
 Step = Literal["normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats"]
-
-
-class StorageConfig(Section):
-    """Where S3 requests go.  Credentials come only from the standard AWS chain
-    (environment, shared profile, instance/pod role), never from this file."""
-
-    endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2, ...); None = AWS")
-    region: str | None = Field(None, description="S3 region; None = from the AWS chain")
-    profile: str | None = Field(None, description="named profile from ~/.aws; None = default chain")
-    max_attempts: int = Field(8, ge=1, le=50, description="attempts per request; throttling (SlowDown, 503) backs off")
-
-    @field_validator("endpoint_url")
-    @classmethod
-    def _no_credentials_in_url(cls, value: str | None) -> str | None:
-        from pipeline.storage import refuse_credentials_in  # storage imports this module
-
-        if value is not None:
-            refuse_credentials_in(value, "storage.endpoint_url")
-        return value
 
 
 class ReaderConfig(Section):
@@ -154,8 +136,6 @@ def validate(model: type[Section], data: dict, where: str):
 def _read_config_text(path: str) -> str:
     """Config text from a local file or an S3 object (a RayJob keeps it in S3)."""
     if path.startswith("s3://"):
-        from pipeline.storage import Storage
-
         storage = Storage(StorageConfig(endpoint_url=os.environ.get("PENTAGLOT_S3_ENDPOINT_URL")))
         if storage.stat(path) is None:
             raise UserError(f"{path}: config file not found; pass the path of a YAML run config")

@@ -33,8 +33,9 @@ from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+from pydantic import Field, field_validator
 
-from pipeline.config import StorageConfig
+from filters.section import Section
 from pipeline.errors import UserError
 
 GLOB_CHARS = set("*?[")
@@ -87,6 +88,23 @@ def refuse_credentials_in(uri: str, what: str = "") -> None:
             f"{what or shown}: credentials in a URI are refused (they would end up in logs and reports); "
             "give them through the AWS chain: environment, ~/.aws profile, instance or pod role"
         )
+
+
+class StorageConfig(Section):
+    """Where S3 requests go.  Credentials come only from the standard AWS chain
+    (environment, shared profile, instance/pod role), never from this file."""
+
+    endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2, ...); None = AWS")
+    region: str | None = Field(None, description="S3 region; None = from the AWS chain")
+    profile: str | None = Field(None, description="named profile from ~/.aws; None = default chain")
+    max_attempts: int = Field(8, ge=1, le=50, description="attempts per request; throttling (SlowDown, 503) backs off")
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            refuse_credentials_in(value, "storage.endpoint_url")
+        return value
 
 
 def split_s3(uri: str) -> tuple[str, str]:
