@@ -42,11 +42,12 @@ def _copy_run(finished_run, tmp_path: Path) -> tuple[Path, Path]:
     return path, out
 
 
-def _interrupt_when(proc: subprocess.Popen, started, timeout: float = 600) -> None:
+def _interrupt_when(proc: subprocess.Popen, started, log: Path, timeout: float = 600) -> None:
     """Ctrl-C (SIGINT to the driver, as ``timeout -s INT`` sends it) once ``started()`` holds."""
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None and not started():
         time.sleep(0.05)
+    assert proc.poll() is None, f"the run ended before the step began:\n{log.read_text()[-2000:]}"
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=120)
     try:
@@ -59,11 +60,13 @@ def test_interrupted_from_run_then_rerun_redoes_the_step(finished_run, tmp_path)
     path, out = _copy_run(finished_run, tmp_path)
     before = shard_fingerprint(read_manifest(out))
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-    proc = subprocess.Popen(
-        [PENTAGLOT, "run", str(path), "--from", "tokenize", "--num-cpus", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    _interrupt_when(proc, lambda: not (out / "shards" / "manifest.json").exists())
+    log = tmp_path / "interrupted.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [PENTAGLOT, "run", str(path), "--from", "tokenize", "--num-cpus", "2"],
+            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        _interrupt_when(proc, lambda: not (out / "shards" / "manifest.json").exists(), log)
     assert proc.returncode != 0, "the run finished before it could be interrupted"
     assert not (out / "shards" / "manifest.json").exists()
     assert not (out / "_commits" / "tokenize.json").exists(), "the interrupted step kept its old commit record"
