@@ -144,12 +144,18 @@ def gib(quantity: str) -> float:
 def test_node_memory_fits_the_driver_and_task_budgets():
     from ray._private.ray_constants import DEFAULT_OBJECT_STORE_MEMORY_PROPORTION
 
+    from pipeline.resources import ResourcesConfig
     from tokenizer_training.memory import estimate_peak_bytes
     from tokenizer_training.train import TokenizerConfig
 
     text = (INFRA / "README.md").read_text()
     budget = {name: float(cells[0]) for name, cells in markdown_table(text, "budget").items()}
     instances = {name: (int(cpu), float(mem)) for name, (cpu, mem) in markdown_table(text, "instance").items()}
+    # The table states what the code reserves: the most memory per CPU any stage's task asks for
+    # (training is the guard's concern), and the most the tokenizer's memory guard allows.
+    stages = ResourcesConfig()
+    per_cpu = max(getattr(stages, name).memory_mb / getattr(stages, name).cpus for name in type(stages).model_fields if name != "tokenizer")
+    assert budget["task_per_cpu"] == per_cpu / 1024
     tokenizer = TokenizerConfig()
     assert budget["tokenizer_training"] == tokenizer.max_memory_gb
     assert estimate_peak_bytes(tokenizer.model_type, tokenizer.char_budget) <= budget["tokenizer_training"] * 2**30
