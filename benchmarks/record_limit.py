@@ -28,6 +28,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -85,13 +86,14 @@ def run_side(root: Path, src: Path, out: Path) -> dict:
     """``pentaglot normalize`` from the checkout at ``root``; its measures and what it wrote."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "normalize", str(src), str(out), "--num-cpus", "2"]
-    for attempt in range(3):  # Ray gives its raylet 30 s to start, which an oversubscribed machine can miss
+    for attempt in range(6):  # Ray gives its raylet 30 s to start, which an oversubscribed machine can miss
         try:
             result = run_measured(cmd, env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
             break
         except RuntimeError as err:
-            if "timed out during startup" not in str(err) or attempt == 2:
+            if "timed out during startup" not in str(err) or attempt == 5:
                 raise
+            time.sleep(20)
     result.pop("output")
     kept = pq.read_table(out / "kept").num_rows if (out / "kept").exists() else 0
     quarantine = pq.read_table(out / "quarantine").to_pylist() if (out / "quarantine").exists() else []
