@@ -31,14 +31,14 @@ from tokenize_speed import tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.shards import manifest as mf  # noqa: E402
+from pentaglot_reader import manifest as mf  # noqa: E402
 from pipeline.shards.config import TokenizeConfig  # noqa: E402
 from pipeline.shards.encode import Encoder  # noqa: E402
-from pipeline.shards.format import MANIFEST_NAME  # noqa: E402
-from pipeline.shards.permutation import Permutation  # noqa: E402
+from pentaglot_reader.format import MANIFEST_NAME  # noqa: E402
+from pentaglot_reader.permutation import Permutation  # noqa: E402
 from pipeline.shards.writer import write_shards  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
-from pipeline.token_batches import TokenBatches  # noqa: E402
+from pentaglot_reader.batches import TokenBatches  # noqa: E402
 
 
 def build(path: Path, model: Path, out: Path, raw: Path, shards: int) -> dict:

@@ -36,10 +36,10 @@ from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.datasource import Unit, plan_groups, read_group
 from pipeline.runtime import ensure_ray
-from pipeline.shards import manifest as mf
+from pentaglot_reader import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME
+from pentaglot_reader.format import MANIFEST_NAME
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
 from pipeline.stage_io import prepare_output

@@ -12,7 +12,6 @@ so a shard copied out of its folder still says what it is.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -50,21 +49,6 @@ class TokenizerInfo:
     eos_id: int
     pad_id: int
     unk_id: int
-
-    @classmethod
-    def from_model_proto(cls, model_bytes: bytes, sp=None) -> "TokenizerInfo":
-        """Identity of a serialized sentencepiece model (``sp``: the same model, already loaded)."""
-        import sentencepiece as spm
-
-        sp = sp or spm.SentencePieceProcessor(model_proto=model_bytes)
-        return cls(
-            sha256=hashlib.sha256(model_bytes).hexdigest(),
-            vocab_size=sp.vocab_size(),
-            bos_id=sp.bos_id(),
-            eos_id=sp.eos_id(),
-            pad_id=sp.pad_id(),
-            unk_id=sp.unk_id(),
-        )
 
     def to_dict(self) -> dict:
         return asdict(self)
