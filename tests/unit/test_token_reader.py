@@ -234,3 +234,14 @@ def test_torch_loader_with_workers_covers_and_resumes(folder):
     resumed.load_state_dict(state)
     rest = [s for b in resumed.loader(num_workers=1, pin_memory=False) for s in b["samples"].tolist()]
     assert sorted(first + rest) == list(range(resumed.batches.num_samples()))
+
+
+def test_torch_loader_pins_memory_only_with_cuda(folder, recwarn):
+    torch = pytest.importorskip("torch")
+    from pentaglot_reader.torch_dataset import TokenDataset
+
+    ds = TokenDataset(folder, batch_size=16, seed=1, rank=0, world_size=1)
+    batches = list(ds.loader(num_workers=0))
+    assert sum(len(b["docs"]) for b in batches) == N_DOCS
+    assert batches[0]["tokens"].is_pinned() == torch.cuda.is_available()
+    assert not [w for w in recwarn if "pin_memory" in str(w.message)]
