@@ -1,8 +1,9 @@
 """One shard's share of an export, without Ray: its mixture histograms, then its parts.
 
 A shard is checked against its manifest entry before anything is read from
-it ("full": the sha256 too, since every byte is read anyway), so a truncated
-or corrupt shard stops the export with the shard's name.  Its documents are
+it (before its tokens are written: "full", the sha256 too, since every byte
+is read anyway), so a truncated or corrupt shard stops the export with the
+shard's name.  Its documents are
 chosen by the mixture's per-document keys (``pentaglot_reader.mixture``) and
 written pass by pass as a part per output dataset: the raw token ids in
 Megatron's dtype (``.bin``) and a provenance table (``.parquet``, one row per
@@ -50,21 +51,25 @@ def part_uri(out: str, dataset: str, index: int, suffix: str) -> str:
     return join(out, PARTS, dataset, f"{index:06d}{suffix}")
 
 
-def load_batch(storage: Storage, task: ShardTask) -> pa.RecordBatch:
-    """The shard's single record batch, after the full check against its manifest entry."""
+def load_batch(storage: Storage, task: ShardTask, checks: str) -> pa.RecordBatch:
+    """The shard's single record batch, once checked against its manifest entry."""
     uri = join(task.shards, task.entry.path)
     if storage.stat(uri) is None:
         raise UserError(f"{uri}: shard missing (listed in {join(task.shards, 'manifest.json')}); re-run tokenize")
     data = pa.memory_map(uri, "r").read_buffer() if not is_s3(uri) else pa.py_buffer(storage.read_bytes(uri))
-    problems = check_shard(data, task.entry, task.tokenizer, "full")
+    problems = check_shard(data, task.entry, task.tokenizer, checks)
     if problems:
         raise UserError(f"{task.shards}: shard {problems[0]}; re-run tokenize or restore the shard")
     return pa.ipc.open_file(data).get_batch(0)
 
 
 def histograms(storage: Storage, task: ShardTask) -> dict[str, np.ndarray]:
-    """Tokens and documents per key bucket, per language that takes a partial pass."""
-    batch = load_batch(storage, task)
+    """Tokens and documents per key bucket, per language that takes a partial pass.
+
+    Only lengths and languages are read here, so the check is the quick one;
+    ``write_parts`` reads every token and checks every byte.
+    """
+    batch = load_batch(storage, task, "quick")
     _, offsets = token_arrays(batch)
     lengths = np.diff(offsets)
     docs = task.first_doc + np.arange(batch.num_rows, dtype=np.int64)
@@ -110,7 +115,7 @@ def _write_tokens(storage: Storage, uri: str, values: np.ndarray, starts: np.nda
 def write_parts(storage: Storage, task: ShardTask, cuts: dict[str, int], per_language: bool, out: str,
                 dtype: np.dtype) -> dict[str, dict]:
     """Write this shard's parts; sequences and tokens per dataset it contributes to."""
-    batch = load_batch(storage, task)
+    batch = load_batch(storage, task, "full")
     values, offsets = token_arrays(batch)
     counts = copies(batch, task, cuts)
     langs = batch.column(LANG)
