@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from corpus import write_jsonl
 from measure import WORK, machine, run_measured, save
 from tokenize_speed import tokenizer
@@ -82,8 +81,17 @@ def pentaglot_side(path: Path, model: Path, out: Path, cpus: int) -> dict:
     from pipeline.shards.config import TokenizeConfig
     from pipeline.stages.tokenize import run_tokenize
 
+    import ray
+
     t0 = time.perf_counter()
-    ensure_ray(cpus)
+    for attempt in range(1, 4):  # the raylet has 30 s to register; on this oversubscribed machine it may not
+        try:
+            ensure_ray(cpus)
+            break
+        except Exception:
+            ray.shutdown()
+            if attempt == 3:
+                raise
     startup = time.perf_counter() - t0
     started = time.perf_counter()
     config = TokenizeConfig(tokenizer=str(model), special_tokens="eos", threads=1, shard_mb=64)
@@ -92,6 +100,7 @@ def pentaglot_side(path: Path, model: Path, out: Path, cpus: int) -> dict:
     exported = run_export(str(out / "shards"), str(out / "megatron"), per_language=False, overwrite=True)
     return {
         "ray_startup_seconds": startup,
+        "ray_start_attempts": attempt,
         "tokenize_seconds": tokenize_s,
         "export_seconds": exported.seconds,
         "tokens": tokenized.manifest["totals"]["tokens"],

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from corpus import write_jsonl
 from measure import WORK, machine, save
 from tokenize_speed import tokenizer
@@ -34,14 +33,14 @@ from tokenize_speed import tokenizer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pentaglot_reader import manifest as mf  # noqa: E402
+from pentaglot_reader.batches import TokenBatches  # noqa: E402
+from pentaglot_reader.format import MANIFEST_NAME  # noqa: E402
+from pentaglot_reader.mixture import Mixture  # noqa: E402
+from pentaglot_reader.permutation import Permutation  # noqa: E402
 from pipeline.shards.config import TokenizeConfig  # noqa: E402
 from pipeline.shards.encode import Encoder  # noqa: E402
-from pentaglot_reader.format import MANIFEST_NAME  # noqa: E402
-from pentaglot_reader.permutation import Permutation  # noqa: E402
 from pipeline.shards.writer import write_shards  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
-from pentaglot_reader.batches import TokenBatches  # noqa: E402
-from pentaglot_reader.mixture import Mixture  # noqa: E402
 
 
 def build(path: Path, model: Path, out: Path, raw: Path, shards: int) -> dict:

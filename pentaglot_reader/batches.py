@@ -26,9 +26,9 @@ from typing import Iterator
 
 import numpy as np
 
-from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
 from pentaglot_reader.mixture import Mixture
 from pentaglot_reader.order import EpochOrder, Split, consumer_batches
+from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
 from pentaglot_reader.shards import TokenShards
 
 STATE_VERSION = 2

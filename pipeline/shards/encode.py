@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pentaglot_reader.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
 from pipeline.documents import TEXT
 from pipeline.shards.config import TokenizeConfig
-from pentaglot_reader.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
 
 
 def tokenizer_info(model_bytes: bytes, sp) -> TokenizerInfo:

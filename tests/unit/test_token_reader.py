@@ -8,14 +8,14 @@ import pytest
 from shard_fixtures import documents, tokenizer_model, write_folder
 
 from pentaglot_reader import manifest as mf
-from pipeline.shards.config import TokenizeConfig
-from pipeline.shards.encode import Encoder
-from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo
-from pipeline.shards.writer import write_shards
-from pipeline.storage import Storage
 from pentaglot_reader.batches import TokenBatches
+from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo
 from pentaglot_reader.mixture import Mixture, MixtureError
 from pentaglot_reader.shards import ShardError, TokenShards
+from pipeline.shards.config import TokenizeConfig
+from pipeline.shards.encode import Encoder
+from pipeline.shards.writer import write_shards
+from pipeline.storage import Storage
 
 N_DOCS = 230
 
