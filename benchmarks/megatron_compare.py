@@ -76,21 +76,21 @@ def megatron_side(path: Path, model: Path, prefix: Path, workers: int) -> dict:
 
 
 def pentaglot_side(path: Path, model: Path, out: Path, cpus: int) -> dict:
+    import ray
+
     from pipeline.export.job import run_export
     from pipeline.runtime import ensure_ray
     from pipeline.shards.config import TokenizeConfig
     from pipeline.stages.tokenize import run_tokenize
 
-    import ray
-
     t0 = time.perf_counter()
-    for attempt in range(1, 4):  # the raylet has 30 s to register; on this oversubscribed machine it may not
+    for attempt in range(1, 9):  # the raylet has 30 s to register; on this oversubscribed machine it may not
         try:
             ensure_ray(cpus)
             break
         except Exception:
             ray.shutdown()
-            if attempt == 3:
+            if attempt == 8:
                 raise
     startup = time.perf_counter() - t0
     started = time.perf_counter()
