@@ -33,6 +33,7 @@ from pipeline.errors import UserError
 from pipeline.export.assemble import PROVENANCE_SUFFIX, assemble
 from pipeline.export.megatron_index import megatron_dtype
 from pipeline.export.shard_parts import PARTS, ShardTask, histograms, write_parts
+from pipeline.resources import StageResources, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.verify import read_manifest
 from pipeline.stage_io import prepare_output
@@ -78,9 +79,9 @@ def _plans(mixture: Mixture | None, totals: dict) -> list | None:
         raise UserError(str(err)) from None
 
 
-def _summed_histograms(storage: Storage, tasks: list[ShardTask]) -> dict[str, np.ndarray]:
+def _summed_histograms(storage: Storage, tasks: list[ShardTask], options: dict) -> dict[str, np.ndarray]:
     """Per language, the shards' histograms summed in completion order (the driver holds one per language)."""
-    pending = [ray.remote(histograms).options(num_cpus=1).remote(storage, t) for t in tasks]
+    pending = [ray.remote(histograms).options(**options).remote(storage, t) for t in tasks]
     total: dict[str, np.ndarray] = {}
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
@@ -107,9 +108,16 @@ def run_export(
     storage: Storage | None = None,
     overwrite: bool = False,
     num_cpus: int | None = None,
+    resources: StageResources | None = None,
 ) -> ExportReport:
-    """Export the committed shard folder ``shards`` to Megatron datasets under ``out``."""
+    """Export the committed shard folder ``shards`` to Megatron datasets under ``out``.
+
+    ``resources`` is what each task reserves; a task holds one shard (read
+    whole from S3) and a bounded write buffer, so the default 2 GiB fits
+    shards up to ~1 GiB.
+    """
     storage = storage or Storage()
+    options = task_options(resources or StageResources(memory_mb=2048))
     if shards.rstrip("/") == out.rstrip("/"):
         raise UserError(f"{out}: output is the shard folder itself; choose another output path")
     try:
@@ -128,9 +136,9 @@ def run_export(
     entries = mf.manifest_shards(manifest)
     first = np.concatenate([[0], np.cumsum([e.rows for e in entries])]).tolist()
     tasks = [ShardTask(shards, e, i, first[i], tokenizer, tuple(plans) if plans else None, seed) for i, e in enumerate(entries)]
-    hists = _summed_histograms(storage, tasks) if plans and any(p.remainder > 0 for p in plans) else {}
+    hists = _summed_histograms(storage, tasks, options) if plans and any(p.remainder > 0 for p in plans) else {}
     cuts = {lang: cut(h, next(p.remainder for p in plans if p.lang == lang)) for lang, h in hists.items()}
-    write = ray.remote(write_parts).options(num_cpus=1)
+    write = ray.remote(write_parts).options(**options)
     written = ray.get([write.remote(storage, t, cuts, per_language, out, dtype) for t in tasks])
     datasets: dict[str, list[tuple[int, dict]]] = {}
     for task, parts in zip(tasks, written):
@@ -138,7 +146,7 @@ def run_export(
             datasets.setdefault(name, []).append((task.index, counts))
     skipped = {name: "no tokens: Megatron cannot memory-map an empty .bin"
                for name, parts in datasets.items() if not sum(c["tokens"] for _, c in parts)}
-    join_parts = ray.remote(assemble).options(num_cpus=1)
+    join_parts = ray.remote(assemble).options(**options)
     made = ray.get([
         join_parts.remote(storage, out, name, [i for i, _ in parts], sum(c["sequences"] for _, c in parts), dtype)
         for name, parts in sorted(datasets.items()) if name not in skipped

@@ -7,15 +7,14 @@ since only the shards know how many tokens each language has.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from filters.section import Section
 from pentaglot_reader.mixture import DEFAULT_MAX_EPOCHS, Mixture
 
 
-class MixtureConfig(BaseModel):
+class MixtureConfig(Section):
     """Target token share and epoch cap per language; empty ``shares`` = every document once."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     shares: dict[str, float] = Field(
         default_factory=dict, description="target token share per language, adding up to 1; languages not named are left out"
@@ -28,7 +27,7 @@ class MixtureConfig(BaseModel):
     seed: int = Field(0, description="decides which documents a down-sampled language keeps")
 
     @model_validator(mode="after")
-    def _shares_are_shares(self) -> "MixtureConfig":
+    def _shares_are_shares(self) -> MixtureConfig:
         if any(v < 0 for v in self.shares.values()):
             raise ValueError("shares must be >= 0")
         if self.shares and abs(sum(self.shares.values()) - 1) > 1e-3:
