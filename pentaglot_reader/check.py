@@ -14,14 +14,14 @@ import numpy as np
 import pyarrow as pa
 
 from pentaglot_reader import manifest as mf
-from pentaglot_reader.format import FORMAT_VERSION, N_TOKENS, TOKENS, TokenizerInfo, info_from_schema
+from pentaglot_reader.format import FORMAT_VERSION, N_TOKENS, TOKENS, TokenizerInfo, info_from_schema, numpy_view
 
 
 def token_arrays(batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
     """Zero-copy numpy views of a shard batch's flat token values and int64 offsets."""
     tokens = batch.column(batch.schema.get_field_index(TOKENS))
     offsets = np.frombuffer(tokens.buffers()[1], dtype=np.int64)[tokens.offset : tokens.offset + len(tokens) + 1]
-    values = tokens.values.to_numpy(zero_copy_only=True)
+    values = numpy_view(tokens.values)
     return values, offsets
 
 
@@ -64,7 +64,7 @@ def check_shard(data: pa.Buffer, entry: mf.ShardEntry, tokenizer: TokenizerInfo,
             problems.append(f"{name}: corrupt record batch ({err})")
             continue
         values, offsets = token_arrays(batch)
-        counts = batch.column(batch.schema.get_field_index(N_TOKENS)).to_numpy()
+        counts = numpy_view(batch.column(batch.schema.get_field_index(N_TOKENS)))
         if not np.array_equal(np.diff(offsets), counts):
             problems.append(f"{name}: n_tokens disagrees with the token lists")
         if level != "quick" and offsets[-1] > offsets[0]:

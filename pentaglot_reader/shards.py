@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from pentaglot_reader import manifest as mf
 from pentaglot_reader.check import check_shard, token_arrays
-from pentaglot_reader.format import LANG, TokenizerInfo
+from pentaglot_reader.format import LANG, TokenizerInfo, numpy_view
 
 
 class ShardError(ValueError):
@@ -86,7 +86,7 @@ class TokenShards:
         langs = pa.chunked_array(lang_columns, pa.string()) if lang_columns else pa.chunked_array([], pa.string())
         encoded = pc.dictionary_encode(langs).combine_chunks()
         self.lang_names: list[str] = encoded.dictionary.to_pylist()
-        self.lang_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+        self.lang_codes = numpy_view(encoded.indices).astype(np.int16)
 
     def __getstate__(self):
         """Workers started by spawn reopen the maps instead of receiving copies of them."""

