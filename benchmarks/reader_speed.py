@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from corpus import write_jsonl
 from measure import WORK, machine, save
 from tokenize_speed import tokenizer
@@ -45,8 +48,6 @@ from pipeline.storage import Storage, join  # noqa: E402
 
 def build(path: Path, model: Path, out: Path, raw: Path, shards: int) -> dict:
     """Shards written by the stage's own writer (no Ray needed), and the same tokens as one .npy."""
-    import pyarrow as pa
-
     texts = [json.loads(line) for line in path.open(encoding="utf-8")]
     docs = pa.table({"id": [t["id"] for t in texts], "text": pa.array([t["text"] for t in texts], pa.large_string()),
                      "lang": [t["lang_hint"] for t in texts]})
@@ -95,7 +96,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--name", default="reader_speed", help="results/NAME.json")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
     folder, raw = WORK / "reader_shards", WORK / "reader_raw.npy"
     manifest = build(path, tokenizer(args.vocab), folder, raw, args.shards)
@@ -138,10 +141,16 @@ def main() -> None:
             "shards": round(totals["bytes"] / totals["tokens"], 3),
             "raw_npy": round(raw.stat().st_size / totals["tokens"], 3),
         },
-        "machine": machine(),
+        "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parents[1],
+                                 capture_output=True, text=True, check=False).stdout.strip(),
+        "command": "python benchmarks/reader_speed.py " + " ".join(sys.argv[1:]),
+        "versions": {"numpy": np.__version__, "pyarrow": pa.__version__},
+        "machine": {**machine(), "load_avg_before": load_before,
+                    "note": "shared 2-core machine, ~7 engineers working at once (load average ~40): CPU-time "
+                            "ratios, measured alternately in one process"},
     }
     print(json.dumps(report, indent=2))
-    save("reader_speed", report)
+    save(args.name, report)
 
 
 if __name__ == "__main__":
