@@ -58,7 +58,7 @@ class ExportReport:
             f"    {'lang':<6} {'target':>7} {'share':>7} {'tokens':>14} {'documents':>11} {'epochs':>7}",
         ]
         for row in m["mixture"]["languages"]:
-            target = f"{row['target_share']:.2%}" if m["mixture"]["shares"] else "-"
+            target = f"{row['target_share']:.2%}" if m["mixture"]["settings"] else "-"
             lines.append(
                 f"    {row['lang']:<6} {target:>7} {row['share']:>7.2%} {row['tokens']:>14,} {row['docs']:>11,} {row['epochs']:>7.2f}"
             )
@@ -146,12 +146,13 @@ def run_export(
             datasets.setdefault(name, []).append((task.index, counts))
     skipped = {name: "no tokens: Megatron cannot memory-map an empty .bin"
                for name, parts in datasets.items() if not sum(c["tokens"] for _, c in parts)}
+    names = [name for name in sorted(datasets) if name not in skipped]
     join_parts = ray.remote(assemble).options(**options)
     made = ray.get([
-        join_parts.remote(storage, out, name, [i for i, _ in parts], sum(c["sequences"] for _, c in parts), dtype)
-        for name, parts in sorted(datasets.items()) if name not in skipped
+        join_parts.remote(storage, out, name, [i for i, _ in datasets[name]], sum(c["sequences"] for _, c in datasets[name]), dtype)
+        for name in names
     ])
-    for name, entry in zip([n for n in sorted(datasets) if n not in skipped], made):
+    for name, entry in zip(names, made):
         entry["tokens"] = sum(c["tokens"] for _, c in datasets[name])
         entry["provenance"] = name + PROVENANCE_SUFFIX
     storage.delete(join(out, PARTS))
@@ -166,7 +167,6 @@ def run_export(
         "datasets": made,
         "skipped": skipped,
         "mixture": {
-            "shares": mixture.shares if mixture else {},
             "settings": mixture.to_dict() if mixture else None,
             "seed": seed,
             "languages": [r.to_dict() for r in reached],
