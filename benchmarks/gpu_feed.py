@@ -26,8 +26,8 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.shards import manifest as mf  # noqa: E402
-from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo  # noqa: E402
+from pentaglot_reader import manifest as mf  # noqa: E402
+from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo  # noqa: E402
 from pipeline.shards.writer import write_shards  # noqa: E402
 from pipeline.storage import Storage, join  # noqa: E402
 
@@ -55,7 +55,7 @@ def synthetic_shards(out: str, tokens: int, vocab: int, seed: int = 0) -> dict:
 def feed(folder: str, device, workers: int, pin: bool, batch: int, seq_len: int, seconds: float) -> dict:
     import torch
 
-    from pipeline.torch_dataset import TokenDataset
+    from pentaglot_reader.torch_dataset import TokenDataset
 
     ds = TokenDataset(folder, batch_size=batch, seq_len=seq_len, seed=0, rank=0, world_size=1)
     moved = 0

@@ -25,6 +25,7 @@ from filters.section import Section
 from pipeline.errors import UserError
 from pipeline.resources import ResourcesConfig
 from pipeline.shards.config import TokenizeConfig
+from pipeline.shards.mixture_config import MixtureConfig
 from pipeline.stats.settings import StatsConfig
 from pipeline.storage import Storage, StorageConfig
 from tokenizer_training.train import TokenizerConfig
@@ -75,6 +76,7 @@ class RunConfig(Section):
     tokenize: TokenizeConfig = Field(default_factory=TokenizeConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    mixture: MixtureConfig = Field(default_factory=MixtureConfig)
 
     @field_validator("input", mode="before")
     @classmethod

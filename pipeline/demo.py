@@ -31,4 +31,4 @@ def run_demo(out: Path, num_cpus: int | None) -> None:
     """Like ``pentaglot run``: a rerun resumes the committed steps (delete OUT to start over)."""
     configure_console(Console.verbose, str(out / "_logs"))
     Runner(demo_config(out.resolve()), num_cpus=num_cpus, echo=click.echo).run()
-    click.echo("Demo finished: open the stats report above in a browser; the shards load with pipeline.torch_dataset.TokenDataset.")
+    click.echo("Demo finished: open the stats report above in a browser; the shards load with pentaglot_reader.torch_dataset.TokenDataset.")

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from filters.langid import UNDETERMINED
+from pentaglot_reader.format import MANIFEST_NAME
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
-from pipeline.shards.format import MANIFEST_NAME
 from pipeline.preflight import require_lang
 from pipeline.stage_files import read_stage_manifest
 from pipeline.storage import Storage, join

@@ -83,10 +83,10 @@ def documents(n: int, seed: int = 0) -> pa.Table:
 
 def write_folder(out: str, docs: pa.Table, config=None, pieces: int = 3, target_bytes: int = 4096) -> dict:
     """A committed shard folder written without Ray (the same writer the tokenize actors call)."""
-    from pipeline.shards import manifest as mf
+    from pentaglot_reader import manifest as mf
+    from pentaglot_reader.format import MANIFEST_NAME
     from pipeline.shards.config import TokenizeConfig
     from pipeline.shards.encode import Encoder
-    from pipeline.shards.format import MANIFEST_NAME
     from pipeline.shards.writer import write_shards
     from pipeline.storage import Storage, join
 

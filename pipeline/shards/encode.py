@@ -6,13 +6,27 @@ one per actor so the model is parsed once, and a notebook can use it directly.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pentaglot_reader.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
 from pipeline.documents import TEXT
 from pipeline.shards.config import TokenizeConfig
-from pipeline.shards.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
+
+
+def tokenizer_info(model_bytes: bytes, sp) -> TokenizerInfo:
+    """Identity of a serialized sentencepiece model, ``sp`` being the same model loaded."""
+    return TokenizerInfo(
+        sha256=hashlib.sha256(model_bytes).hexdigest(),
+        vocab_size=sp.vocab_size(),
+        bos_id=sp.bos_id(),
+        eos_id=sp.eos_id(),
+        pad_id=sp.pad_id(),
+        unk_id=sp.unk_id(),
+    )
 
 
 class Encoder:
@@ -25,7 +39,7 @@ class Encoder:
             self.sp = spm.SentencePieceProcessor(model_proto=model_bytes)
         except RuntimeError as err:
             raise ValueError(f"{where}: not a sentencepiece model ({err}); pass the .model file") from None
-        self.info = TokenizerInfo.from_model_proto(model_bytes, self.sp)
+        self.info = tokenizer_info(model_bytes, self.sp)
         self.config = config
         for wanted, token_id, name in (
             (config.add_bos, self.info.bos_id, "bos"),

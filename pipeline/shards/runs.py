@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from filters.hashing import string_hashes
-from pipeline.shards.format import ID, TOKENS, TokenizerInfo, shard_schema
+from pentaglot_reader.format import ID, TOKENS, TokenizerInfo, shard_schema
 from pipeline.storage import Storage
 
 

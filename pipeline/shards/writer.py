@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.shards.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TokenizerInfo, shard_schema
-from pipeline.shards.manifest import ShardEntry
+from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TokenizerInfo, shard_schema
+from pentaglot_reader.manifest import ShardEntry
 from pipeline.storage import Storage, join
 
 # Per-row overhead on disk besides the tokens: list offset, n_tokens, and the

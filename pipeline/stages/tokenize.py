@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
+from pentaglot_reader import manifest as mf
+from pentaglot_reader.format import MANIFEST_NAME
 from pipeline import progress
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mask
@@ -36,10 +38,8 @@ from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.datasource import Unit, plan_groups, read_group
 from pipeline.runtime import ensure_ray
-from pipeline.shards import manifest as mf
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
 from pipeline.stage_io import prepare_output

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pentaglot_reader.format import MANIFEST_NAME
 from pipeline.errors import UserError
-from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.verify import read_manifest
 from pipeline.stage_io import STAGE_FILE, read_stage_manifest
 from pipeline.storage import Storage, is_s3, join

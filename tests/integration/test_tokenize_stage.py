@@ -7,14 +7,14 @@ import pytest
 from click.testing import CliRunner
 from shard_fixtures import documents, tokenizer_model
 
+from pentaglot_reader.format import MANIFEST_NAME
+from pentaglot_reader.manifest import TIMESTAMP_KEY
+from pentaglot_reader.shards import TokenShards
 from pipeline.commands.tokenize import command as tokenize_command
 from pipeline.commands.verify import command as verify_command
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME
-from pipeline.shards.manifest import TIMESTAMP_KEY
 from pipeline.stages.tokenize import run_tokenize
-from pipeline.token_reader import TokenShards
 
 pytestmark = pytest.mark.ray
 N_DOCS = 300

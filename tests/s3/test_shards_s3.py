@@ -6,13 +6,13 @@ import boto3
 import pytest
 from shard_fixtures import documents, tokenizer_model
 
+from pentaglot_reader.format import MANIFEST_NAME
+from pentaglot_reader.shards import TokenShards
 from pipeline.config import StorageConfig
 from pipeline.shards.config import TokenizeConfig
-from pipeline.shards.format import MANIFEST_NAME
 from pipeline.shards.verify import verify
 from pipeline.stages.tokenize import run_tokenize
 from pipeline.storage import Storage
-from pipeline.token_reader import TokenShards
 
 pytestmark = [pytest.mark.s3, pytest.mark.ray]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from pipeline.shards.format import (
+from pentaglot_reader.format import (
     TOKENS,
     TokenizerInfo,
     info_from_schema,

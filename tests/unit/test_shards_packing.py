@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.shards.packing import PackedStream, positions_from_cu_seqlens, split_rows
-from pipeline.shards.permutation import Permutation
+from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
+from pentaglot_reader.permutation import Permutation
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 64, 1000, 4097])

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 from shard_fixtures import documents, write_folder
 
-from pipeline.shards import manifest as mf
-from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
+from pentaglot_reader import manifest as mf
+from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo
 from pipeline.shards.verify import verify
 from pipeline.shards.writer import write_shards
 from pipeline.storage import Storage

@@ -7,14 +7,15 @@ import pyarrow as pa
 import pytest
 from shard_fixtures import documents, tokenizer_model, write_folder
 
-from pipeline.shards import manifest as mf
+from pentaglot_reader import manifest as mf
+from pentaglot_reader.batches import TokenBatches
+from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo
+from pentaglot_reader.mixture import Mixture, MixtureError
+from pentaglot_reader.shards import ShardError, TokenShards
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
-from pipeline.shards.format import MANIFEST_NAME, TokenizerInfo
 from pipeline.shards.writer import write_shards
 from pipeline.storage import Storage
-from pipeline.token_batches import TokenBatches
-from pipeline.token_reader import ShardError, TokenShards
 
 N_DOCS = 230
 
@@ -125,22 +126,50 @@ def test_state_from_another_order_is_refused(folder):
         TokenBatches(folder, batch_size=4, seed=2).load_state_dict(state)
 
 
-def test_mixture_weights_set_the_token_shares(folder):
-    reader = TokenBatches(folder, batch_size=50, seed=0, weights={"ko": 3, "en": 1})
-    docs = np.concatenate([b["docs"] for b in reader])
-    langs = np.array(reader.shards.lang_of(docs))
-    tokens = reader.shards.lengths[docs]
-    ko_share = tokens[langs == "ko"].sum() / tokens.sum()
-    assert set(langs) == {"ko", "en"}
-    assert abs(ko_share - 0.75) < 0.05
-    ko_docs = np.flatnonzero(np.array(reader.shards.lang_of(np.arange(N_DOCS))) == "ko")
-    per_doc = np.bincount(docs, minlength=N_DOCS)[ko_docs]
-    assert per_doc.max() - per_doc.min() <= 1  # upsampled by whole passes, never lopsided
+def _epoch_docs(reader, epoch):
+    reader.set_epoch(epoch)
+    return np.concatenate([b["docs"] for b in reader])
 
 
-def test_unknown_mixture_language_is_refused(folder):
-    with pytest.raises(ValueError, match="absent from the shards: fr"):
-        TokenBatches(folder, batch_size=4, weights={"fr": 1.0})
+def test_mixture_reaches_its_token_shares_repeating_and_subsampling(folder):
+    mixture = Mixture(shares={"ko": 0.6, "en": 0.25, "zh": 0.15})
+    reader = TokenBatches(folder, batch_size=50, seed=0, mixture=mixture)
+    for epoch in (0, 1):
+        docs = _epoch_docs(reader, epoch)
+        langs = np.array(reader.shards.lang_of(docs))
+        tokens = reader.shards.lengths[docs]
+        assert set(langs) == {"ko", "en", "zh"}
+        for lang, share in mixture.shares.items():
+            assert abs(tokens[langs == lang].sum() / tokens.sum() - share) < 0.005
+        ko_docs = np.flatnonzero(np.array(reader.shards.lang_of(np.arange(N_DOCS))) == "ko")
+        per_doc = np.bincount(docs, minlength=N_DOCS)[ko_docs]
+        assert per_doc.min() >= 2 and per_doc.max() - per_doc.min() <= 1  # whole passes, then a subset of one more
+    reported = {a.lang: a for a in reader.order.achieved(1)}
+    assert reported["ko"].tokens == tokens[langs == "ko"].sum() and reported["ko"].full_passes == 2
+
+
+def test_mixture_is_a_function_of_the_seed(folder):
+    mixture = Mixture(shares={"ko": 0.5, "es": 0.5})
+    first = _epoch_docs(TokenBatches(folder, batch_size=9, seed=4, mixture=mixture), 0)
+    assert np.array_equal(first, _epoch_docs(TokenBatches(folder, batch_size=9, seed=4, mixture=mixture), 0))
+    assert not np.array_equal(np.sort(first), np.sort(_epoch_docs(TokenBatches(folder, batch_size=9, seed=5, mixture=mixture), 0)))
+
+
+def test_infeasible_mixture_names_the_language_and_the_best_share(folder):
+    with pytest.raises(MixtureError, match=r"ko at a share of 90.00% .* max_epochs allows 2; the best achievable share of ko is 4[0-9.]+%"):
+        TokenBatches(folder, batch_size=4, mixture=Mixture(shares={"ko": 0.9, "en": 0.1}, max_epochs={"ko": 2}))
+    with pytest.raises(MixtureError, match="fr at a share of 50.00% .*no tokens.* best achievable share of fr is 0.00%"):
+        TokenBatches(folder, batch_size=4, mixture=Mixture(shares={"fr": 0.5, "en": 0.5}))
+
+
+def test_state_after_a_full_pass_reports_the_whole_epoch_consumed(folder):
+    reader = TokenBatches(folder, batch_size=16, seq_len=8, seed=3)
+    assert reader.state_dict()["consumed"] == 0
+    batches = list(reader)
+    assert reader.state_dict()["consumed"] == reader.num_samples() == batches[-1]["consumed"]
+    resumed = TokenBatches(folder, batch_size=16, seq_len=8, seed=3)
+    resumed.load_state_dict(reader.state_dict())
+    assert list(resumed) == []
 
 
 def _damaged_copy(folder, tmp_path, damage):
@@ -190,7 +219,7 @@ def test_uint32_shards_read_back_as_int32_batches(tmp_path):
 
 def test_torch_loader_with_workers_covers_and_resumes(folder):
     torch = pytest.importorskip("torch")
-    from pipeline.torch_dataset import TokenDataset
+    from pentaglot_reader.torch_dataset import TokenDataset
 
     ds = TokenDataset(folder, batch_size=6, seq_len=8, seed=9, rank=0, world_size=1)
     first = []
@@ -205,3 +234,14 @@ def test_torch_loader_with_workers_covers_and_resumes(folder):
     resumed.load_state_dict(state)
     rest = [s for b in resumed.loader(num_workers=1, pin_memory=False) for s in b["samples"].tolist()]
     assert sorted(first + rest) == list(range(resumed.batches.num_samples()))
+
+
+def test_torch_loader_pins_memory_only_with_cuda(folder, recwarn):
+    torch = pytest.importorskip("torch")
+    from pentaglot_reader.torch_dataset import TokenDataset
+
+    ds = TokenDataset(folder, batch_size=16, seed=1, rank=0, world_size=1)
+    batches = list(ds.loader(num_workers=0))
+    assert sum(len(b["docs"]) for b in batches) == N_DOCS
+    assert batches[0]["tokens"].is_pinned() == torch.cuda.is_available()
+    assert not [w for w in recwarn if "pin_memory" in str(w.message)]

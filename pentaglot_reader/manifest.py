@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from pipeline.shards.format import FORMAT_VERSION, TokenizerInfo
+from pentaglot_reader.format import FORMAT_VERSION, MANIFEST_NAME, TokenizerInfo
 
 FORMAT_NAME = "pentaglot.token_shards"
 TIMESTAMP_KEY = "created_at"
@@ -105,6 +106,19 @@ def parse(data: bytes, where: str) -> dict:
         if key not in manifest:
             raise ValueError(f"{where}: missing key '{key}'")
     return manifest
+
+
+def never_committed(uri: str) -> ValueError:
+    return ValueError(f"{uri}: missing; the folder was never committed (tokenize did not finish), rerun tokenize")
+
+
+def read_local(folder: str) -> dict:
+    """The manifest of a local shard folder; a missing or damaged one is a ValueError naming it."""
+    path = os.path.join(folder, MANIFEST_NAME)
+    if not os.path.isfile(path):
+        raise never_committed(path)
+    with open(path, "rb") as f:
+        return parse(f.read(), path)
 
 
 def manifest_tokenizer(manifest: dict) -> TokenizerInfo:

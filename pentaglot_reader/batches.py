@@ -1,12 +1,12 @@
 """Training batches from a token shard folder, as numpy arrays, without torch.
 
 This is the whole reader logic (order, mixture, split, packing, resume);
-``pipeline.torch_dataset`` only adapts it to PyTorch, and a JAX or custom loop
+``pentaglot_reader.torch_dataset`` only adapts it to PyTorch, and a JAX or custom loop
 can use it directly.  A batch is a dict:
 
 * packed (``seq_len`` set): ``tokens`` ``[b, seq_len+1]`` and ``cu_seqlens``,
   the segment starts over the flattened inputs ``tokens[:, :-1]`` (see
-  ``pipeline.shards.packing``); with ``positions=True`` also ``positions``
+  ``pentaglot_reader.packing``); with ``positions=True`` also ``positions``
   ``[b, seq_len]`` (position ids of the inputs; costs about as much as
   the tokens themselves);
 * documents (``seq_len`` None): ``tokens`` flat, ``cu_seqlens`` ``[b+1]``
@@ -14,7 +14,7 @@ can use it directly.  A batch is a dict:
 
 plus ``samples`` (the epoch positions in the batch), ``epoch``, ``index``
 (the batch's number within its rank) and ``consumed`` (see
-``pipeline.token_order``).  Token ids are int32 when the
+``pentaglot_reader.order``).  Token ids are int32 when the
 vocab allows it (what embedding layers index with), else int64.
 """
 
@@ -26,11 +26,12 @@ from typing import Iterator
 
 import numpy as np
 
-from pipeline.shards.packing import PackedStream, positions_from_cu_seqlens, split_rows
-from pipeline.token_order import EpochOrder, Split, consumer_batches
-from pipeline.token_reader import TokenShards
+from pentaglot_reader.mixture import Mixture
+from pentaglot_reader.order import EpochOrder, Split, consumer_batches
+from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
+from pentaglot_reader.shards import TokenShards
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 GROUP_TOKENS = 1 << 19  # big enough to spread each numpy call's fixed cost, small enough to stay in cache
 
 
@@ -48,7 +49,7 @@ class TokenBatches:
         batch_size: int,
         seq_len: int | None = None,
         seed: int = 0,
-        weights: dict[str, float] | None = None,
+        mixture: Mixture | None = None,
         rank: int = 0,
         world_size: int = 1,
         drop_last: bool = False,
@@ -61,46 +62,52 @@ class TokenBatches:
         self.batch_size = batch_size
         self.seq_len = seq_len
         self.seed = seed
-        self.weights = dict(weights) if weights else None
+        self.mixture = mixture
         self.split = Split(rank=rank, world_size=world_size)
         self.drop_last = drop_last
         self.positions = positions
-        self.order = EpochOrder(
-            self.shards.lengths, self.shards.lang_codes, self.shards.lang_names, seed, self.weights
-        )
+        self.order = EpochOrder(self.shards.lengths, self.shards.lang_codes, self.shards.lang_names, seed, mixture)
         self.dtype = np.int32 if self.shards.tokenizer.vocab_size <= np.iinfo(np.int32).max else np.int64
         self.epoch = 0
         self.start = 0
+        self._consumed: int | None = None  # of the last batch this process yielded
         self._packed: tuple[int, PackedStream] | None = None
 
     # -- epoch structure -----------------------------------------------------------
     def _stream(self, epoch: int) -> PackedStream:
         """This epoch's packed rows; built once per epoch (O(documents) memory)."""
         if self._packed is None or self._packed[0] != epoch:
-            doc_order = self.order.docs(epoch, np.arange(self.order.num_samples))
+            doc_order = self.order.docs(epoch, np.arange(self.order.num_samples(epoch)))
             self._packed = (epoch, PackedStream(doc_order, self.shards.lengths, self.seq_len))
         return self._packed[1]
 
     def num_samples(self, epoch: int | None = None) -> int:
         """Samples (packed rows, or documents) in an epoch."""
+        epoch = self.epoch if epoch is None else epoch
         if self.seq_len is None:
-            return self.order.num_samples
-        return self._stream(self.epoch if epoch is None else epoch).num_rows
+            return self.order.num_samples(epoch)
+        return self._stream(epoch).num_rows
 
     # -- state ---------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
         """Start ``epoch`` from its beginning (call before each epoch, like a DistributedSampler)."""
-        self.epoch, self.start = epoch, 0
+        self.epoch, self.start, self._consumed = epoch, 0, None
 
     def state_dict(self, consumed: int | None = None) -> dict:
-        """The checkpoint; ``consumed`` is the last batch's ``consumed`` (omit at epoch start)."""
+        """The checkpoint after the last batch this process yielded (or the loaded state, before any).
+
+        ``consumed`` overrides that with a batch's own ``consumed``, for batches
+        made in other processes (``TokenDataset.loader`` passes it).
+        """
+        if consumed is None:
+            consumed = self.start if self._consumed is None else self._consumed
         return {
             "version": STATE_VERSION,
             "seed": self.seed,
             "epoch": self.epoch,
-            "consumed": self.start if consumed is None else int(consumed),
+            "consumed": int(consumed),
             "seq_len": self.seq_len,
-            "weights": self.weights,
+            "mixture": self.mixture.to_dict() if self.mixture else None,
             "tokenizer_sha256": self.shards.tokenizer.sha256,
             "num_samples": self.num_samples(),
         }
@@ -110,7 +117,7 @@ class TokenBatches:
         for key, mine in (
             ("seed", self.seed),
             ("seq_len", self.seq_len),
-            ("weights", self.weights),
+            ("mixture", self.mixture.to_dict() if self.mixture else None),
             ("tokenizer_sha256", self.shards.tokenizer.sha256),
         ):
             if state.get(key) != mine:
@@ -121,7 +128,7 @@ class TokenBatches:
                 f"reader state: the checkpoint's epoch has {state.get('num_samples')} samples, this data "
                 f"{self.num_samples(epoch)}; the shard folder changed since the checkpoint"
             )
-        self.epoch, self.start = epoch, int(state["consumed"])
+        self.epoch, self.start, self._consumed = epoch, int(state["consumed"]), None
 
     # -- iteration -----------------------------------------------------------------
     def iter_batches(self, worker: int = 0, num_workers: int = 1) -> Iterator[dict]:
@@ -141,6 +148,7 @@ class TokenBatches:
             assemble = self._packed_batches if self.seq_len else self._doc_batches
             for (index, where, consumed), batch in zip(group, assemble(epoch, samples)):
                 batch.update(samples=where, epoch=epoch, index=index, consumed=consumed)
+                self._consumed = consumed
                 yield batch
 
     def __iter__(self) -> Iterator[dict]:

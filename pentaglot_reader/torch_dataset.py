@@ -1,6 +1,6 @@
 """PyTorch adapter for ``TokenBatches``: an ``IterableDataset`` plus a resumable loader.
 
-torch is an optional extra (``pip install pentaglot[torch]``); importing this
+torch is an optional extra (``pip install '.[torch]'`` in a clone); importing this
 module is the only thing that needs it.  The dataset yields whole batches, so
 build the DataLoader with ``batch_size=None`` -- or use ``loader()``, which
 does that and also tracks the checkpoint state for ``state_dict()``.
@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from pipeline.token_batches import TokenBatches
+from pentaglot_reader.batches import TokenBatches
+from pentaglot_reader.mixture import Mixture
 
 
 def _dist_rank_world() -> tuple[int, int]:
@@ -40,12 +41,12 @@ class TokenDataset(IterableDataset):
     """
 
     def __init__(self, folder: str, batch_size: int, seq_len: int | None = None, *, seed: int = 0,
-                 weights: dict[str, float] | None = None, rank: int | None = None,
+                 mixture: Mixture | None = None, rank: int | None = None,
                  world_size: int | None = None, drop_last: bool = False, checks: str = "quick",
                  positions: bool = False):
         dist_rank, dist_world = _dist_rank_world()
         self.batches = TokenBatches(
-            folder, batch_size, seq_len, seed=seed, weights=weights,
+            folder, batch_size, seq_len, seed=seed, mixture=mixture,
             rank=dist_rank if rank is None else rank,
             world_size=dist_world if world_size is None else world_size,
             drop_last=drop_last, checks=checks, positions=positions,
@@ -58,11 +59,15 @@ class TokenDataset(IterableDataset):
         for batch in self.batches.iter_batches(worker, num_workers):
             yield {k: _tensor(v) if isinstance(v, np.ndarray) else v for k, v in batch.items()}
 
-    def loader(self, num_workers: int = 2, pin_memory: bool = True, **kwargs) -> Iterator[dict]:
+    def loader(self, num_workers: int = 2, pin_memory: bool | None = None, **kwargs) -> Iterator[dict]:
         """Iterate this epoch (from the loaded state) through a DataLoader, tracking progress.
 
+        ``pin_memory`` defaults to whether CUDA is available: pinned pages only
+        speed up copies to a GPU, and without one DataLoader warns about them.
         Extra keyword arguments go to ``DataLoader`` (e.g. ``prefetch_factor``).
         """
+        if pin_memory is None:
+            pin_memory = torch.cuda.is_available()
         dl = DataLoader(self, batch_size=None, num_workers=num_workers, pin_memory=pin_memory, **kwargs)
         for batch in dl:
             self._consumed = batch["consumed"]

@@ -12,7 +12,6 @@ so a shard copied out of its folder still says what it is.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -51,21 +50,6 @@ class TokenizerInfo:
     pad_id: int
     unk_id: int
 
-    @classmethod
-    def from_model_proto(cls, model_bytes: bytes, sp=None) -> "TokenizerInfo":
-        """Identity of a serialized sentencepiece model (``sp``: the same model, already loaded)."""
-        import sentencepiece as spm
-
-        sp = sp or spm.SentencePieceProcessor(model_proto=model_bytes)
-        return cls(
-            sha256=hashlib.sha256(model_bytes).hexdigest(),
-            vocab_size=sp.vocab_size(),
-            bos_id=sp.bos_id(),
-            eos_id=sp.eos_id(),
-            pad_id=sp.pad_id(),
-            unk_id=sp.unk_id(),
-        )
-
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -87,6 +71,19 @@ def token_dtype(vocab_size: int) -> np.dtype:
     if vocab_size <= 1 << 32:
         return np.dtype(np.uint32)
     raise ValueError(f"vocab size {vocab_size} does not fit in uint32 token ids")
+
+
+def numpy_view(array: pa.Array) -> np.ndarray:
+    """Zero-copy numpy view of a primitive Arrow array without nulls.
+
+    pyarrow's own ``to_numpy`` imports pandas on first use: two seconds of a
+    GPU node's start-up (and of every Ray worker's first shard) for nothing.
+    """
+    dtype = np.dtype(str(array.type))
+    data = array.buffers()[1]
+    if data is None:
+        return np.zeros(0, dtype)
+    return np.frombuffer(data, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
 
 
 def schema_metadata(info: TokenizerInfo) -> dict[bytes, bytes]:

@@ -16,7 +16,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-def _mix(x: np.ndarray, key: np.uint64) -> np.ndarray:
+def mix64(x: np.ndarray, key: np.uint64) -> np.ndarray:
     """splitmix64's finalizer: a cheap, well-mixing 64-bit hash (wrapping multiply)."""
     z = x ^ key
     z = (z ^ (z >> np.uint64(30))) * _M1
@@ -43,7 +43,7 @@ class Permutation:
         shift = np.uint64(self.half_bits)
         left, right = x >> shift, x & self.mask
         for k in self.keys:
-            left, right = right, left ^ (_mix(right, k) & self.mask)
+            left, right = right, left ^ (mix64(right, k) & self.mask)
         return (left << shift) | right
 
     def __call__(self, idx) -> np.ndarray:

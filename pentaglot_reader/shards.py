@@ -8,7 +8,7 @@ each one is checked against the manifest before use, so a truncated, corrupt,
 missing or foreign shard stops the job at start-up with the shard's name
 instead of poisoning a training run.
 
-Needs no torch; ``pipeline.torch_dataset`` builds the training loader on it.
+Needs no torch; ``pentaglot_reader.torch_dataset`` builds the training loader on it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.shards import manifest as mf
-from pipeline.shards.format import LANG, TokenizerInfo
-from pipeline.shards.verify import check_shard, read_manifest, token_arrays
-from pipeline.storage import Storage, is_s3
+from pentaglot_reader import manifest as mf
+from pentaglot_reader.check import check_shard, token_arrays
+from pentaglot_reader.format import LANG, TokenizerInfo, numpy_view
 
 
 class ShardError(ValueError):
@@ -43,13 +42,13 @@ class TokenShards:
     def __init__(self, folder: str, checks: str = "quick"):
         if checks not in ("quick", "structure", "full"):
             raise ValueError(f"checks must be 'quick', 'structure' or 'full', got {checks!r}")
-        if is_s3(folder):
+        if folder.startswith("s3://"):
             raise ValueError(
                 f"{folder}: memory-mapped reading needs local files; copy the folder first "
                 "(aws s3 sync) or mount it, then pass the local path"
             )
         self.folder = folder
-        self.manifest = read_manifest(Storage(), folder)
+        self.manifest = mf.read_local(folder)
         self.tokenizer: TokenizerInfo = mf.manifest_tokenizer(self.manifest)
         self.entries = mf.manifest_shards(self.manifest)
         self._values: list[np.ndarray] = []
@@ -87,7 +86,7 @@ class TokenShards:
         langs = pa.chunked_array(lang_columns, pa.string()) if lang_columns else pa.chunked_array([], pa.string())
         encoded = pc.dictionary_encode(langs).combine_chunks()
         self.lang_names: list[str] = encoded.dictionary.to_pylist()
-        self.lang_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+        self.lang_codes = numpy_view(encoded.indices).astype(np.int16)
 
     def __getstate__(self):
         """Workers started by spawn reopen the maps instead of receiving copies of them."""
