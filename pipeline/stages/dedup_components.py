@@ -1,15 +1,16 @@
 """Connected components of the verified edges as Ray work: large-star / small-star.
 
 Why this algorithm (Kiveris et al., "Connected Components in MapReduce and
-Beyond", 2014), measured in benchmarks/dedup_components.py:
+Beyond", 2014; its rounds and time are measured in
+benchmarks/dedup_components.py):
 
 * every round is one hash shuffle of the edge list grouped on one endpoint,
   and no round emits more edges than it reads, so a round's partitions are
   sized from the edge volume alone.  Hash-to-min instead sends each node its
   whole current cluster, so one giant cluster (a boilerplate page copied a
   million times) lands on one task whole, every round;
-* rounds are few: two on a star, about log2(n) on a chain whatever the order
-  of its ids (large-star halves a path's length each time);
+* rounds are few: one or two on a star, log2(n) + 2 on a chain whatever the
+  order of its ids (18 for 100k nodes; large-star halves a path each time);
 * the reduce is a sort plus numpy on each partition, nothing per edge in
   Python; a balanced union-find (Data-Juicer's BTS) needs actors that hold
   their share of the parent table and talk to each other, which is a scheduler
