@@ -43,7 +43,7 @@ from filters.shingles import text_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, partition_of, shuffle_partitions
+from pipeline.stages.dedup_exact import PART, num_partitions, partition_of, shuffle_partitions
 
 NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
@@ -170,7 +170,7 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
     if n_edges == 0:
         return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
     one_task = partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1
-    parts = cfg.num_partitions or (1 if one_task else partitions_for(2 * edges.size_bytes(), res.memory_bytes))
+    parts = 1 if one_task and not cfg.num_partitions else num_partitions(cfg, 2 * edges.size_bytes(), res)
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
     return star_rounds(edges, cfg, res, parts, log)
