@@ -86,7 +86,7 @@ def one(method: str, kind: str, m: int) -> dict:
         from pipeline.resources import StageResources
         from pipeline.stages.dedup_components import cluster_mapping
 
-        ray.init(num_cpus=os.cpu_count(), logging_level="ERROR")
+        ray.init(address="local", num_cpus=os.cpu_count(), logging_level="ERROR")
         edges = ray.data.from_arrow([table.slice(i, 250_000) for i in range(0, m, 250_000)]).materialize()
         del table
         rounds: list = []
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--ray-max", type=int, default=1_000_000, help="largest size the Ray rounds run at")
     parser.add_argument("--chain-ray-max", type=int, default=100_000, help="largest chain the Ray rounds run at")
+    parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=GRAPHS)
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "GRAPH", "EDGES"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="dedup_components")
     args = parser.parse_args()
@@ -124,7 +125,7 @@ def main() -> None:
               "command": " ".join(["python", "benchmarks/dedup_components.py", *sys.argv[1:]]), "runs": []}
     root = Path(__file__).resolve().parents[1]
     for m in args.sizes:
-        for kind in GRAPHS:
+        for kind in args.graphs:
             methods = ["numpy_driver", "scipy", "ray_auto"]
             if m <= (args.chain_ray_max if kind == "chain" else args.ray_max):
                 methods.append("ray_rounds")

@@ -28,9 +28,10 @@ def _is_worker(proc: psutil.Process) -> bool:
 class _Peaks(threading.Thread):
     """Samples the driver, its Ray workers and the machine until stopped."""
 
-    def __init__(self, pid: int, every: float):
+    def __init__(self, pid: int, every: float, workers_under: int):
         super().__init__(daemon=True)
         self.root, self.every, self.stopped = psutil.Process(pid), every, threading.Event()
+        self.workers_under = psutil.Process(workers_under)
         vm = psutil.virtual_memory()
         self.base_used = vm.total - vm.available
         self.peaks = {"driver_rss": 0, "worker_uss": 0, "worker_rss": 0, "system": 0}
@@ -38,7 +39,7 @@ class _Peaks(threading.Thread):
     def _sample(self) -> None:
         try:
             self.peaks["driver_rss"] = max(self.peaks["driver_rss"], self.root.memory_info().rss)
-            for child in filter(_is_worker, self.root.children(recursive=True)):
+            for child in filter(_is_worker, self.workers_under.children(recursive=True)):
                 info = child.memory_full_info()
                 self.peaks["worker_uss"] = max(self.peaks["worker_uss"], info.uss)
                 self.peaks["worker_rss"] = max(self.peaks["worker_rss"], info.rss)
@@ -52,11 +53,27 @@ class _Peaks(threading.Thread):
             self._sample()
 
 
-def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25) -> dict:
+def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25, workers_under: int | None = None) -> dict:
+    """``_run_once``, again when a local Ray start timed out (a fixed 30 s in Ray;
+    it happens on the loaded shared machine, before any measured work).
+
+    Workers are looked for among the descendants of ``workers_under`` (the
+    process that started the Ray the command joins; default the command)."""
+    for _ in range(5):
+        try:
+            return _run_once(cmd, env, cwd, every, workers_under)
+        except RuntimeError as err:
+            if "timed out during startup" not in str(err):
+                raise
+            time.sleep(10)
+    return _run_once(cmd, env, cwd, every, workers_under)
+
+
+def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, workers_under: int | None) -> dict:
     """Run ``cmd``; wall seconds, driver peak RSS, largest worker peak USS/RSS (MB), system peak."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
-    sampler = _Peaks(proc.pid, every)
+    sampler = _Peaks(proc.pid, every, workers_under or proc.pid)
     sampler.start()
     output = proc.communicate()[0].decode("utf-8", "replace")
     sampler.stopped.set()

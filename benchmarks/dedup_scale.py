@@ -59,17 +59,11 @@ def corpus(n: int) -> tuple[Path, dict]:
     return folder, json.loads(meta.read_text())
 
 
-def run_side(tree: Path, src: Path, out: Path, flags: list[str]) -> dict:
+def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
-    env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": "local", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
-    for attempt in range(3):  # a local Ray start can time out (30 s, fixed in Ray) on the loaded shared machine
-        try:
-            measured = run_with_peaks(cmd, env=env, cwd=str(tree))
-            break
-        except RuntimeError as err:
-            if "timed out during startup" not in str(err) or attempt == 2:
-                raise
+    env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
     stage = json.loads((out / "stage.json").read_text())
     measured.pop("output_tail")
     return {**measured, "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}
@@ -99,6 +93,17 @@ def main() -> None:
     import ray
 
     result["versions"] = {"ray": ray.__version__, "pyarrow": pa.__version__, "python": sys.version.split()[0]}
+    # One local Ray for every run, started here: on the loaded shared machine a
+    # fresh start per run timed out (Ray waits a fixed 30 s for its raylet).
+    # Each run is its own Ray job, with its own workers.
+    for attempt in range(6):
+        try:
+            ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, logging_level="ERROR")
+            break
+        except Exception as err:  # Ray raises a bare Exception for the start timeout
+            if "timed out during startup" not in str(err) or attempt == 5:
+                raise
+    address = ray.get_runtime_context().gcs_address
     base = baseline_tree(args.baseline)
     for n in args.sizes:
         src, info = corpus(n)
@@ -108,7 +113,7 @@ def main() -> None:
         run = {"documents": n, "corpus": info, "load_avg_before": os.getloadavg()}
         for side, tree in sides.items():
             out = WORK / f"dedup_synth_{n}-{side}"
-            run[side] = run_side(tree, src, out, args.flags)
+            run[side] = run_side(tree, src, out, args.flags, address)
             run[side]["us_per_document"] = round(1e6 * run[side]["seconds"] / n, 1)
             run[side]["worker_peak_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
             print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)

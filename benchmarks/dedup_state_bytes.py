@@ -39,7 +39,7 @@ def main() -> None:
     from pipeline.stages.dedup_apply import _document_rows, _mapping_rows
     from pipeline.stages.dedup_components import cluster_mapping, initial_rows, large_star
 
-    ray.init(num_cpus=2, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, logging_level="ERROR")
     cfg, res = DedupConfig(), ResourcesConfig().dedup
     table, info = corpus(args.documents)
     n = table.num_rows

@@ -19,14 +19,15 @@ from pipeline.errors import UserError
 
 
 def find_user_error(err: BaseException) -> UserError | None:
-    """A UserError behind ``err``, also when Ray wrapped it in a task error."""
-    seen = 0
+    """The innermost UserError behind ``err``, also when Ray wrapped it in a task
+    error (Ray's wrapper is itself a UserError whose text is the remote traceback)."""
+    found, seen = None, 0
     while err is not None and seen < 10:
         if isinstance(err, UserError):
-            return err
+            found = err
         err = getattr(err, "cause", None) or err.__cause__
         seen += 1
-    return None
+    return found
 
 
 def handle_errors(fn: Callable) -> Callable:

@@ -1,15 +1,16 @@
 """Connected components of the verified edges as Ray work: large-star / small-star.
 
 Why this algorithm (Kiveris et al., "Connected Components in MapReduce and
-Beyond", 2014), measured in benchmarks/dedup_components.py:
+Beyond", 2014; its rounds and time are measured in
+benchmarks/dedup_components.py):
 
 * every round is one hash shuffle of the edge list grouped on one endpoint,
   and no round emits more edges than it reads, so a round's partitions are
   sized from the edge volume alone.  Hash-to-min instead sends each node its
   whole current cluster, so one giant cluster (a boilerplate page copied a
   million times) lands on one task whole, every round;
-* rounds are few: two on a star, about log2(n) on a chain whatever the order
-  of its ids (large-star halves a path's length each time);
+* rounds are few: one or two on a star, log2(n) + 2 on a chain whatever the
+  order of its ids (18 for 100k nodes; large-star halves a path each time);
 * the reduce is a sort plus numpy on each partition, nothing per edge in
   Python; a balanced union-find (Data-Juicer's BTS) needs actors that hold
   their share of the parent table and talk to each other, which is a scheduler
@@ -42,7 +43,7 @@ from filters.shingles import text_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, partition_of, shuffle_partitions
+from pipeline.stages.dedup_exact import PART, num_partitions, partition_of, shuffle_partitions
 
 NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
@@ -169,7 +170,7 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
     if n_edges == 0:
         return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
     one_task = partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1
-    parts = cfg.num_partitions or (1 if one_task else partitions_for(2 * edges.size_bytes(), res.memory_bytes))
+    parts = 1 if one_task and not cfg.num_partitions else num_partitions(cfg, 2 * edges.size_bytes(), res)
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
     return star_rounds(edges, cfg, res, parts, log)

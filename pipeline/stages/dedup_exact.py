@@ -74,10 +74,18 @@ def check_keep_column(ds: ray.data.Dataset, keep: str) -> None:
         raise UserError(f"dedup.keep: column '{keep}' is {kind}, not numeric; name a numeric quality column")
 
 
+# Share of the per-task budget one shuffle partition may take.  Measured
+# (benchmarks/dedup_scale.py, 250k documents): a sort-shuffle reduce task plus
+# ``map_groups`` peaked at ~15x its partition's bytes (3.8 GB of worker memory
+# for one 250 MB partition: the map outputs it receives, their concatenation,
+# the sort, and the UDF's filtered and sorted copies).
+PARTITION_SHARE = 1 / 32
+
+
 def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
     """Shuffle partitions for ``nbytes`` of shuffled rows: the setting if given,
-    else as many as keep each within the per-task memory budget."""
-    return cfg.num_partitions or partitions_for(nbytes, res.memory_bytes)
+    else as many as keep each task within the per-task memory budget."""
+    return cfg.num_partitions or partitions_for(nbytes, res.memory_bytes, share=PARTITION_SHARE)
 
 
 def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
