@@ -44,6 +44,7 @@ class DecontaminateConfig(BaseModel):
     action: Literal["reject", "mask"] = Field("reject", description="reject contaminated documents (drop_reason contamination) or keep them with the matched spans masked")
     mask_text: str = Field("<EVAL>", description="what a masked span is replaced with")
     index_memory_mb: int = Field(1024, ge=1, description="an index up to this size is shipped to every worker; a bigger one is joined through a shuffle")
+    index_transport: Literal["auto", "broadcast", "shuffle"] = Field("auto", description="auto: broadcast when the index fits index_memory_mb, else shuffle")
     num_partitions: int | None = Field(None, ge=1, description="shuffle partitions of the join path; default from the index and corpus size")
     batch_size: int = Field(1024, ge=1, description="documents per batch")
 

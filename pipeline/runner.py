@@ -34,7 +34,7 @@ from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
 REPORT = "run_report.json"
-DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup")
+DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup", "decontaminate", "redact")
 SECTIONS = {"filter": "quality"}  # step name -> config section, where they differ
 # A language a step rejects entirely is worth a warning once it is this many
 # documents and this share of the step's input: a typo in ``languages`` (fr for
@@ -221,6 +221,9 @@ class Runner:
         results: list[StepResult] = []
         for step in steps:
             if step == "tokenizer" and state.tokenizer is not None:
+                continue
+            if step == "decontaminate" and not self.config.decontaminate.eval_sets:
+                self.echo("decontaminate: no decontaminate.eval_sets in the config; skipped")
                 continue
             forced = forced or step == self.from_step
             section = self._section(step)

@@ -192,7 +192,7 @@ def decontaminate(ds: ray.data.Dataset, cfg: DecontaminateConfig | None = None) 
     cfg = cfg or DecontaminateConfig()
     items = load_items(cfg)
     index_bytes = estimated_index_bytes(items)
-    if index_bytes > cfg.index_memory_mb * MB:
+    if cfg.index_transport == "shuffle" or (cfg.index_transport == "auto" and index_bytes > cfg.index_memory_mb * MB):
         return _joined(ds, items, cfg, index_bytes)
     index_ref = ray.put(build_index(items, cfg))
     fn = map_live(lambda t: _broadcast_batch(t, index_ref, cfg))

@@ -1,0 +1,111 @@
+"""Is this candidate really a personal-data value of that type?
+
+Candidates come from a cheap scan (``pii_scan``); each type's check here
+decides, with the format's own rules rather than digit counts: checksums,
+dates and region fields by ``python-stdnum``, phone numbering plans by
+``phonenumbers``, addresses by ``ipaddress``.  What makes a phone number
+different from an order number is mostly how it is written, so numbers
+without a leading ``+`` must also start the way the region writes them
+nationally (a trunk 0 in Korea and Japan, 0 or 1 in China, 6-9 in Spain) and
+US numbers must be formatted.  Exceptions never carry the value out: every
+check returns a bool.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.cn import ric
+from stdnum.jp import in_ as my_number
+from stdnum.kr import rrn
+
+# Full-width digits and signs as ASCII, so every check sees one alphabet.
+ASCII = str.maketrans("０１２３４５６７８９＋（）－．", "0123456789+()-.")
+_NATIONAL_START = {"KR": "0", "JP": "0", "CN": "01", "ES": "6789"}
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—().]")
+# Issuer prefixes and lengths of the card networks (IIN ranges).
+_CARD = re.compile(r"4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}|3[47]\d{13}|6011\d{12}|65\d{14}|64[4-9]\d{13}|35(?:2[89]|[3-8]\d)\d{12}|62\d{14,17}|3(?:0[0-5]|[689]\d)\d{11}")
+MY_NUMBER_CONTEXT = ("マイナンバー", "個人番号", "my number", "mynumber")
+
+
+def digits(value: str) -> str:
+    return re.sub(r"\D", "", value.translate(ASCII))
+
+
+def is_phone(value: str, regions: list[str]) -> bool:
+    text = value.translate(ASCII).strip()
+    count = len(digits(text))
+    if not 7 <= count <= 15:
+        return False
+    if text.startswith("+"):
+        return _valid_phone(text, None)
+    formatted = bool(_SEPARATORS.search(text))
+    first = text.lstrip("(")[:1]
+    for region in regions:
+        starts = _NATIONAL_START.get(region)
+        if starts is not None and first not in starts:
+            continue
+        if region == "US" and (not formatted or first in "01"):
+            continue
+        if _valid_phone(text, region):
+            return True
+    return False
+
+
+def _valid_phone(text: str, region: str | None) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def is_kr_rrn(value: str) -> bool:
+    number = digits(value)
+    return len(number) == 13 and rrn.is_valid(number)
+
+
+def is_cn_ric(value: str) -> bool:
+    number = value.translate(ASCII).replace(" ", "").replace("-", "").upper()
+    return len(number) == 18 and ric.is_valid(number)
+
+
+def is_my_number(value: str, context: str) -> bool:
+    """Its check digit passes for one random 12-digit number in ten, so a
+    My Number also needs its name (``MY_NUMBER_CONTEXT``) just before it."""
+    number = digits(value)
+    return len(number) == 12 and my_number.is_valid(number) and any(word in context for word in MY_NUMBER_CONTEXT)
+
+
+def is_card(value: str) -> bool:
+    number = digits(value)
+    return bool(_CARD.fullmatch(number)) and luhn.is_valid(number)
+
+
+def is_iban(value: str) -> bool:
+    return iban.is_valid(value.replace(" ", ""))
+
+
+def is_ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value.translate(ASCII))
+    except ValueError:
+        return False
+    return True
+
+
+def is_ipv6(value: str) -> bool:
+    if sum(1 for group in value.split(":") if group) < 2:
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_email(value: str) -> bool:
+    local, _, domain = value.rpartition("@")
+    return bool(local) and not (local.startswith(".") or local.endswith(".") or ".." in value) and "." in domain
