@@ -30,6 +30,7 @@ from pipeline.runtime import ensure_ray
 from pipeline.shards.format import MANIFEST_NAME
 from pipeline.preflight import require_lang
 from pipeline.stage_files import read_stage_manifest
+from pipeline.stages.decontaminate import eval_sets_fingerprint
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
@@ -210,6 +211,8 @@ class Runner:
         for key, path in files.items():
             if path is not None and self.storage.stat(path) is None:
                 raise UserError(f"{key}: {path} does not exist; fix the path in the run config")
+        if "decontaminate" in self.config.steps:
+            eval_sets_fingerprint(self.config.decontaminate)
         return fingerprint
 
     def run(self) -> dict:
@@ -228,6 +231,8 @@ class Runner:
             forced = forced or step == self.from_step
             section = self._section(step)
             model = self._model_digest(state.tokenizer) if step == "tokenize" else None
+            if step == "decontaminate":
+                model = eval_sets_fingerprint(self.config.decontaminate)
             fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
             record = None if forced else self._committed(step, fingerprint)
             if record is not None and not self._output_intact(step, record):

@@ -58,6 +58,20 @@ def load_items(cfg: DecontaminateConfig) -> EvalItems:
         raise UserError(f"decontaminate.eval_sets: {err}") from None
 
 
+def eval_sets_fingerprint(cfg: DecontaminateConfig) -> list:
+    """Every eval-set file with its size and mtime, so a run redoes the step when a set changes."""
+    from pathlib import Path
+
+    out = []
+    for eval_set in cfg.eval_sets:
+        path = Path(eval_set.path)
+        if not path.exists():
+            raise UserError(f"decontaminate.eval_sets: {path} does not exist; give a local file or datasets folder")
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        out += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    return out
+
+
 def estimated_index_bytes(items: EvalItems) -> int:
     return int(pc.sum(pc.utf8_length(items.texts)).as_py() or 0) * _BYTES_PER_CHAR
 
