@@ -66,6 +66,14 @@ def _number_type(value: str, context: str, regions: list[str]) -> str | None:
     return None
 
 
+def _balanced_start(match: re.Match) -> int:
+    """Start of the number without an opening bracket it never closes (``（03-1234-5678）``)."""
+    value = match.group()
+    if value[:1] in "(（" and not any(c in value for c in ")）"):
+        return match.start() + 1
+    return match.start()
+
+
 def _pieces(match: re.Match) -> list[tuple[int, int]]:
     """The run, then its space-separated pieces (each with a leading + or ( kept)."""
     return [(match.start() + m.start(), match.start() + m.end()) for m in re.finditer(r"\S+", match.group())]
@@ -93,10 +101,10 @@ def scan(texts: pa.Array, langs: list[str | None], cfg: RedactConfig) -> Found:
         spans += [(m.start(), m.end(), kind) for m in pattern.finditer(joined) if check(m.group())]
     for m in _NUMBER.finditer(joined):
         region = regions[doc_of(m.start())]
-        context = joined[max(0, m.start() - _CONTEXT) : m.start()]
-        kind = _number_type(m.group(), context, region)
+        start = _balanced_start(m)
+        kind = _number_type(joined[start : m.end()], joined[max(0, start - _CONTEXT) : start], region)
         if kind is not None:
-            spans.append((m.start(), m.end(), kind))
+            spans.append((start, m.end(), kind))
             continue
         for a, b in _pieces(m) if " " in m.group() else ():
             kind = _number_type(joined[a:b], joined[max(0, a - _CONTEXT) : a], region)
