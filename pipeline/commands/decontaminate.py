@@ -15,8 +15,8 @@ def _fields(ctx, param, value):
 @click.command("decontaminate")
 @io_options
 @click.option("--eval-set", "eval_sets", multiple=True, metavar="PATH", help="local JSONL/Parquet/CSV file or Hugging Face datasets folder (repeatable)")
-@click.option("--fields", callback=_fields, help="text fields of an item, comma-separated, for every --eval-set (default: text)")
-@click.option("--id-field", "item_id_field", help="field naming an item (default: its row number)")
+@click.option("--fields", callback=_fields, help="eval-set text fields of an item, comma-separated, for every --eval-set (default: text)")
+@click.option("--item-id-field", help="eval-set field naming an item (default: its row number)")
 @click.option("--word-size", type=int, help="n of word n-grams (default 8)")
 @click.option("--char-size", type=int, help="n of character n-grams for Chinese, Japanese and Korean (default 13)")
 @click.option("--min-overlap", type=float, help="share of an item's n-grams that makes a document contaminated (default 0.5)")
