@@ -31,9 +31,28 @@ from filters.decontam_ngrams import UNITS, Ngrams, ngrams, streams
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """Sorted distinct keys, where each key's items start in ``items``, and a screen."""
+
+    keys: np.ndarray  # uint64, sorted, distinct
+    starts: np.ndarray  # int64, len(keys) + 1
+    items: np.ndarray  # int32, grouped by key
+    screen: np.ndarray  # uint8, see key_screen
+
+    @staticmethod
+    def of(keys: np.ndarray, items: np.ndarray) -> "Lookup":
+        """From (key, item) pairs sorted by key."""
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+        return Lookup(keys[first], np.r_[first, len(keys)].astype(np.int64), items, key_screen(keys))
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.starts.nbytes + self.items.nbytes + self.screen.nbytes
+
+
+@dataclass(frozen=True)
 class NgramIndex:
-    keys: np.ndarray  # uint64, sorted
-    items: np.ndarray  # int32, item of each key
+    lookup: Lookup
     totals: np.ndarray  # int32 per item: its distinct n-grams, both units
     labels: pa.Array  # "<set>:<item id>" per item
     sets: np.ndarray  # set index per item
@@ -41,7 +60,24 @@ class NgramIndex:
 
     @property
     def nbytes(self) -> int:
-        return self.keys.nbytes + self.items.nbytes + self.totals.nbytes + self.labels.nbytes + self.sets.nbytes
+        return self.lookup.nbytes + self.totals.nbytes + self.labels.nbytes + self.sets.nbytes
+
+
+def key_screen(keys: np.ndarray) -> np.ndarray:
+    """One byte per slot of the hash's top bits, 1 where some key falls: a
+    document n-gram whose slot is 0 is not in the index, decided with one
+    gather instead of a binary search (at ~16 slots per key, ~6% of clean
+    n-grams go on to the search, which was 2/3 of the lookup time)."""
+    bits = int(np.clip(np.ceil(np.log2(max(len(keys), 1) * 16)), 12, 28))
+    screen = np.zeros(1 << bits, dtype=np.uint8)
+    screen[keys >> np.uint64(64 - bits)] = 1
+    return screen
+
+
+def _screened(hashes: np.ndarray, screen: np.ndarray) -> np.ndarray:
+    """Indices of the hashes whose slot holds some key."""
+    bits = int(len(screen)).bit_length() - 1
+    return np.flatnonzero(screen[hashes >> np.uint64(64 - bits)])
 
 
 def _sizes(cfg: DecontaminateConfig) -> dict[str, int]:
@@ -55,12 +91,21 @@ def text_ngrams(texts: pa.Array, cfg: DecontaminateConfig) -> Ngrams:
     return Ngrams.concat([ngrams(folded, offsets, unit, _sizes(cfg)[unit], stream[unit]) for unit in UNITS])
 
 
+def distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (first, second) pairs sorted by first then second (one lexsort;
+    ``np.unique(axis=1)`` is 5x slower)."""
+    order = np.lexsort((second, first))
+    first, second = first[order], second[order]
+    keep = np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])] if len(order) else np.zeros(0, bool)
+    return first[keep], second[keep]
+
+
 def item_ngrams(texts: pa.Array, owner: np.ndarray, n_items: int, cfg: DecontaminateConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (hash, item) pairs of every field text, and each item's count of them."""
     grams = text_ngrams(texts, cfg)
-    pairs = np.unique(np.stack([owner[grams.doc].astype(np.uint64), grams.hashes]), axis=1)
-    totals = np.bincount(pairs[0].astype(np.int64), minlength=n_items).astype(np.int32)
-    return pairs[1], pairs[0].astype(np.int32), totals
+    keys, owners = distinct_pairs(grams.hashes, owner[grams.doc])
+    totals = np.bincount(owners, minlength=n_items).astype(np.int32)
+    return keys, owners.astype(np.int32), totals
 
 
 def drop_common(keys: np.ndarray, items: np.ndarray, max_items: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +123,7 @@ def drop_common(keys: np.ndarray, items: np.ndarray, max_items: int) -> tuple[np
 def build_index(items: EvalItems, cfg: DecontaminateConfig) -> NgramIndex:
     keys, owners, totals = item_ngrams(items.texts, items.owner, len(items.labels), cfg)
     keys, owners = drop_common(keys, owners, cfg.max_ngram_items)
-    return NgramIndex(keys, owners, totals, pa.array(items.labels, pa.string()), items.sets, items.set_names)
+    return NgramIndex(Lookup.of(keys, owners), totals, pa.array(items.labels, pa.string()), items.sets, items.set_names)
 
 
 @dataclass(frozen=True)
@@ -92,20 +137,26 @@ class Contamination:
     span_end: np.ndarray
 
 
-def find(texts: pa.Array, keys: np.ndarray, items: np.ndarray, totals: np.ndarray, cfg: DecontaminateConfig) -> Contamination:
+def find(texts: pa.Array, lookup: Lookup, totals: np.ndarray, cfg: DecontaminateConfig) -> Contamination:
     """Documents of ``texts`` that contain ``min_overlap`` of some item's n-grams."""
     grams = text_ngrams(texts, cfg)
-    lo = np.searchsorted(keys, grams.hashes, side="left")
-    hits = np.searchsorted(keys, grams.hashes, side="right") - lo
-    gram = np.repeat(np.arange(len(grams.hashes)), hits)
-    entry = lo[gram] + np.arange(len(gram)) - np.repeat(np.cumsum(hits) - hits, hits)
-    doc, item = grams.doc[gram], items[entry].astype(np.int64)
+    candidates = _screened(grams.hashes, lookup.screen)
+    queries = grams.hashes[candidates]
+    # Searched in sorted order: neighbouring queries then share cache lines (2.5x faster).
+    order = np.argsort(queries)
+    at = np.empty(len(queries), dtype=np.int64)
+    at[order] = np.searchsorted(lookup.keys, queries[order])
+    at = np.minimum(at, max(len(lookup.keys) - 1, 0))
+    found_key = lookup.keys[at] == queries if len(lookup.keys) else np.zeros(len(candidates), bool)
+    candidates, at = candidates[found_key], at[found_key]
+    lo = lookup.starts[at]
+    hits = lookup.starts[at + 1] - lo
+    gram = np.repeat(candidates, hits)
+    entry = np.repeat(lo, hits) + np.arange(len(gram)) - np.repeat(np.cumsum(hits) - hits, hits)
+    doc, item = grams.doc[gram], lookup.items[entry].astype(np.int64)
     n_items = len(totals)
     pair = doc * n_items + item
-    order = np.lexsort((grams.hashes[gram], pair))
-    sorted_pair, sorted_key = pair[order], grams.hashes[gram][order]
-    distinct = np.r_[True, (sorted_pair[1:] != sorted_pair[:-1]) | (sorted_key[1:] != sorted_key[:-1])] if len(order) else np.zeros(0, bool)
-    pairs, found = np.unique(sorted_pair[distinct], return_counts=True)
+    pairs, found = np.unique(distinct_pairs(pair, grams.hashes[gram])[0], return_counts=True)
     pair_doc, pair_item = pairs // n_items, pairs % n_items
     flagged = found >= np.maximum(1, np.ceil(cfg.min_overlap * totals[pair_item]))
     matched = np.isin(pair, pairs[flagged])
@@ -115,4 +166,4 @@ def find(texts: pa.Array, keys: np.ndarray, items: np.ndarray, totals: np.ndarra
 
 
 def find_in_index(texts: pa.Array, index: NgramIndex, cfg: DecontaminateConfig) -> Contamination:
-    return find(texts, index.keys, index.items, index.totals, cfg)
+    return find(texts, index.lookup, index.totals, cfg)

@@ -30,7 +30,7 @@ import ray
 
 from filters.decontam_config import DecontaminateConfig
 from filters.decontam_eval_sets import EvalItems, EvalSetError, read_eval_sets
-from filters.decontam_index import NgramIndex, build_index, drop_common, find, item_ngrams, text_ngrams
+from filters.decontam_index import Lookup, NgramIndex, build_index, distinct_pairs, drop_common, find, item_ngrams, text_ngrams
 from filters.shingles import text_hashes
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
@@ -88,10 +88,10 @@ def _contaminated_by(n_docs: int, doc: np.ndarray, item: np.ndarray, labels: pa.
     return pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(counts == 0))
 
 
-def _annotate(table: pa.Table, keys, items, totals, labels: pa.Array, cfg: DecontaminateConfig) -> pa.Table:
+def _annotate(table: pa.Table, lookup: Lookup, totals, labels: pa.Array, cfg: DecontaminateConfig) -> pa.Table:
     """Set contaminated_by on the live rows of ``table``; reject or mask them."""
     texts = pc.fill_null(table[TEXT], "").combine_chunks()
-    found = find(texts, keys, items, totals, cfg)
+    found = find(texts, lookup, totals, cfg)
     column = _contaminated_by(table.num_rows, found.doc, found.item, labels)
     if CONTAMINATED_BY in table.column_names:
         table = table.drop_columns([CONTAMINATED_BY])
@@ -105,7 +105,7 @@ def _annotate(table: pa.Table, keys, items, totals, labels: pa.Array, cfg: Decon
 
 def _broadcast_batch(table: pa.Table, index_ref, cfg: DecontaminateConfig) -> pa.Table:
     index: NgramIndex = ray.get(index_ref)
-    return _annotate(table, index.keys, index.items, index.totals, index.labels, cfg)
+    return _annotate(table, index.lookup, index.totals, index.labels, cfg)
 
 
 def _joined_batch(table: pa.Table, meta_ref, cfg: DecontaminateConfig) -> pa.Table:
@@ -113,9 +113,9 @@ def _joined_batch(table: pa.Table, meta_ref, cfg: DecontaminateConfig) -> pa.Tab
     totals, labels = ray.get(meta_ref)
     keys = pc.list_flatten(table[_KEYS].combine_chunks()).to_numpy(zero_copy_only=False).astype(np.uint64)
     items = pc.list_flatten(table[_ITEMS].combine_chunks()).to_numpy(zero_copy_only=False).astype(np.int32)
-    pairs = np.unique(np.stack([keys, items.astype(np.uint64)]), axis=1)
+    keys, items = distinct_pairs(keys, items)
     table = table.drop_columns([_KEYS, _ITEMS])
-    return _annotate(table, pairs[0], pairs[1].astype(np.int32), totals, labels, cfg)
+    return _annotate(table, Lookup.of(keys, items), totals, labels, cfg)
 
 
 # -- the join path ---------------------------------------------------------------------
@@ -144,10 +144,9 @@ def _document_rows(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> pa.
     table = ensure_base_columns(table)
     live = table.filter(live_mask(table))
     grams = text_ngrams(pc.fill_null(live[TEXT], "").combine_chunks(), cfg)
-    pairs = np.unique(np.stack([grams.doc.astype(np.uint64), grams.hashes]), axis=1)
-    ids = pc.cast(live[ID], pa.string()).combine_chunks().take(pa.array(pairs[0].astype(np.int64)))
-    n = pairs.shape[1]
-    return pa.table([pa.array(pairs[1]), pa.nulls(n, pa.int32()), ids, pa.array((pairs[1] % np.uint64(parts)).astype(np.int64))], schema=_row_schema())
+    docs, keys = distinct_pairs(grams.doc, grams.hashes)
+    ids = pc.cast(live[ID], pa.string()).combine_chunks().take(pa.array(docs))
+    return pa.table([pa.array(keys), pa.nulls(len(keys), pa.int32()), ids, pa.array((keys % np.uint64(parts)).astype(np.int64))], schema=_row_schema())
 
 
 def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> pa.Table:
@@ -159,7 +158,7 @@ def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> 
     lo = np.searchsorted(keys, hashes, side="left")
     hits = np.searchsorted(keys, hashes, side="right") - lo
     row = np.repeat(np.arange(len(hashes)), hits)
-    entry = lo[row] + np.arange(len(row)) - np.repeat(np.cumsum(hits) - hits, hits)
+    entry = np.repeat(lo, hits) + np.arange(len(row)) - np.repeat(np.cumsum(hits) - hits, hits)
     ids = docs[ID].combine_chunks().take(pa.array(row))
     part = (text_hashes(ids).astype(np.uint64) % np.uint64(parts)).astype(np.int64)
     return pa.table([pa.array(hashes[row]), pa.array(items[entry]), ids, pa.array(part)], schema=_row_schema())
