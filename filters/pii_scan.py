@@ -32,8 +32,9 @@ _NUMBER = re.compile(
     r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ.,_@/+＋\-])[+＋]?[(（]?[0-9０-９](?:[(（)）]?[ \-‐‑‒–—－.．]?[(（)）]?[0-9０-９])*(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ_@]|[.,][0-9])"
 )
 _CN_ID = re.compile(r"(?<![0-9A-Za-z０-９])[0-9０-９]{17}[0-9Xx０-９ＸＸ](?![0-9A-Za-z０-９])")
-_EMAIL = re.compile(r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![\w\-])")
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+# Latin-only boundaries: CJK text runs straight into an address (メール：a@b.comです).
+_EMAIL = re.compile(r"(?<![A-Za-z0-9_.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9_\-])")
+_IPV6 = re.compile(r"(?<![0-9A-Za-z_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z_:])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _CONTEXT = 24  # characters before a number read as its context (My Number's keyword)
