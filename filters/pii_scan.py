@@ -38,6 +38,12 @@ _IPV6 = re.compile(r"(?<![0-9A-Za-z_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _CONTEXT = 24  # characters before a number read as its context (My Number's keyword)
+# A number labelled as an order, invoice or book number is not personal data
+# (checked on the last _LABEL characters before it), nor is the tail of an
+# IBAN-shaped code whose own check failed.
+_LABEL = 12
+_NOT_PERSONAL = re.compile(r"#|order|invoice|isbn|pedido|factura|订单|单号|注文|주문")
+_IBAN_START = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4})+ ?$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Found:
 
 def _number_type(value: str, context: str, regions: list[str]) -> str | None:
     """The type of a number candidate, or None; checks in ``PII_TYPES`` order."""
+    if _NOT_PERSONAL.search(context[-_LABEL:].lower()) or _IBAN_START.search(context):
+        return None
     ascii_value = value.translate(v.ASCII)
     if _IPV4_SHAPE.fullmatch(ascii_value):
         return "IPV4" if v.is_ipv4(ascii_value) else None

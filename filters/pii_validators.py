@@ -25,9 +25,11 @@ from stdnum.kr import rrn
 # Full-width digits and signs as ASCII, so every check sees one alphabet.
 ASCII = str.maketrans("０１２３４５６７８９＋（）－．", "0123456789+()-.")
 _NATIONAL_START = {"KR": "0", "JP": "0", "CN": "01", "ES": "6789"}
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—().]")
+_US_SHAPE = re.compile(r"\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]\d{4}")
+# How card numbers are grouped when they are grouped: 4-4-4-4(-3), Amex/Diners 4-6-5 and 4-6-4.
+_CARD_GROUPS = re.compile(r"\d{4}([\s\-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([\s\-])\d{6}\2\d{4,5}")
 # Issuer prefixes and lengths of the card networks (IIN ranges).
-_CARD = re.compile(r"4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}|3[47]\d{13}|6011\d{12}|65\d{14}|64[4-9]\d{13}|35(?:2[89]|[3-8]\d)\d{12}|62\d{14,17}|3(?:0[0-5]|[689]\d)\d{11}")
+_CARD = re.compile(r"4\d{15}(?:\d{3})?|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}|3[47]\d{13}|6011\d{12}|65\d{14}|64[4-9]\d{13}|35(?:2[89]|[3-8]\d)\d{12}|62\d{14,17}|3(?:0[0-5]|[689]\d)\d{11}")
 CN_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split())
 MY_NUMBER_CONTEXT = ("マイナンバー", "個人番号", "my number", "mynumber")
 
@@ -43,13 +45,15 @@ def is_phone(value: str, regions: list[str]) -> bool:
         return False
     if text.startswith("+"):
         return _valid_phone(text, None)
-    formatted = bool(_SEPARATORS.search(text))
     first = text.lstrip("(")[:1]
     for region in regions:
         starts = _NATIONAL_START.get(region)
         if starts is not None and first not in starts:
             continue
-        if region == "US" and (not formatted or first in "01"):
+        # US numbers in prose are written 3-3-4; Chinese ones starting with 1 are 11-digit mobiles.
+        if region == "US" and not _US_SHAPE.fullmatch(text):
+            continue
+        if region == "CN" and first == "1" and count != 11:
             continue
         if _valid_phone(text, region):
             return True
@@ -90,7 +94,10 @@ def is_my_number(value: str, context: str) -> bool:
 
 
 def is_card(value: str) -> bool:
-    number = digits(value)
+    text = value.translate(ASCII)
+    number = digits(text)
+    if number != text and not _CARD_GROUPS.fullmatch(text):
+        return False
     return bool(_CARD.fullmatch(number)) and luhn.is_valid(number)
 
 

@@ -88,6 +88,10 @@ LOOKALIKES = [
     ("en", "Meet at 12:30:45 in room ::1."),
     ("es", "IBAN ES91 2100 0418 4502 0005 1333"),  # mod-97 fails
     ("en", "Version 1.2.3.400 released."),
+    ("zh", "订单号1047142851已发货"),  # a valid-looking Chinese number, labelled as an order
+    ("zh", "欧洲1600-1800新画廊"),  # a year range: Chinese numbers starting with 1 are 11-digit mobiles
+    ("en", "Ref 400328-2319979 (RRN-shaped, bad check) passes Luhn but is not grouped like a card"),
+    ("en", "Account NL90 ABNA 9287 0880 70 failed its check"),  # the tail of a bad IBAN is no US phone
 ]
 
 
