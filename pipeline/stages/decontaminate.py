@@ -30,12 +30,13 @@ import ray
 
 from filters.decontam_config import DecontaminateConfig
 from filters.decontam_eval_sets import EvalItems, EvalSetError, read_eval_sets
-from filters.decontam_index import Lookup, NgramIndex, build_index, distinct_pairs, drop_common, find, item_ngrams, text_ngrams
+from filters.decontam_index import Lookup, NgramIndex, build_index, distinct_pairs, drop_common, find, item_ngrams, matches, text_ngrams
 from filters.shingles import text_hashes
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
 from pipeline.stage_io import StageReport
+from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import add_to_stage_json, exploded
 from pipeline.storage import Storage
 
@@ -79,20 +80,12 @@ def estimated_index_bytes(items: EvalItems) -> int:
 # -- annotating a batch ------------------------------------------------------------------
 
 
-def _contaminated_by(n_docs: int, doc: np.ndarray, item: np.ndarray, labels: pa.Array) -> pa.Array:
-    order = np.lexsort((item, doc))
-    counts = np.bincount(doc, minlength=n_docs)
-    offsets = np.zeros(n_docs + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    values = labels.take(pa.array(item[order]))
-    return pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(counts == 0))
-
-
 def _annotate(table: pa.Table, lookup: Lookup, totals, labels: pa.Array, cfg: DecontaminateConfig) -> pa.Table:
     """Set contaminated_by on the live rows of ``table``; reject or mask them."""
     texts = pc.fill_null(table[TEXT], "").combine_chunks()
     found = find(texts, lookup, totals, cfg)
-    column = _contaminated_by(table.num_rows, found.doc, found.item, labels)
+    order = np.lexsort((found.item, found.doc))
+    column = per_document(table.num_rows, found.doc[order], labels.take(pa.array(found.item[order])))
     if CONTAMINATED_BY in table.column_names:
         table = table.drop_columns([CONTAMINATED_BY])
     table = table.append_column(CONTAMINATED_BY, column)
@@ -155,13 +148,10 @@ def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> 
     index, docs = table.filter(pc.invert(is_doc)), table.filter(is_doc)
     keys, items = drop_common(index[_KEY].to_numpy(), index[_ITEM].to_numpy(), cfg.max_ngram_items)
     hashes = docs[_KEY].to_numpy()
-    lo = np.searchsorted(keys, hashes, side="left")
-    hits = np.searchsorted(keys, hashes, side="right") - lo
-    row = np.repeat(np.arange(len(hashes)), hits)
-    entry = np.repeat(lo, hits) + np.arange(len(row)) - np.repeat(np.cumsum(hits) - hits, hits)
+    row, item = matches(Lookup.of(keys, items), hashes)
     ids = docs[ID].combine_chunks().take(pa.array(row))
     part = (text_hashes(ids).astype(np.uint64) % np.uint64(parts)).astype(np.int64)
-    return pa.table([pa.array(hashes[row]), pa.array(items[entry]), ids, pa.array(part)], schema=_row_schema())
+    return pa.table([pa.array(hashes[row]), pa.array(item), ids, pa.array(part)], schema=_row_schema())
 
 
 def _hits_per_document(table: pa.Table) -> pa.Table:

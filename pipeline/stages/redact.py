@@ -23,19 +23,12 @@ from filters.pii_scan import scan
 from filters.spans import replace_spans
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.stage_io import StageReport
+from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import LANG, add_to_stage_json, exploded
 from pipeline.storage import Storage
 
 PII_FOUND = "pii_found"
 PLACEHOLDERS = [f"<{kind}>" for kind in PII_TYPES]
-
-
-def _found_column(n_docs: int, doc: np.ndarray, kind: np.ndarray) -> pa.Array:
-    counts = np.bincount(doc, minlength=n_docs)
-    offsets = np.zeros(n_docs + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    values = pa.array(PII_TYPES, pa.string()).take(pa.array(kind))
-    return pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(counts == 0))
 
 
 def redact_table(table: pa.Table, cfg: RedactConfig) -> pa.Table:
@@ -47,7 +40,7 @@ def redact_table(table: pa.Table, cfg: RedactConfig) -> pa.Table:
     action = actions[found.kind]
     if PII_FOUND in table.column_names:
         table = table.drop_columns([PII_FOUND])
-    table = table.append_column(PII_FOUND, _found_column(table.num_rows, found.doc, found.kind))
+    table = table.append_column(PII_FOUND, per_document(table.num_rows, found.doc, pa.array(PII_TYPES, pa.string()).take(pa.array(found.kind))))
     hide = action != "keep"
     placeholders = [PLACEHOLDERS[k] for k in found.kind[hide]]
     redacted = replace_spans(texts, found.doc[hide], found.start[hide], found.end[hide], placeholders)

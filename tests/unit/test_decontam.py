@@ -150,7 +150,7 @@ def test_text_sharing_phrases_with_items_is_clean(corpus_index, lang):
     rng = random.Random(lang)
     clean = [h for h in host_docs[lang][:300] if h not in set(items[lang])]
     docs = []
-    for k, host in enumerate(clean[:100]):
+    for host in clean[:100]:
         item = items[lang][rng.randrange(len(items[lang]))]
         words = item.split()
         # A set phrase: six words of a spaced item, nine characters of a CJK one.
