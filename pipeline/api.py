@@ -23,10 +23,12 @@ from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
+from pipeline.stages.decontaminate import decontaminate, write_contamination_report
 from pipeline.stages.dedup import dedup, write_clusters
 from pipeline.stages.langid import langid
 from pipeline.stages.normalize import normalize
 from pipeline.stages.quality import quality
+from pipeline.stages.redact import redact, write_pii_report
 from pipeline.storage import Storage
 
 
@@ -44,6 +46,8 @@ STAGES: dict[str, DocumentStage] = {
     "langid": DocumentStage(langid),
     "filter": DocumentStage(quality),
     "dedup": DocumentStage(dedup, write_clusters),
+    "decontaminate": DocumentStage(decontaminate, write_contamination_report),
+    "redact": DocumentStage(redact, write_pii_report),
 }
 
 
@@ -97,4 +101,6 @@ __all__ = [
     "langid",
     "quality",
     "dedup",
+    "decontaminate",
+    "redact",
 ]

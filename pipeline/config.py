@@ -16,10 +16,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from filters.decontam_config import DecontaminateConfig
 from filters.dedup_config import DedupConfig
 from filters.langid import LangIdConfig
 from filters.languages import DEFAULT_LANGUAGES
 from filters.normalize import NormalizeConfig
+from filters.pii_config import RedactConfig
 from filters.quality import QualityConfig
 from filters.section import Section
 from pipeline.errors import UserError
@@ -32,8 +34,10 @@ from tokenizer_training.train import TokenizerConfig
 
 # The steps of ``pentaglot run``, in order.  "tokenizer" trains one only when
 # ``tokenize.tokenizer`` names none.
-STEPS = ("normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats")
-Step = Literal["normalize", "langid", "filter", "dedup", "tokenizer", "tokenize", "stats"]
+STEPS = ("normalize", "langid", "filter", "dedup", "decontaminate", "redact", "tokenizer", "tokenize", "stats")
+Step = Literal["normalize", "langid", "filter", "dedup", "decontaminate", "redact", "tokenizer", "tokenize", "stats"]
+# Steps a run leaves out unless its config lists them.
+OPT_IN_STEPS = ("redact",)
 
 
 class ReaderConfig(Section):
@@ -65,13 +69,15 @@ class RunConfig(Section):
     input: list[str]
     output: str
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
-    steps: list[Step] = Field(default_factory=lambda: list(STEPS), description="steps to run, in pipeline order")
+    steps: list[Step] = Field(default_factory=lambda: [s for s in STEPS if s not in OPT_IN_STEPS], description="steps to run, in pipeline order")
     storage: StorageConfig = Field(default_factory=StorageConfig)
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     normalize: NormalizeConfig = Field(default_factory=NormalizeConfig)
     langid: LangIdConfig = Field(default_factory=LangIdConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    decontaminate: DecontaminateConfig = Field(default_factory=DecontaminateConfig)
+    redact: RedactConfig = Field(default_factory=RedactConfig)
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
     tokenize: TokenizeConfig = Field(default_factory=TokenizeConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from pipeline.commands.demo import sample_path
-from pipeline.config import RunConfig
+from pipeline.config import STEPS, RunConfig
 from pipeline.runner import Runner
 from pipeline.runtime import Console, configure_console
 
@@ -22,6 +22,7 @@ def demo_config(out: Path) -> RunConfig:
     return RunConfig(
         input=[str(sample_path())],
         output=str(out),
+        steps=list(STEPS),  # redact too (opt-in in a run): the sample has personal data to show it
         tokenizer={"vocab_size": DEMO_VOCAB, "char_budget": 1_000_000},
         tokenize={"shard_mb": 1},
     )

@@ -30,11 +30,12 @@ from pipeline.errors import UserError
 from pipeline.runtime import ensure_ray
 from pipeline.preflight import require_lang
 from pipeline.stage_files import read_stage_manifest
+from pipeline.stages.decontaminate import eval_sets_fingerprint
 from pipeline.storage import Storage, join
 
 COMMITS = "_commits"
 REPORT = "run_report.json"
-DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup")
+DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup", "decontaminate", "redact")
 SECTIONS = {"filter": "quality"}  # step name -> config section, where they differ
 # A language a step rejects entirely is worth a warning once it is this many
 # documents and this share of the step's input: a typo in ``languages`` (fr for
@@ -210,6 +211,8 @@ class Runner:
         for key, path in files.items():
             if path is not None and self.storage.stat(path) is None:
                 raise UserError(f"{key}: {path} does not exist; fix the path in the run config")
+        if "decontaminate" in self.config.steps:
+            eval_sets_fingerprint(self.config.decontaminate)
         return fingerprint
 
     def run(self) -> dict:
@@ -222,9 +225,14 @@ class Runner:
         for step in steps:
             if step == "tokenizer" and state.tokenizer is not None:
                 continue
+            if step == "decontaminate" and not self.config.decontaminate.eval_sets:
+                self.echo("decontaminate: no decontaminate.eval_sets in the config; skipped")
+                continue
             forced = forced or step == self.from_step
             section = self._section(step)
             model = self._model_digest(state.tokenizer) if step == "tokenize" else None
+            if step == "decontaminate":
+                model = eval_sets_fingerprint(self.config.decontaminate)
             fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
             record = None if forced else self._committed(step, fingerprint)
             if record is not None and not self._output_intact(step, record):

@@ -170,7 +170,8 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
             sizes = ids.groupby(CLUSTER_ID, num_partitions=_cluster_partitions(source.clusters, storage)).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
-    return stats.to_report(_input(source, cfg), _manifest(source))
+    report = stats.to_report(_input(source, cfg), _manifest(source))
+    return S.StatsReport.model_validate({**report.model_dump(), **source.summaries}) if source.summaries else report
 
 
 def _input(source: Source, cfg: StatsConfig) -> S.Input:

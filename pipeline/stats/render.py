@@ -165,6 +165,22 @@ def duplicates_table(report: S.StatsReport) -> Table | None:
     return Table("Near-duplicate clusters", ["", ""], rows)
 
 
+def contamination_table(report: S.StatsReport) -> Table | None:
+    if not report.contamination:
+        return None
+    rows = [[name, count(row.items), count(row.items_seen), count(row.documents_hit)] for name, row in report.contamination.items()]
+    return Table("Evaluation-set contamination", ["eval set", "items", "items seen", "docs hit"], rows)
+
+
+def pii_table(report: S.StatsReport) -> Table | None:
+    if report.pii is None:
+        return None
+    langs = sorted({lang for row in report.pii.by_type.values() for lang in row.by_language})
+    rows = [[kind, count(row.total), *(count(row.by_language.get(lang, 0)) for lang in langs)] for kind, row in report.pii.by_type.items()]
+    notes = [f"{count(report.pii.documents)} documents with personal data"]
+    return Table("Personal data found (by type and language)", ["type", "total", *langs], rows, notes)
+
+
 def tokens_table(report: S.StatsReport) -> Table | None:
     tok = report.tokens
     if tok is None:
@@ -210,7 +226,7 @@ def lines_table(report: S.StatsReport) -> Table | None:
 
 def tables(report: S.StatsReport) -> list[Table]:
     """Every table of one report, in reading order (empty sections left out)."""
-    builders = (language_table, source_table, rejected_table, duplicates_table, tokens_table, lines_table)
+    builders = (language_table, source_table, rejected_table, duplicates_table, contamination_table, pii_table, tokens_table, lines_table)
     return [t for t in (build(report) for build in builders) if t is not None]
 
 

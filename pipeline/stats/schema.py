@@ -146,6 +146,26 @@ class Tokens(_Model):
     manifest: Manifest | None
 
 
+class EvalSetHits(_Model):
+    """One evaluation set, from a decontaminate stage's stage.json."""
+
+    items: int
+    items_seen: int = Field(description="items found in at least one document")
+    documents_hit: int = Field(description="documents containing at least one of its items")
+
+
+class PiiType(_Model):
+    total: int
+    by_language: dict[str, int]
+
+
+class Pii(_Model):
+    """Personal data a redact stage found (values are never recorded)."""
+
+    documents: int = Field(description="documents with at least one value of any type")
+    by_type: dict[str, PiiType]
+
+
 class Totals(_Model):
     documents: int = Field(description="kept documents (token rows for shards)")
     characters: int
@@ -168,6 +188,8 @@ class StatsReport(_Model):
     duplicates: Duplicates | None
     repeated_lines: RepeatedLines
     tokens: Tokens | None
+    contamination: dict[str, EvalSetHits] | None = Field(None, description="per evaluation set, when a decontaminate stage is measured")
+    pii: Pii | None = Field(None, description="when a redact stage is measured")
 
 
 def json_schema() -> str:

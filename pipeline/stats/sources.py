@@ -19,6 +19,7 @@ from pipeline.stage_io import STAGE_FILE, read_stage_manifest
 from pipeline.storage import Storage, is_s3, join
 
 CLUSTERS = "clusters"
+SUMMARIES = ("contamination", "pii")
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Source:
     clusters: list[str] = field(default_factory=list)
     shards: list[str] = field(default_factory=list)
     manifest: dict | None = None
+    # Stage reports carried into stats.json as they are (decontaminate, redact).
+    summaries: dict = field(default_factory=dict)
 
 
 def detect(path: str, storage: Storage) -> Source:
@@ -68,6 +71,7 @@ def _add_stage(source: Source, folder: str, stage: dict, kinds=("kept", "rejecte
     source.documents += [(join(folder, f["path"]), name) for kind in (*kinds, "quarantine") for f in files.get(kind, [])]
     # Dedup lists clusters/ in stage.json once it is complete (pipeline.stages.dedup).
     source.clusters += [join(folder, f["path"]) for f in stage.get(CLUSTERS, {}).get("files", [])]
+    source.summaries.update({key: stage[key] for key in SUMMARIES if key in stage})
 
 
 def _stage_children(storage: Storage, path: str) -> list[str]:

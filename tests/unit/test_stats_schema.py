@@ -21,6 +21,6 @@ def test_version_and_top_level_keys_are_pinned():
     assert S.SCHEMA_VERSION == 1
     assert list(S.StatsReport.model_fields) == [
         "schema_version", "input", "totals", "languages", "sources", "rejected",
-        "quarantine", "duplicates", "repeated_lines", "tokens",
+        "quarantine", "duplicates", "repeated_lines", "tokens", "contamination", "pii",
     ]
     assert f"version {S.SCHEMA_VERSION}" in DOC.read_text(encoding="utf-8").splitlines()[0]
