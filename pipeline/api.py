@@ -4,9 +4,10 @@ Each document stage is a function ``(Dataset, section config) -> Dataset`` that
 annotates documents; ``run_document_stage`` wraps one in read → stage → write.
 Compose them directly for custom flows::
 
-    ds = read_documents("s3://bucket/raw/")
+    tally = InputTally()  # optional: counts records at the reader for the check on write
+    ds = read_documents("s3://bucket/raw/", tally=tally)
     ds = langid(normalize(ds, NormalizeConfig(form="NFKC")), LangIdConfig())
-    write_stage(ds, "s3://bucket/out/langid", "langid")
+    write_stage(ds, "s3://bucket/out/langid", "langid", tally=tally)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
+from pipeline.readers.tally import InputTally
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
 from pipeline.stages.decontaminate import decontaminate, write_contamination_report
@@ -69,9 +71,10 @@ def run_document_stage(
     ensure_ray(num_cpus)
     stage = STAGES[name]
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
+    tally = InputTally()
     with stage_progress(name, sum(f.size for f in files)):
-        ds = stage.annotate(read_documents(inputs, reader, storage), cfg)
-        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started)
+        ds = stage.annotate(read_documents(inputs, reader, storage, tally), cfg)
+        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally)
     if stage.after_write is not None:
         stage.after_write(report, storage)
     return report
@@ -95,6 +98,7 @@ __all__ = [
     "STAGES",
     "run_document_stage",
     "run_stage",
+    "InputTally",
     "read_documents",
     "write_stage",
     "normalize",

@@ -12,7 +12,9 @@ because no half-written step is ever read.
 
 Invariants checked after every document step: it read exactly the documents
 the previous step kept (quarantined records only exist at the first step), and
-read = kept + rejected + quarantined; tokenize covered every kept document.
+read = kept + rejected + quarantined, where ``read`` is what the step's reader
+counted on its own (a committed stage.json from before a crash is checked
+again); tokenize covered every kept document.
 """
 
 from __future__ import annotations
@@ -191,7 +193,10 @@ class Runner:
     def _check_documents(self, step: str, data: dict, state: RunState) -> None:
         c = data["counts"]
         if c["read"] != c["kept"] + c["rejected"] + c["quarantined"]:
-            raise InvariantError(f"step {step}: read {c['read']} != kept {c['kept']} + rejected {c['rejected']} + quarantined {c['quarantined']}")
+            raise InvariantError(
+                f"step {step}: the reader counted {c['read']} records in {', '.join(data.get('inputs', state.documents))} "
+                f"but kept {c['kept']} + rejected {c['rejected']} + quarantined {c['quarantined']} were written"
+            )
         if state.kept is not None and c["read"] != state.kept:
             raise InvariantError(f"step {step}: read {c['read']} documents but the previous step kept {state.kept}")
 

@@ -5,6 +5,10 @@
 dataset into ``kept/``, ``rejected/`` and ``quarantine/`` in one pass through a
 Ray Data datasink and commits by writing ``stage.json`` last, so a folder
 without ``stage.json`` is an interrupted stage and is never read as input.
+
+``read`` in ``stage.json`` is the count of records the reader delimited
+(``pipeline.readers.tally``), kept apart from what was written, so the check
+read = kept + rejected + quarantined fails when a record goes missing.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pipeline import progress
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensure_base_columns
 from pipeline.readers.datasource import DocumentDatasource
+from pipeline.readers.tally import InputTally, TaskCount
 from pipeline.runtime import ensure_ray
 from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
 from pipeline.storage import Storage, join
@@ -37,8 +42,13 @@ def read_documents(
     inputs: str | list[str],
     reader: ReaderConfig | None = None,
     storage: StorageConfig | Storage | None = None,
+    tally: InputTally | None = None,
 ) -> ray.data.Dataset:
-    """A Ray Dataset of document rows (and quarantine rows) from files, folders, globs or stage outputs."""
+    """A Ray Dataset of document rows (and quarantine rows) from files, folders, globs or stage outputs.
+
+    With ``tally``, the read tasks count their records into it; pass the same
+    tally to ``write_stage`` to check the output against that count.
+    """
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     reader = reader or ReaderConfig()
@@ -51,7 +61,7 @@ def read_documents(
     # Big inputs still get one task per ``task_bytes``.
     ensure_ray()
     parallelism = max(1, int(4 * ray.cluster_resources().get("CPU", 1)))
-    source = DocumentDatasource(files, reader, storage, progress=progress.current())
+    source = DocumentDatasource(files, reader, storage, progress=progress.current(), tally=tally)
     return ray.data.read_datasource(source, override_num_blocks=parallelism)
 
 
@@ -224,7 +234,19 @@ def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
     storage.ensure_dir(out)
 
 
-def build_stage_data(stage: str, result: PartResult, seconds: float, extra: dict | None) -> dict:
+def check_counts(stage: str, written: dict[str, int], reader: TaskCount) -> None:
+    """Fail, naming the files, when the output does not hold exactly the records the reader counted."""
+    total = written["kept"] + written["rejected"] + written["quarantined"]
+    if reader.seen == total and not reader.mismatched:
+        return
+    head = f"stage {stage}: the reader counted {reader.seen:,} records but kept + rejected + quarantined = {total:,}"
+    if reader.mismatched:
+        raise RuntimeError(f"{head}; records lost or invented while reading {reader.describe_mismatches()}")
+    raise RuntimeError(f"{head}; every file's records left the reader, so rows were lost or added after it (in the stage or the writer)")
+
+
+def build_stage_data(stage: str, result: PartResult, seconds: float, extra: dict | None, reader: TaskCount | None = None) -> dict:
+    """stage.json's content; ``read`` is the reader's own count when ``reader`` is given."""
     by_lang: dict[str, dict] = defaultdict(lambda: {"read": 0, "kept": 0, "rejected": 0, "quarantined": 0, "rejected_by_reason": {}})
     by_reason: Counter = Counter()
     totals = Counter()
@@ -238,8 +260,9 @@ def build_stage_data(stage: str, result: PartResult, seconds: float, extra: dict
             row["rejected_by_reason"][reason] = row["rejected_by_reason"].get(reason, 0) + n
             by_reason[reason] += n
     counts = {"read": sum(totals.values()), "kept": totals["kept"], "rejected": totals["rejected"], "quarantined": totals["quarantined"]}
-    if counts["read"] != counts["kept"] + counts["rejected"] + counts["quarantined"]:
-        raise RuntimeError(f"stage {stage}: read != kept + rejected + quarantined ({counts})")
+    if reader is not None:
+        check_counts(stage, counts, reader)
+        counts["read"] = reader.seen
     data = {
         "format_version": 1,
         "stage": stage,
@@ -263,10 +286,13 @@ def write_stage(
     overwrite: bool = False,
     extra: dict | None = None,
     started: float | None = None,
+    tally: InputTally | None = None,
 ) -> StageReport:
     """Write ``ds`` as a stage output folder and commit it with ``stage.json``.
 
     ``extra`` is merged into stage.json (e.g. the stage's effective config).
+    ``tally``, the one ``ds`` was read with, makes ``read`` the reader's count
+    and is checked against the output before anything is committed.
     """
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     started = time.time() if started is None else started
@@ -274,6 +300,6 @@ def write_stage(
     sink = StageSink(out, storage)
     ds.write_datasink(sink)
     result = sink.result or PartResult()
-    data = build_stage_data(stage, result, time.time() - started, extra)
+    data = build_stage_data(stage, result, time.time() - started, extra, tally.total() if tally is not None else None)
     storage.write_bytes(join(out, STAGE_FILE), json.dumps(data, indent=2, ensure_ascii=False).encode())
     return StageReport(stage, out, data)

@@ -29,6 +29,7 @@ from pipeline.readers.jsonl import parse_jsonl
 from pipeline.readers.lines import LongRecord, iter_line_chunks, split_lines
 from pipeline.readers.parquet import parse_parquet, row_group_count
 from pipeline.readers.records import quarantine_rows, too_long
+from pipeline.readers.tally import InputTally, Seen, TaskCount
 from pipeline.readers.text import parse_text_file, parse_text_lines
 from pipeline.storage import FileRef, Storage
 
@@ -53,12 +54,13 @@ class Unit:
 
 
 class DocumentDatasource(Datasource):
-    def __init__(self, files: list[FileRef], reader: ReaderConfig, storage: Storage, progress=None):
+    def __init__(self, files: list[FileRef], reader: ReaderConfig, storage: Storage, progress=None, tally: InputTally | None = None):
         super().__init__()
         self.files = files
         self.reader = reader
         self.storage = storage
         self.progress = progress  # a pipeline.progress counter, or None
+        self.tally = tally
 
     def get_name(self) -> str:
         return "ReadDocuments"
@@ -72,14 +74,15 @@ class DocumentDatasource(Datasource):
         # a big file is cut to the same size so its pieces spread evenly over the CPUs.
         target = min(self.reader.task_bytes, max(1 << 20, total // max(parallelism, 1) + 1))
         tasks = []
-        for group in plan_groups(self.files, self.reader, self.storage, target):
+        for index, group in enumerate(plan_groups(self.files, self.reader, self.storage, target)):
             meta = BlockMetadata(
                 num_rows=None,
                 size_bytes=sum(u.size for u in group),
                 input_files=[u.file.uri for u in group],
                 exec_stats=None,
             )
-            tasks.append(ReadTask(_reader(group, self.reader, self.storage, self.progress), meta, per_task_row_limit=per_task_row_limit))
+            count_to = self.tally.reporter(index) if self.tally is not None else None
+            tasks.append(ReadTask(_reader(group, self.reader, self.storage, self.progress, count_to), meta, per_task_row_limit=per_task_row_limit))
         return tasks
 
 
@@ -124,47 +127,62 @@ def plan_groups(files: list[FileRef], reader: ReaderConfig, storage: Storage, ta
     return groups
 
 
-def read_group(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress=None):
+def read_group(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress=None, count_to=None):
     """Yield the tables of a group's units, concatenated up to about ``BLOCK_BYTES`` each.
 
     ``progress`` (a ``pipeline.progress`` counter) hears of the documents of
     each table read and of each unit's input bytes once it is finished.
+    Each unit's records are counted as the reader delimits them, apart from
+    the rows its parsers produce; ``count_to`` (see ``pipeline.readers.tally``)
+    gets both once the group is read.
     """
     pending: list[pa.Table] = []
     pending_bytes = 0
+    count = TaskCount()
     for unit in units:
-        for table in read_unit(unit, cfg, storage):
+        seen, produced = Seen(), 0
+        for table in read_unit(unit, cfg, storage, seen):
             report(progress, docs=table.num_rows)
+            produced += table.num_rows
             pending.append(table)
             pending_bytes += table.nbytes
             if pending_bytes >= BLOCK_BYTES:
                 yield concat(pending)
                 pending, pending_bytes = [], 0
         report(progress, nbytes=unit.size)
+        count.add_unit(unit.file.uri, unit.start, seen.n, produced)
     if pending:
         yield concat(pending)
+    if count_to is not None:
+        count_to(count)
 
 
-def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress):
-    return lambda: read_group(units, cfg, storage, progress)
+def _reader(units: list[Unit], cfg: ReaderConfig, storage: Storage, progress, count_to):
+    return lambda: read_group(units, cfg, storage, progress, count_to)
 
 
-def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage):
-    """Yield document/quarantine tables for one unit; never raises on bad data."""
+def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage, seen: Seen | None = None):
+    """Yield document/quarantine tables for one unit; never raises on bad data.
+
+    ``seen`` counts the records delimited (an unreadable span counts as one).
+    """
+    seen = Seen() if seen is None else seen
     source = unit.file.uri
     try:
         if unit.fmt == "parquet":
             with storage.open_input(source, random_access=True) as handle:
                 groups = list(unit.row_groups) if unit.row_groups else None
-                yield from parse_parquet(handle, source, groups, cfg.text_field, cfg.id_field, cfg.max_record_bytes)
+                yield from parse_parquet(handle, source, groups, cfg.text_field, cfg.id_field, cfg.max_record_bytes, seen)
             return
         with storage.open_input(source, random_access=unit.start > 0) as raw:
             stream = DecodedStream(raw, unit.compression) if unit.compression else raw
             if unit.fmt == "text" and cfg.text_unit == "file":
+                seen.add(1)
                 yield from _empty_or(_read_text_file(stream, source, cfg.max_record_bytes), source)
                 return
-            yield from _read_lines(stream, unit, cfg, source)
+            yield from _read_lines(stream, unit, cfg, source, seen)
     except DATA_ERRORS as err:  # damaged data is quarantined; I/O errors fail the task so Ray retries it
+        seen.add(1)
         yield quarantine_rows(source, [unit.start], [None], [f"unreadable: {type(err).__name__}: {err}"], [b""])
 
 
@@ -201,7 +219,7 @@ def _next_line_start(stream, start: int, probe: int = 1 << 16) -> int | None:
         position += len(chunk)
 
 
-def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
+def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str, seen: Seen):
     start = unit.start
     if start > 0:
         # A range starts at the first line beginning at or after its start byte.
@@ -214,12 +232,14 @@ def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
     try:
         for chunk in iter_line_chunks(stream, start, unit.end, cfg.max_record_bytes):
             if isinstance(chunk, LongRecord):
+                seen.add(1)
                 line_base = None if line_base is None else line_base + 1
                 yield too_long(source, chunk.offset, line_base, chunk.size, cfg.max_record_bytes, chunk.head)
                 produced, position = True, chunk.offset + chunk.size + 1
                 continue
             buf, offset = chunk
             lines = split_lines(buf, offset)
+            seen.add(len(lines))
             if unit.fmt == "jsonl":
                 tables = parse_jsonl(lines, source, cfg.text_field, cfg.id_field, line_base)
             else:
@@ -232,6 +252,8 @@ def _read_lines(stream, unit: Unit, cfg: ReaderConfig, source: str):
     except DATA_ERRORS as err:
         # A truncated or corrupt compressed stream: keep what was read, quarantine the rest.
         produced = True
+        seen.add(1)
         yield quarantine_rows(source, [position], [None if line_base is None else line_base + 1], [f"unreadable remainder: {err}"], [b""])
     if not produced and unit.start == 0:
+        seen.add(1)
         yield quarantine_rows(source, [0], [None], ["empty file"], [b""])

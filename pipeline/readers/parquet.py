@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.readers.records import finish_documents, quarantine_rows, too_long_error
+from pipeline.readers.tally import Seen
 
 
 def _rows_quarantined(source: str, positions: np.ndarray, error: str) -> pa.Table:
@@ -20,10 +21,15 @@ def _rows_quarantined(source: str, positions: np.ndarray, error: str) -> pa.Tabl
     return quarantine_rows(source, positions.tolist(), [None] * n, [error] * n, [b""] * n)
 
 
-def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field: str, id_field: str, max_record: int):
-    """Yield document tables (and quarantine rows for rows without text) per row group."""
+def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field: str, id_field: str, max_record: int, seen: Seen):
+    """Yield document tables (and quarantine rows for rows without text) per row group.
+
+    ``seen`` counts each row group's rows from the file's metadata; a file
+    without the text column is one unreadable record.
+    """
     pf = pq.ParquetFile(handle)
     if text_field not in pf.schema_arrow.names:
+        seen.add(1)
         columns = ", ".join(pf.schema_arrow.names[:8])
         yield _rows_quarantined(source, np.array([0]), f"no column '{text_field}' (columns: {columns})")
         return
@@ -31,6 +37,7 @@ def parse_parquet(handle, source: str, row_groups: list[int] | None, text_field:
     starts = np.concatenate(([0], np.cumsum([pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)])))
     for group in groups:
         table = pf.read_row_group(group)
+        seen.add(starts[group + 1] - starts[group])
         positions = np.arange(starts[group], starts[group + 1], dtype=np.int64)
         text = table[text_field]
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):

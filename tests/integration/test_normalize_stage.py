@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import StorageConfig
+from pipeline.readers.tally import InputTally
 from pipeline.stage_io import read_documents, write_stage
 from pipeline.stages.normalize import normalize
 from pipeline.storage import Storage
@@ -46,6 +47,15 @@ def test_cli_normalize_writes_contract_outputs(ray_session, tmp_path):
     assert json.loads((tmp_path / "again" / "stage.json").read_text())["counts"]["read"] == 2
     # documents keep naming the file they were first read from
     assert set(pq.read_table(tmp_path / "again" / "kept")["source"].to_pylist()) == {str(src / "a.jsonl")}
+
+
+def test_rows_lost_after_the_reader_fail_the_stage_before_it_commits(ray_session, tmp_path):
+    src = write_input(tmp_path / "in")
+    tally = InputTally()
+    ds = normalize(read_documents(str(src), tally=tally)).filter(expr="id != 'ja'")
+    with pytest.raises(RuntimeError, match="reader counted 4 records but kept \\+ rejected \\+ quarantined = 3; every file's records left the reader"):
+        write_stage(ds, str(tmp_path / "out"), "normalize", tally=tally)
+    assert not (tmp_path / "out" / "stage.json").exists()
 
 
 def test_cli_user_errors_are_one_line_exit_2(ray_session, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.runner import Runner
+from pipeline.runner import InvariantError, Runner
 from tests.integration.run_helpers import read_manifest, shard_fingerprint, write_config
 
 pytestmark = pytest.mark.ray
@@ -77,6 +78,19 @@ def test_changed_config_redoes_from_the_changed_step(finished_run, tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     report = Runner(load_config(path), echo=lambda _: None).run()
     assert [s["resumed"] for s in report["steps"]] == [True, True, False, False, False]
+
+
+def test_a_committed_step_whose_counts_do_not_add_up_stops_the_run(finished_run, tmp_path):
+    _, out, _ = finished_run
+    copy = tmp_path / "out"
+    shutil.copytree(out / "normalize", copy / "normalize")
+    record = json.loads((out / "_commits" / "normalize.json").read_text())
+    record["summary"]["counts"]["read"] += 1  # the reader saw one record more than was written
+    (copy / "_commits").mkdir()
+    (copy / "_commits" / "normalize.json").write_text(json.dumps(record))
+    config = load_config(write_config(tmp_path, str(copy), steps=["normalize"]))
+    with pytest.raises(InvariantError, match=r"normalize: the reader counted 49 records in .*sample.* but kept 46 \+ rejected 1 \+ quarantined 1"):
+        Runner(config, echo=lambda _: None).run()
 
 
 def test_config_errors_before_any_work(ray_session, tmp_path):

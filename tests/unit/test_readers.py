@@ -10,7 +10,10 @@ import zstandard
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import ERROR
-from pipeline.readers.datasource import DocumentDatasource
+from pipeline.readers import datasource
+from pipeline.readers.datasource import DocumentDatasource, plan_groups, read_group
+from pipeline.readers.tally import TaskCount
+from pipeline.stage_io import check_counts
 from pipeline.storage import Storage
 
 
@@ -157,3 +160,50 @@ def test_corrupt_parquet_and_missing_text_column_are_quarantined(tmp_path):
     assert any("no column 'text'" in e for e in errors)
     assert "'text' is null" in errors
     assert docs(table)["text"].to_pylist() == ["fine"]
+
+
+def counted(paths, **cfg) -> tuple[int, TaskCount]:
+    """Rows produced and the reader's own count, read tasks run in-process."""
+    storage = Storage()
+    reader = ReaderConfig(**cfg)
+    total, rows = TaskCount(), 0
+    for group in plan_groups(storage.expand([str(p) for p in paths]), reader, storage, 1000):
+        rows += sum(t.num_rows for t in read_group(group, reader, storage, count_to=total.merge))
+    return rows, total
+
+
+def test_reader_counts_records_apart_from_what_it_parses(tmp_path):
+    (tmp_path / "mixed.jsonl").write_bytes(b'{"text": "a"}\n\n{"text": \n["x"]\n{"text": "b \xff"}\n{"text": "c"}')
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "corrupt.parquet").write_bytes(b"PAR1 this is not parquet")
+    pq.write_table(pa.table({"body": ["a", "b"]}), tmp_path / "notext.parquet")
+    pq.write_table(pa.table({"text": ["fine", None, "x"]}), tmp_path / "nulls.parquet", row_group_size=2)
+    (tmp_path / "doc.txt").write_text("one file, one record\n\nstill the same record")
+    rows, count = counted([tmp_path])
+    # 5 non-blank lines, an empty file, a corrupt file, a file without text, 3 rows, a whole text file
+    assert count.seen == count.produced == rows == 12 and not count.mismatched
+    data = gzip.compress(jsonl([{"text": f"line {i} " * 20} for i in range(5000)]))
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    rows, count = counted([tmp_path / "cut.jsonl.gz"])
+    assert count.seen == count.produced == rows and 1 < rows < 5000  # the lines before the damage, and the remainder
+    lines, per_line = counted([tmp_path / "doc.txt"], text_unit="line")
+    assert lines == per_line.seen == 2
+
+
+def test_over_long_records_are_counted_records_that_land_in_quarantine(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(jsonl([{"text": "x" * 5000}, {"text": "short"}]))
+    (tmp_path / "big.txt").write_text("長" * 2000)
+    pq.write_table(pa.table({"text": ["y" * 5000, "ok"]}), tmp_path / "rows.parquet")
+    rows, count = counted([tmp_path], max_record_bytes=4096)
+    assert count.seen == count.produced == rows == 5 and not count.mismatched
+
+
+def test_a_reader_that_drops_a_record_fails_naming_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "lossy.jsonl"
+    path.write_bytes(jsonl(RECORDS))
+    parse = datasource.parse_jsonl
+    monkeypatch.setattr(datasource, "parse_jsonl", lambda *a: [t.slice(1) for t in parse(*a)])
+    rows, count = counted([path])
+    assert (count.seen, rows) == (50, 49)
+    with pytest.raises(RuntimeError, match=f"normalize: the reader counted 50 records but .* = 49; .*{path} .*50 records read, 49 rows produced"):
+        check_counts("normalize", {"kept": rows, "rejected": 0, "quarantined": 0}, count)
