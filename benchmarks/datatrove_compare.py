@@ -6,8 +6,16 @@
 
 For each size: builds the seeded corpus (compare_corpus.py), runs ``pentaglot
 run`` (normalize, langid, filter, dedup, tokenize; ``--num-cpus 2``) and then
-datatrove (datatrove_pipeline.py; ``workers=2``), each as a measured process
-tree, and scores both against the planted labels.  A 32k tokenizer is trained
+datatrove (datatrove_pipeline.py; ``workers=2``) twice, with its word
+tokenizers and without (``--plain``), each as a measured process tree, and
+scores all three against the planted labels.
+
+Both sides dedup at the same Jaccard threshold (``--threshold``, default
+pentaglot's): pentaglot's ``dedup.threshold`` is set to it, and datatrove gets
+the buckets and hashes per bucket that pentaglot's LSH picks for it
+(``filters.lsh.optimal_bands`` at pentaglot's ``num_perm``), so both have the
+same S-curve; pentaglot then also checks each candidate pair's estimated
+Jaccard against the threshold, which datatrove does not.  A 32k tokenizer is trained
 once on the first base corpus and cached in benchmarks/work/tokenizer-32k; both
 sides tokenize with it (datatrove through its exported tokenizer.json).
 
@@ -39,7 +47,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from compare_corpus import LANGS, build, load_labels
-from measure import RESULTS, WORK, machine, run_measured, save
+from measure import RESULTS, WORK, run_measured, save
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from filters.dedup_config import DedupConfig  # noqa: E402
+from filters.lsh import optimal_bands  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 PENTAGLOT = str(Path(sys.executable).with_name("pentaglot"))
@@ -61,7 +73,12 @@ def train_tokenizer(corpus: Path) -> Path:
     return out
 
 
-def run_pentaglot(corpus: Path, work: Path, tokenizer: Path) -> dict:
+def lsh(threshold: float) -> tuple[int, int]:
+    """pentaglot's (bands, rows) for ``threshold``, which datatrove is given too."""
+    return optimal_bands(threshold, DedupConfig().num_perm)
+
+
+def run_pentaglot(corpus: Path, work: Path, tokenizer: Path, threshold: float) -> dict:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -70,6 +87,7 @@ def run_pentaglot(corpus: Path, work: Path, tokenizer: Path) -> dict:
         "output": str(work / "out"),
         "steps": ["normalize", "langid", "filter", "dedup", "tokenize"],
         "tokenize": {"tokenizer": str(tokenizer / "tokenizer.model")},
+        "dedup": {"threshold": threshold},
     }
     (work / "run.yaml").write_text(json.dumps(config))
     measured = run_measured([PENTAGLOT, "run", str(work / "run.yaml"), "--num-cpus", "2"], env=PRIVATE_RAY)
@@ -102,10 +120,12 @@ def _jsonl_ids(folder: Path) -> dict[str, str]:
     return out
 
 
-def run_datatrove(corpus: Path, work: Path, tokenizer: Path) -> dict:
+def run_datatrove(corpus: Path, work: Path, tokenizer: Path, threshold: float, plain: bool = False) -> dict:
+    bands, rows = lsh(threshold)
     measured = run_measured(
         [sys.executable, str(BENCH / "datatrove_pipeline.py"), "--corpus", str(corpus), "--work", str(work),
-         "--tokenizer-json", str(tokenizer / "tokenizer.json"), "--workers", "2"]
+         "--tokenizer-json", str(tokenizer / "tokenizer.json"), "--workers", "2", "--bands", str(bands), "--rows", str(rows)]
+        + (["--plain"] if plain else [])
     )
     summary = json.loads((work / "summary.json").read_text())
     dedup_input = _jsonl_ids(work / "lid")
@@ -167,32 +187,55 @@ def score(labels: list[dict], dedup_input: dict[str, str], removed: set[str]) ->
     return out
 
 
-SYSTEMS = {"pentaglot": run_pentaglot, "datatrove": run_datatrove}
+SYSTEMS = {
+    "pentaglot": run_pentaglot,
+    "datatrove": run_datatrove,
+    "datatrove_plain": lambda corpus, work, tokenizer, threshold: run_datatrove(corpus, work, tokenizer, threshold, plain=True),
+}
 
 
-def compare(size_mb: int, tokenizer: Path, systems: tuple[str, ...] = tuple(SYSTEMS)) -> dict:
+def settings(threshold: float) -> dict:
+    bands, rows = lsh(threshold)
+    return {
+        "pentaglot": {"command": "pentaglot run run.yaml --num-cpus 2", "steps": "normalize, langid, filter, dedup, tokenize", "dedup_threshold": threshold,
+                      "lsh": {"bands": bands, "rows": rows}, "shingles": "char 5 (default)", "verifies_candidates": True},
+        "baseline": {"datatrove": "datatrove_pipeline.py --workers 2: LanguageFilter, 4 MinHash stages per language, DocumentTokenizer",
+                     "dedup_threshold": threshold, "minhash": {"num_buckets": bands, "hashes_per_bucket": rows, "n_grams": 5},
+                     "word_tokenizers": {"datatrove": "per language (Kiwi, spaCy+jieba, spaCy+SudachiPy, spaCy)", "datatrove_plain": "none: whitespace words, characters for zh/ja"},
+                     "verifies_candidates": False},
+        "cpus": 2,
+    }
+
+
+def compare(size_mb: int, tokenizer: Path, threshold: float, systems: tuple[str, ...] = tuple(SYSTEMS)) -> dict:
     """Run ``systems`` on the corpus of ``size_mb``; save datatrove_<size>mb.json (with one system only:
     datatrove_<size>mb_<system>_only.json, which the tables leave out)."""
     corpus = WORK / f"compare-{size_mb}mb"
     manifest = build(corpus, size_mb)
     labels = load_labels(corpus)
-    result = {"size_mb": size_mb, "corpus": manifest, "machine": machine(), "tokenizer": str(tokenizer.relative_to(BENCH.parent))}
+    result = {"size_mb": size_mb, "corpus": manifest, "tokenizer": str(tokenizer.relative_to(BENCH.parent))}
     for name in systems:
         runner = SYSTEMS[name]
         print(f"== {size_mb} MB: {name}", flush=True)
         load_before = os.getloadavg()[0]
-        side = runner(corpus, WORK / f"{name}-{size_mb}mb", tokenizer)
+        side = runner(corpus, WORK / f"{name}-{size_mb}mb", tokenizer, threshold)
         side["load_avg_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
         side["mb_per_s"] = round(manifest["bytes"] / 2**20 / side["seconds"], 3)
         side["dedup"] = score(labels, side.pop("_dedup_input"), side.pop("_removed"))
         result[name] = side
         print(json.dumps({k: side[k] for k in ("seconds", "peak_rss_mb", "stage_seconds")}), flush=True)
+    packages = ("datatrove", "spacy", "jieba", "sudachipy", "kiwipiepy", "fasttext", "sentencepiece", "tokenizers")
     if len(systems) == 1:
-        save(f"datatrove_{size_mb}mb_{systems[0]}_only", result)
+        save(f"datatrove_{size_mb}mb_{systems[0]}_only", result, settings(threshold), packages)
         return result
     result["throughput_ratio"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
-    save(f"datatrove_{size_mb}mb", result)
+    result["throughput_ratio_vs_plain"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove_plain"]["mb_per_s"], 2)
+    save(f"datatrove_{size_mb}mb", result, settings(threshold), packages)
     return result
+
+
+def systems_in(result: dict) -> list[str]:
+    return [name for name in SYSTEMS if name in result]
 
 
 def table(results: list[dict]) -> str:
@@ -201,16 +244,16 @@ def table(results: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        for name in ("pentaglot", "datatrove"):
+        for name in systems_in(r):
             s = r[name]
-            ratio = f"{r['throughput_ratio']}x" if name == "pentaglot" else "1x"
+            ratio = {"pentaglot": f"{r['throughput_ratio']}x / {r['throughput_ratio_vs_plain']}x", "datatrove": "1x"}.get(name, "—")
             machine_mb = s.get("peak_system_mb", "—")  # recorded from the third session on
             lines.append(
                 f"| {r['size_mb']} MB | {name} | {s['seconds']} | {s['mb_per_s']} | {ratio} | {s['peak_rss_mb']} | {machine_mb} | {s['tokens']:,} |"
             )
     stages = ["| corpus | system | seconds per stage |", "|---|---|---|"]
     for r in results:
-        for name in ("pentaglot", "datatrove"):
+        for name in systems_in(r):
             stages.append(f"| {r['size_mb']} MB | {name} | " + ", ".join(f"{k} {v:.0f}" for k, v in r[name]["stage_seconds"].items()) + " |")
     lines += ["", *stages]
     lines += [
@@ -220,7 +263,7 @@ def table(results: list[dict]) -> str:
     ]
     for r in results:
         for lang in LANGS:
-            for name in ("pentaglot", "datatrove"):
+            for name in systems_in(r):
                 s, d = r[name], r[name]["dedup"][lang]
                 by_edits = "/".join(f"{v:.2f}" for v in d["near_recall_by_edits"].values())
                 lines.append(
@@ -230,7 +273,7 @@ def table(results: list[dict]) -> str:
     off_langs = sorted(k for k in results[0]["pentaglot"]["dedup"] if k not in LANGS)
     lines += ["", "| corpus | system | " + " | ".join(f"{k} passed" for k in off_langs) + " |", "|---|---|" + "---|" * len(off_langs)]
     for r in results:
-        for name in ("pentaglot", "datatrove"):
+        for name in systems_in(r):
             d = r[name]["dedup"]
             lines.append(f"| {r['size_mb']} MB | {name} | " + " | ".join(f"{d[k]['offlang_passed_langid']}/{d[k]['offlang_total']}" for k in off_langs) + " |")
     return "\n".join(lines)
@@ -264,6 +307,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=500, help="base corpus size (default 500)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="multiples of the base size to run (default 1 2 4)")
     parser.add_argument("--only", choices=sorted(SYSTEMS), help="run one system (its result is kept apart from the tables)")
+    parser.add_argument("--threshold", type=float, default=DedupConfig().threshold, help="Jaccard threshold of both sides (default pentaglot's)")
     parser.add_argument("--report", action="store_true", help="only redraw the plot and table from results/datatrove_*mb.json")
     args = parser.parse_args()
     if not args.report:
@@ -271,8 +315,9 @@ def main() -> None:
         build(base, args.size_mb)
         tokenizer = train_tokenizer(base)
         for k in args.scales:
-            compare(args.size_mb * k, tokenizer, (args.only,) if args.only else tuple(SYSTEMS))
+            compare(args.size_mb * k, tokenizer, args.threshold, (args.only,) if args.only else tuple(SYSTEMS))
     results = sorted((json.loads(p.read_text()) for p in RESULTS.glob("datatrove_*mb.json")), key=lambda r: r["size_mb"])
+    results = [r for r in results if "datatrove_plain" in r]  # the same-threshold runs; earlier ones are in git history
     print(plot(results))
     print(table(results))
 

@@ -7,7 +7,10 @@ process tree's peak memory is measured apart from pentaglot's.  Stages, each a
 1. ``lid``: JsonlReader -> LanguageFilter(the five languages) -> JsonlWriter
    split by the detected language;
 2. per language, MinHash in datatrove's four stages (signatures, buckets,
-   clusters, filter) with that language's word tokenizer;
+   clusters, filter) with that language's word tokenizer, or with ``--plain``
+   none (``PlainTokenizer``: whitespace words, characters for zh/ja), and the
+   buckets and hashes per bucket given (``--bands``, ``--rows``: the LSH of the
+   Jaccard threshold pentaglot runs at);
 3. ``tokenize``: DocumentTokenizer with the tokenizer.json exported from the
    same sentencepiece model pentaglot uses.
 
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -58,13 +62,38 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.tokens import DocumentTokenizer
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.lid import FT176LID
-from datatrove.utils.word_tokenizers import KiwiTokenizer
+from datatrove.utils.word_tokenizers import KiwiTokenizer, WordTokenizer
 
 LANGS = ("ko", "en", "zh", "ja", "es")
 WORD_TOKENIZER = {"zh": "cmn", "ja": "ja", "en": "en", "es": "es"}
 
 
-def word_tokenizer(lang: str):
+SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+class PlainTokenizer(WordTokenizer):
+    """No word segmentation: whitespace-separated words, or single characters for
+    Chinese and Japanese (written without spaces), so 5-grams are character
+    5-grams as in pentaglot.  Shows what datatrove's time is without its
+    language-specific word tokenizers."""
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        pattern = r"\S" if self.language in ("zh", "ja") else r"\S+"
+        return [m.span() for m in re.finditer(pattern, text)]
+
+    def word_tokenize(self, text: str) -> list[str]:
+        return [text[a:b] for a, b in self._spans(text)]
+
+    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        return self._spans(text)
+
+    def sent_tokenize(self, text: str) -> list[str]:
+        return [s for s in SENTENCE_END.split(text) if s]
+
+
+def word_tokenizer(lang: str, plain: bool = False):
+    if plain:
+        return PlainTokenizer(lang)
     return KiwiTokenizer("cong") if lang == "ko" else WORD_TOKENIZER[lang]
 
 
@@ -108,13 +137,13 @@ def xxhash64_utf8(text: str) -> int:
     return xxhash.xxh64_intdigest(text.encode("utf-8"))
 
 
-def signature_step(folder: Path, config: MinhashConfig, lang: str) -> MinhashDedupSignature:
-    step = MinhashDedupSignature(str(folder), config=config, language=word_tokenizer(lang))
+def signature_step(folder: Path, config: MinhashConfig, lang: str, plain: bool) -> MinhashDedupSignature:
+    step = MinhashDedupSignature(str(folder), config=config, language=word_tokenizer(lang, plain))
     step._hash_func = xxhash64_utf8
     return step
 
 
-def run(corpus: Path, work: Path, tokenizer_json: Path, workers: int) -> dict:
+def run(corpus: Path, work: Path, tokenizer_json: Path, workers: int, bands: int, rows: int, plain: bool) -> dict:
     if work.exists():
         shutil.rmtree(work)
     logs = work / "logs"
@@ -139,7 +168,7 @@ def run(corpus: Path, work: Path, tokenizer_json: Path, workers: int) -> dict:
             logging_dir=str(logs / "lid"),
         ),
     )
-    config = MinhashConfig()
+    config = MinhashConfig(num_buckets=bands, hashes_per_bucket=rows)
     for lang in LANGS:
         if not (work / "lid" / lang).exists():
             continue
@@ -147,7 +176,7 @@ def run(corpus: Path, work: Path, tokenizer_json: Path, workers: int) -> dict:
         sigs, buckets, clusters = (work / "minhash" / lang / part for part in ("signatures", "buckets", "remove_ids"))
         reader = JsonlReader(str(work / "lid" / lang), glob_pattern="*.jsonl")
         stages = {
-            "minhash_signatures": ([reader, signature_step(sigs, config, lang)], tasks),
+            "minhash_signatures": ([reader, signature_step(sigs, config, lang, plain)], tasks),
             "minhash_buckets": ([MinhashDedupBuckets(str(sigs), str(buckets), config=config)], config.num_buckets),
             "minhash_cluster": ([MinhashDedupCluster(str(buckets), str(clusters), config=config)], 1),
             "minhash_filter": (
@@ -175,8 +204,9 @@ def run(corpus: Path, work: Path, tokenizer_json: Path, workers: int) -> dict:
     )
     summary = {
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
-        "word_tokenizers": {"ko": 'KiwiTokenizer("cong")', **WORD_TOKENIZER},
-        "minhash": {"n_grams": config.n_grams, "num_buckets": config.num_buckets, "hashes_per_bucket": config.hashes_per_bucket, "hash_config": str(config.hash_config)},
+        "word_tokenizers": "PlainTokenizer (whitespace; characters for zh/ja)" if plain else {"ko": 'KiwiTokenizer("cong")', **WORD_TOKENIZER},
+        "minhash": {"n_grams": config.n_grams, "num_buckets": config.num_buckets, "hashes_per_bucket": config.hashes_per_bucket, "hash_config": str(config.hash_config),
+                    "lsh_threshold": round((1 / config.num_buckets) ** (1 / config.hashes_per_bucket), 3)},
         "tokens": tokens_written(work / "tokens"),
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -194,8 +224,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--tokenizer-json", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bands", type=int, default=MinhashConfig().num_buckets, help="MinHash buckets (LSH bands)")
+    parser.add_argument("--rows", type=int, default=MinhashConfig().hashes_per_bucket, help="hashes per bucket (LSH rows)")
+    parser.add_argument("--plain", action="store_true", help="no word tokenizers: whitespace words, characters for zh/ja")
     args = parser.parse_args()
-    print(json.dumps(run(args.corpus, args.work, args.tokenizer_json, args.workers), indent=2))
+    print(json.dumps(run(args.corpus, args.work, args.tokenizer_json, args.workers, args.bands, args.rows, args.plain), indent=2))
 
 
 if __name__ == "__main__":

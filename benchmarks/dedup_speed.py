@@ -7,9 +7,12 @@ shingles (character 5-grams, 128 permutations) and runs on one core:
 
 * pentaglot: ``shingle_hashes`` + ``signatures`` over the whole batch;
 * datasketch: shingles built in Python, ``MinHash.bulk`` (its default hash);
-* rensa: shingles built in Python, ``RMinHash.update`` + ``digest`` per document;
-* rensa (flat): rensa's batch entry point fed pentaglot's shingle hashes, i.e.
-  the permutation kernels alone, for the record.
+* rensa end to end (it ships no shingler, so its users build the shingles in
+  Python): per document ``RMinHash.update`` + ``digest``, and its batch path
+  ``RMinHash.digest_matrix_from_token_sets`` (rensa hashes the shingles);
+* kernels alone on the same hashed shingles: pentaglot's ``signatures`` and
+  rensa's ``digest_matrix_from_flat_token_hashes``, both fed pentaglot's
+  shingle hashes.
 
 The best of several interleaved rounds is kept, since the machine is shared.
 
@@ -41,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import documents  # noqa: E402
-from measure import RESULTS, WORK, machine, run_measured, save  # noqa: E402
+from measure import WORK, run_measured, save  # noqa: E402
 
 from filters.dedup_normalize import MatchNormalizeConfig, normalize_for_matching  # noqa: E402
 from filters.minhash import signatures  # noqa: E402
@@ -77,6 +80,12 @@ def run_rensa(texts: list[str]) -> None:
         m.digest()
 
 
+def run_rensa_batch(texts: list[str]) -> None:
+    from rensa import RMinHash
+
+    RMinHash.digest_matrix_from_token_sets([python_shingles(t) for t in texts], NUM_PERM, SEED)
+
+
 def signature_speed(n_docs: int, rounds: int) -> dict:
     from rensa import RMinHash
 
@@ -94,6 +103,7 @@ def signature_speed(n_docs: int, rounds: int) -> dict:
         "pentaglot": lambda: run_pentaglot(matching),
         "datasketch_bulk": lambda: run_datasketch(texts),
         "rensa": lambda: run_rensa(texts),
+        "rensa_batch": lambda: run_rensa_batch(texts),
         "rensa_flat_kernel_only": lambda: RMinHash.digest_matrix_from_flat_token_hashes(hashes64, offsets64, NUM_PERM, SEED),
         "pentaglot_kernel_only": lambda: signatures(hashes, offsets, NUM_PERM, SEED),
     }
@@ -115,6 +125,7 @@ def signature_speed(n_docs: int, rounds: int) -> dict:
     p = best["pentaglot"]
     out["pentaglot_vs_datasketch"] = round(best["datasketch_bulk"] / p, 2)
     out["pentaglot_vs_rensa"] = round(best["rensa"] / p, 2)
+    out["pentaglot_vs_rensa_batch"] = round(best["rensa_batch"] / p, 2)
     out["kernel_pentaglot_vs_rensa_flat"] = round(best["rensa_flat_kernel_only"] / best["pentaglot_kernel_only"], 2)
     return out
 
@@ -187,24 +198,29 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=1_000_000, help="stage corpus size at scale 1")
     parser.add_argument("--scales", type=int, nargs="*", default=[1, 2, 4])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the signature comparison (best kept)")
-    parser.add_argument("--name", default="dedup_speed", help="results file name under benchmarks/results/")
+    parser.add_argument("--name", default=None, help="results file name under benchmarks/results/ (default dedup_speed, or "
+                        "dedup_signatures without --scales)")
     args = parser.parse_args()
-    result = {"machine": machine(), "signatures": signature_speed(args.docs, args.rounds)}
+    name = args.name or ("dedup_speed" if args.scales else "dedup_signatures")
+    settings = {
+        "pentaglot": {"signatures": "shingle_hashes('char', 5) + signatures, whole batch", "stage": "pentaglot dedup, defaults, local Ray, all CPUs"},
+        "baseline": {"datasketch": "Python char 5-grams, MinHash.bulk", "rensa": "Python char 5-grams, RMinHash.update + digest per document",
+                     "rensa_batch": "Python char 5-grams, RMinHash.digest_matrix_from_token_sets",
+                     "rensa_flat_kernel_only": "pentaglot's shingle hashes, RMinHash.digest_matrix_from_flat_token_hashes"},
+        "num_perm": NUM_PERM, "seed": SEED, "shingle": f"char {SIZE}", "docs": args.docs, "rounds": args.rounds, "one_core": True,
+    }
+    result = {"signatures": signature_speed(args.docs, args.rounds)}
     print(json.dumps(result["signatures"], indent=1))
-    if not args.scales:  # signatures only: keep the recorded stage runs
-        previous = RESULTS / f"{args.name}.json"
-        result["stage"] = json.loads(previous.read_text()).get("stage") if previous.exists() else None
-        save(args.name, result)
-        return
-    result["stage"] = {"cpus": os.cpu_count(), "runs": []}
+    if args.scales:
+        result["stage"] = {"cpus": os.cpu_count(), "runs": []}
     for scale in args.scales:
         path, info = build_corpus(args.base * scale)
         run = {"scale": scale, **info, **stage_run(path)}
         run["docs_per_second"] = round(info["documents"] / run["seconds"], 1)
         result["stage"]["runs"].append(run)
         print(json.dumps(run))
-        save(args.name, result)
-    save(args.name, result)
+        save(name, result, settings, ("datasketch", "rensa"))
+    save(name, result, settings, ("datasketch", "rensa"))
 
 
 if __name__ == "__main__":

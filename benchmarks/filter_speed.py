@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from corpus import write_jsonl
-from measure import WORK, machine, run_measured, save
+from measure import WORK, run_measured, save
 
 PENTAGLOT = [str(Path(sys.executable).with_name("pentaglot"))]
 
@@ -66,8 +66,10 @@ def main() -> None:
         row["docs_per_s"] = round(row["documents"] / best, 1)
         row["time_vs_smallest"] = round(best / base, 3)
         row["size_vs_smallest"] = round(row["documents"] / rows[smallest]["documents"], 3)
-    result = {"benchmark": "pentaglot filter alone, sizes interleaved", "machine": machine(), "cpus": args.cpus, "sizes": rows}
-    print(save(args.out, result))
+    result = {"benchmark": "pentaglot filter alone, sizes interleaved", "cpus": args.cpus, "sizes": rows}
+    settings = {"pentaglot": {"command": f"pentaglot filter IN OUT --num-cpus {args.cpus}", "config": "QualityConfig() defaults"},
+                "baseline": {"what": "none: the smallest size is the reference for linear growth"}, "sizes_mb": args.sizes, "reps": args.reps}
+    print(save(args.out, result, settings))
     for mb, row in rows.items():
         print(f"{mb} MB: {row['documents']} docs, best {min(row['seconds'])} s, {row['docs_per_s']} docs/s, "
               f"time x{row['time_vs_smallest']} for documents x{row['size_vs_smallest']}")

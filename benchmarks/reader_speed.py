@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 from corpus import write_jsonl
-from measure import WORK, machine, save
+from measure import WORK, save
 from tokenize_speed import tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -98,7 +96,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--name", default="reader_speed", help="results/NAME.json")
     args = parser.parse_args()
-    load_before = os.getloadavg()
     path = write_jsonl(f"tokenize_{args.mb}mb", args.mb << 20)
     folder, raw = WORK / "reader_shards", WORK / "reader_raw.npy"
     manifest = build(path, tokenizer(args.vocab), folder, raw, args.shards)
@@ -141,16 +138,13 @@ def main() -> None:
             "shards": round(totals["bytes"] / totals["tokens"], 3),
             "raw_npy": round(raw.stat().st_size / totals["tokens"], 3),
         },
-        "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parents[1],
-                                 capture_output=True, text=True, check=False).stdout.strip(),
-        "command": "python benchmarks/reader_speed.py " + " ".join(sys.argv[1:]),
-        "versions": {"numpy": np.__version__, "pyarrow": pa.__version__},
-        "machine": {**machine(), "load_avg_before": load_before,
-                    "note": "shared 2-core machine, ~7 engineers working at once (load average ~40): CPU-time "
-                            "ratios, measured alternately in one process"},
     }
     print(json.dumps(report, indent=2))
-    save(args.name, report)
+    settings = {"pentaglot": {"reader": "token shards, packed rows + cu_seqlens (also: with positions, whole documents)", "shards": args.shards},
+                "baseline": {"reader": "np.load(mmap_mode='r') of one .npy token array, shuffled windows of seq_len+1"},
+                "seq_len": args.seq_len, "batch": args.batch, "vocab": args.vocab, "input_mb": args.mb, "repeats": args.repeats,
+                "measured": "CPU-time ratios, sides alternately in one process"}
+    save(args.name, report, settings)
 
 
 if __name__ == "__main__":

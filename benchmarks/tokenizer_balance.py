@@ -27,7 +27,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-from measure import RESULTS, WORK, machine, require_corpora, run_measured, save  # noqa: E402
+from measure import RESULTS, WORK, require_corpora, run_measured, save  # noqa: E402
 
 from tokenizer_training.evaluate import TokenCounter, count_rows, format_table, summarize, write_chart  # noqa: E402
 from tokenizer_training.memory import estimate_peak_bytes  # noqa: E402
@@ -173,7 +173,6 @@ def main() -> None:
     print(format_table(report))
     result = {
         "benchmark": "tokenizer_balance",
-        "machine": machine(),
         "vocab_size": args.vocab_size,
         "training_chars": {lang: sum(len(t) for t, l in zip(docs["text"].to_pylist(), docs["lang"].to_pylist())
                                      if l == lang) for lang in sorted(set(docs["lang"].to_pylist()))},
@@ -182,7 +181,10 @@ def main() -> None:
         "headline": headline(report, "spm-defaults-concat"),
         "evaluation": report,
     }
-    path = save("tokenizer_balance", result)
+    settings = {"pentaglot": {"trainer": "pentaglot tokenizer training (balanced sample)", "variants": [f"{m} alpha={a:g}" for m, a in runs],
+                              "char_budget": args.char_budget},
+                "baseline": {"trainer": "sentencepiece defaults on the concatenated training documents"}, "vocab_size": args.vocab_size}
+    path = save("tokenizer_balance", result, settings, ("sentencepiece",))
     write_chart(report, RESULTS / "tokenizer_balance.png")
     print(json.dumps(result["headline"], indent=2))
     print(json.dumps({n: {k: v[k] for k in ("train_seconds", "peak_rss_mb")} for n, v in result["variants"].items()}))
