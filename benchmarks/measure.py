@@ -90,17 +90,17 @@ class LoadSampler:
     """
 
     def __init__(self, every: float = 5.0):
-        self.samples = [os.getloadavg()[0]]
+        self.samples = [round(os.getloadavg()[0], 2)]
         self.every = every
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
         while True:
             time.sleep(self.every)
-            self.samples.append(os.getloadavg()[0])
+            self.samples.append(round(os.getloadavg()[0], 2))
 
     def summary(self) -> dict:
-        values = self.samples + [os.getloadavg()[0]]
+        values = self.samples + [round(os.getloadavg()[0], 2)]
         return {
             "load_avg_1min": {"start": values[0], "end": values[-1], "min": min(values), "mean": round(sum(values) / len(values), 2), "max": max(values)},
             "cpus": os.cpu_count(),
@@ -108,12 +108,17 @@ class LoadSampler:
         }
 
 
-LOAD = LoadSampler()
-
-
 def _git(*args: str) -> str:
     out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
     return out.stdout.strip()
+
+
+LOAD = LoadSampler()
+# The code that runs is the code there was at start; a change to anything but code doesn't count.
+CODE = {
+    "commit": _git("rev-parse", "HEAD"),
+    "uncommitted_code_changes": bool(_git("status", "--porcelain", "--untracked-files=no", "--", "*.py", "pyproject.toml")),
+}
 
 
 def versions(*packages: str) -> dict:
@@ -134,8 +139,7 @@ def provenance(settings: dict, packages: tuple[str, ...]) -> dict:
     except ValueError:
         pass
     return {
-        "commit": _git("rev-parse", "HEAD"),
-        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        **CODE,
         "command": shlex.join(["python", str(script), *sys.argv[1:]]),
         "settings": settings,
         "versions": versions("pentaglot", "ray", "pyarrow", "numpy", *packages),
