@@ -111,7 +111,7 @@ def main() -> None:
             got = fn(texts)
             rows[set_name] = {"language": truth, "n": len(texts), name: acc._stats(truth, got)}
         result["systems"][name] = {"seconds": round(time.perf_counter() - start, 2)}
-        result["summary"][name] = acc.summary(rows, systems=(name,))[name]
+        result["summary"][name] = {part: acc.summary(rows, part, (name,))[name] for part in acc.PARTS}
     result["absent"] = [n for n in ALTERNATIVES if n not in result["systems"]]
 
     settings = {"pentaglot": {"config": "LangIdConfig() defaults"}, "baseline": {"lid176_0.65": "bare lid.176 at 0.65", **{n: "package defaults" for n in ALTERNATIVES}}}
