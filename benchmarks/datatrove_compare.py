@@ -98,6 +98,7 @@ def run_pentaglot(corpus: Path, work: Path, tokenizer: Path, threshold: float) -
     kept = pq.read_table(dedup / "kept", columns=["id", "lang"]).to_pylist()
     return {
         "seconds": round(measured["seconds"], 1),
+        "cpu_seconds": measured["cpu_seconds"],
         "peak_rss_mb": measured["peak_rss_mb"],
         "peak_system_mb": measured["peak_system_mb"],
         "stage_seconds": {name: s["seconds"] for name, s in steps.items()},
@@ -132,6 +133,7 @@ def run_datatrove(corpus: Path, work: Path, tokenizer: Path, threshold: float, p
     kept = Counter(_jsonl_ids(work / "dedup").values())
     return {
         "seconds": round(measured["seconds"], 1),
+        "cpu_seconds": measured["cpu_seconds"],
         "peak_rss_mb": measured["peak_rss_mb"],
         "peak_system_mb": measured["peak_system_mb"],
         "stage_seconds": summary["seconds"],
@@ -230,6 +232,9 @@ def compare(size_mb: int, tokenizer: Path, threshold: float, systems: tuple[str,
         return result
     result["throughput_ratio"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
     result["throughput_ratio_vs_plain"] = round(result["pentaglot"]["mb_per_s"] / result["datatrove_plain"]["mb_per_s"], 2)
+    # Work done, whatever the neighbours took: CPU seconds of each process tree.
+    result["cpu_ratio"] = round(result["datatrove"]["cpu_seconds"] / result["pentaglot"]["cpu_seconds"], 2)
+    result["cpu_ratio_vs_plain"] = round(result["datatrove_plain"]["cpu_seconds"] / result["pentaglot"]["cpu_seconds"], 2)
     save(f"datatrove_{size_mb}mb", result, settings(threshold), packages)
     return result
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import shlex
 import subprocess
 import sys
@@ -32,12 +33,16 @@ WORK = Path(__file__).resolve().parent / "work"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
-def _tree_rss(proc: psutil.Process) -> int:
+def _tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
+    """RSS of the tree now; each process's latest CPU seconds go into ``cpu``
+    (Ray's workers exit with their counters, so the last reading is kept)."""
     total = 0
     try:
         for p in [proc, *proc.children(recursive=True)]:
             try:
                 total += p.memory_info().rss
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
             except psutil.Error:
                 pass
     except psutil.Error:
@@ -46,11 +51,19 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 
 def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
-    """Run ``cmd``; return wall seconds, peak RSS of its process tree (MB) and output."""
+    """Run ``cmd``; return wall seconds, CPU seconds and peak RSS (MB) of its process tree, and output.
+
+    CPU seconds measure the work done whatever else runs on the machine; wall
+    seconds also measure the neighbours.  They are the larger of the sampled
+    tree's sum and what the reaped children report (each misses some: the
+    last 50 ms of a process, or processes nobody waited for), a lower bound.
+    """
     started = time.perf_counter()
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
     ps = psutil.Process(proc.pid)
     peak = 0
+    cpu: dict[int, float] = {}
     system_start = _system_in_use()
     system_peak = system_start
     done = threading.Event()
@@ -58,7 +71,7 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None
     def sample():
         nonlocal peak, system_peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(ps))
+            peak = max(peak, _tree_sample(ps, cpu))
             system_peak = max(system_peak, _system_in_use())
             time.sleep(0.05)
 
@@ -71,10 +84,16 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": round(max(sum(cpu.values()), _reaped_cpu() - reaped.ru_utime - reaped.ru_stime), 2),
         "peak_rss_mb": round(peak / 2**20, 1),
         "peak_system_mb": round((system_peak - system_start) / 2**20, 1),
         "output": output,
     }
+
+
+def _reaped_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _system_in_use() -> int:

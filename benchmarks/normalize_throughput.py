@@ -13,10 +13,11 @@ Baselines, each pinned to one core:
   ``pq.write_table``.  What is left between it and the stage is Ray.
 
 pentaglot: ``pentaglot normalize`` with local Ray limited to 1 and then 2 CPUs
-(pinned).  All run in one session on the same file; MB/s is input bytes over
-wall time.
+(pinned).  All run in one session on the same file, ``--reps`` times
+interleaved, fastest kept; MB/s is input bytes over wall time, MB per
+CPU-second (the whole process tree's) is what contention leaves alone.
 
-    python benchmarks/normalize_throughput.py [--mb 200]
+    python benchmarks/normalize_throughput.py [--mb 200] [--reps 3]
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def baseline(mode: str, path, out) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions; the fastest of each side is kept")
     args = parser.parse_args()
     src = write_jsonl(f"normalize_{args.mb}mb", args.mb << 20)
     size_mb = src.stat().st_size / 2**20
@@ -99,34 +101,40 @@ def main() -> None:
     started = time.perf_counter()
     # Each side is pinned to its cores: Ray's own processes (raylet, GCS, driver)
     # would otherwise lend an unpinned "1 CPU" run the second core.
-    for mode in ("loop", "loop_lean", "arrow"):
-        command = ["taskset", "-c", "0", sys.executable, __file__, "--baseline", mode, str(src), str(out / f"{mode}.parquet")]
-        runs[f"baseline_{mode}_1_core"] = run_measured(command, env={"PYTHONPATH": str(ROOT)})
-    for cpus in (1, 2):
-        target = out / f"pentaglot_{cpus}"
-        runs[f"pentaglot_{cpus}_core"] = run_measured(
-            ["taskset", "-c", ",".join(map(str, range(cpus))), "pentaglot", "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
-            env={"RAY_AUTH_MODE": "disabled", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"},
-        )
-        stage = json.loads((target / "stage.json").read_text())
-        runs[f"pentaglot_{cpus}_core"]["stage_seconds"] = stage["seconds"]
-    result = {"input_mb": round(size_mb, 1), "total_seconds": round(time.perf_counter() - started, 1)}
-    for name, r in runs.items():
-        r.pop("output")
-        r["mb_per_s"] = round(size_mb / r["seconds"], 2)
+    tries: dict[str, list[dict]] = {}
+    for _ in range(args.reps):
+        for mode in ("loop", "loop_lean", "arrow"):
+            command = ["taskset", "-c", "0", sys.executable, __file__, "--baseline", mode, str(src), str(out / f"{mode}.parquet")]
+            tries.setdefault(f"baseline_{mode}_1_core", []).append(run_measured(command, env={"PYTHONPATH": str(ROOT)}))
+        for cpus in (1, 2):
+            target = out / f"pentaglot_{cpus}"
+            run = run_measured(
+                ["taskset", "-c", ",".join(map(str, range(cpus))), "pentaglot", "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
+                env={"RAY_AUTH_MODE": "disabled", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"},
+            )
+            run["stage_seconds"] = json.loads((target / "stage.json").read_text())["seconds"]
+            tries.setdefault(f"pentaglot_{cpus}_core", []).append(run)
+    result = {"input_mb": round(size_mb, 1), "reps": args.reps, "total_seconds": round(time.perf_counter() - started, 1)}
+    runs = {}
+    for name, rs in tries.items():
+        best = min(rs, key=lambda r: r["seconds"])
+        best.pop("output")
+        runs[name] = {**best, "all_seconds": [round(r["seconds"], 1) for r in rs], "mb_per_s": round(size_mb / best["seconds"], 2),
+                      "mb_per_cpu_s": round(size_mb / min(r["cpu_seconds"] for r in rs), 2)}
     for cpus in (1, 2):
         r = runs[f"pentaglot_{cpus}_core"]
         for mode in ("loop", "loop_lean", "arrow"):
-            base_rate = runs[f"baseline_{mode}_1_core"]["mb_per_s"]
-            r[f"ratio_vs_{mode}"] = round(r["mb_per_s"] / base_rate, 2)
-            r[f"ratio_per_core_vs_{mode}"] = round(r["mb_per_s"] / base_rate / cpus, 2)
+            base = runs[f"baseline_{mode}_1_core"]
+            r[f"ratio_vs_{mode}"] = round(r["mb_per_s"] / base["mb_per_s"], 2)
+            r[f"ratio_per_core_vs_{mode}"] = round(r["mb_per_s"] / base["mb_per_s"] / cpus, 2)
+            r[f"cpu_efficiency_vs_{mode}"] = round(r["mb_per_cpu_s"] / base["mb_per_cpu_s"], 2)
     result["runs"] = runs
     print(json.dumps(result, indent=2))
     settings = {
         "pentaglot": {"command": "pentaglot normalize SRC OUT --num-cpus N", "config": "NormalizeConfig() defaults (NFC)", "pinned_cores": [1, 2]},
         "baseline": {"loop": "json + unicodedata + re per line, whitespace regex matching every space", "loop_lean": "same loop, pentaglot's whitespace regex",
                      "arrow": "pyarrow.json + filters.normalize.normalize_text + pq.write_table, no Ray", "pinned_cores": 1, "output": "one zstd Parquet file"},
-        "input_mb": args.mb,
+        "input_mb": args.mb, "reps": args.reps, "kept": "fastest wall of the repetitions; least CPU seconds for MB per CPU-second",
     }
     save("normalize_throughput", result, settings)
 
