@@ -31,7 +31,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -147,7 +146,7 @@ def stage_run(path: str, cpus: int) -> dict:
 
 
 def main() -> None:
-    from measure import save
+    from measure import run_measured, save
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=30000)
@@ -157,7 +156,7 @@ def main() -> None:
     ap.add_argument("--stage-run", nargs=2, metavar=("JSONL", "CPUS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.stage_run:
-        print(json.dumps(stage_run(args.stage_run[0], int(args.stage_run[1]))))
+        print("RESULT " + json.dumps(stage_run(args.stage_run[0], int(args.stage_run[1]))))
         return
 
     texts = corpus(Path(args.corpora), args.docs)
@@ -180,11 +179,9 @@ def main() -> None:
             runs["identify_in_process"].append(identify_loop(texts))
             for cpus in (1, 2):
                 pin = ",".join(map(str, cores[:cpus]))
-                proc = subprocess.run(
-                    ["taskset", "-c", pin, sys.executable, __file__, "--stage-run", path, str(cpus)],
-                    capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                )
-                run = json.loads(proc.stdout.strip().splitlines()[-1])
+                proc = run_measured(["taskset", "-c", pin, sys.executable, __file__, "--stage-run", path, str(cpus)], cwd=str(ROOT),
+                                    env={"PYTHONPATH": str(ROOT)})
+                run = json.loads(next(line[7:] for line in proc["output"].splitlines() if line.startswith("RESULT ")))
                 if run["read"] != len(texts):
                     raise RuntimeError(f"stage read {run['read']} records of {len(texts)} written")
                 runs[f"stage_{cpus}cpu"].append(run)

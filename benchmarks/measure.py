@@ -50,7 +50,25 @@ def _tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
     return total
 
 
+# Ray gives a starting node 30 s to register, fixed in its code; on an overloaded
+# machine a process pinned to one busy core can miss that, so the run is retried.
+RAY_START_TIMEOUT = "timed out during startup"
+ATTEMPTS = 3
+
+
 def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
+    """``measure_once``, retried when Ray's node failed to start in time (nothing was measured then)."""
+    attempt = 1
+    while True:
+        try:
+            return measure_once(cmd, env, cwd)
+        except RuntimeError as err:
+            if RAY_START_TIMEOUT not in str(err) or attempt == ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def measure_once(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
     """Run ``cmd``; return wall seconds, CPU seconds and peak RSS (MB) of its process tree, and output.
 
     CPU seconds measure the work done whatever else runs on the machine; wall
