@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -64,11 +63,10 @@ PRIVATE_RAY = {"RAY_TMPDIR": "/tmp/pg-bench"}
 def train_tokenizer(corpus: Path) -> Path:
     out = WORK / "tokenizer-32k"
     if not (out / "tokenizer.json").exists():
-        subprocess.run(
+        run_measured(
             [PENTAGLOT, "tokenizer", "train", "--vocab-size", "32000", "--input", str(corpus / "shard-*.jsonl"), "--out", str(out),
              "--char-budget", "8000000", "--num-cpus", "2", "--max-memory-gb", "4", "--overwrite"],
-            check=True,
-            env={**os.environ, **PRIVATE_RAY},
+            env=PRIVATE_RAY,
         )
     return out
 
