@@ -21,7 +21,7 @@ CPU seconds, which contention distorts much less; a Ray run's CPU time can't
 be collected reliably (its workers are not all reaped through the driver),
 so the stage has wall time only.
 
-    python benchmarks/langid_speed.py [--docs 30000] [--reps 3] [--out benchmarks/results/langid_speed.json]
+    python benchmarks/langid_speed.py [--docs 30000] [--reps 3] [--stage-cpus 1 2] [--out NAME]
 """
 
 from __future__ import annotations
@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
     ap.add_argument("--out", default="langid_speed", help="result name under benchmarks/results/, or a .json path")
+    ap.add_argument("--stage-cpus", type=int, nargs="*", default=[1, 2], help="CPUs of the stage runs (none: in-process sides only)")
     ap.add_argument("--stage-run", nargs=2, metavar=("JSONL", "CPUS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.stage_run:
@@ -169,15 +170,15 @@ def main() -> None:
         cores = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, cores[:1])
         runs: dict[str, list[dict]] = {
-            "bare_sampled_loop": [], "bare_predict_loop": [], "bare_read_and_predict": [], "identify_in_process": [], "stage_1cpu": [],
-            "stage_2cpu": [],
+            "bare_sampled_loop": [], "bare_predict_loop": [], "bare_read_and_predict": [], "identify_in_process": [],
+            **{f"stage_{cpus}cpu": [] for cpus in args.stage_cpus},
         }
         for _ in range(args.reps):
             runs["bare_sampled_loop"].append(bare_sampled_loop(texts))
             runs["bare_predict_loop"].append(bare_loop(texts))
             runs["bare_read_and_predict"].append(bare_read_loop(path))
             runs["identify_in_process"].append(identify_loop(texts))
-            for cpus in (1, 2):
+            for cpus in args.stage_cpus:
                 pin = ",".join(map(str, cores[:cpus]))
                 proc = run_measured(["taskset", "-c", pin, sys.executable, __file__, "--stage-run", path, str(cpus)], cwd=str(ROOT),
                                     env={"PYTHONPATH": str(ROOT)})

@@ -53,7 +53,7 @@ def _tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
 # Ray gives a starting node 30 s to register, fixed in its code; on an overloaded
 # machine a process pinned to one busy core can miss that, so the run is retried.
 RAY_START_TIMEOUT = "timed out during startup"
-ATTEMPTS = 3
+ATTEMPTS = 5
 
 
 def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
