@@ -168,7 +168,12 @@ def versions(*packages: str) -> dict:
     return found
 
 
-def provenance(settings: dict, packages: tuple[str, ...]) -> dict:
+def machine() -> dict:
+    """The machine at the moment of the call (kept for the scripts that record it themselves)."""
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(), "load_avg_at_start": os.getloadavg()}
+
+
+def provenance(settings: dict | None, packages: tuple[str, ...]) -> dict:
     """What makes a result checkable: code, command, both sides' settings and versions, load."""
     script = Path(sys.argv[0]).resolve()
     try:
@@ -185,10 +190,11 @@ def provenance(settings: dict, packages: tuple[str, ...]) -> dict:
     }
 
 
-def save(target: str | Path, result: dict, settings: dict, packages: tuple[str, ...] = ()) -> Path:
+def save(target: str | Path, result: dict, settings: dict | None = None, packages: tuple[str, ...] = ()) -> Path:
     """Write ``result`` with its provenance to results/<target>.json, or to ``target`` when it is a path.
 
-    ``settings`` names both sides of the comparison and how each was run;
+    ``settings`` names both sides of the comparison and how each was run (a
+    comparison must give them; None is recorded as not given);
     ``packages`` are the baselines' distributions whose versions matter.
     """
     path = Path(target) if str(target).endswith(".json") else RESULTS / f"{target}.json"
