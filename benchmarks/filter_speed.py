@@ -13,7 +13,7 @@ benchmarks/work/; ``--input`` takes existing langid output instead, with
 ``{mb}`` standing for the size (e.g. that of a datatrove_compare run).
 
     python benchmarks/filter_speed.py [--sizes 1000 2000] [--reps 1] [--cpus 2]
-        [--input 'benchmarks/work/pentaglot-{mb}mb/out/langid/kept'] [--out benchmarks/results/filter_speed.json]
+        [--input 'benchmarks/work/pentaglot-{mb}mb/out/langid/kept'] [--out NAME]
 """
 
 from __future__ import annotations

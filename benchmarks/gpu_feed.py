@@ -8,7 +8,7 @@ then for each worker count and pinned/unpinned memory runs
 (``non_blocking``), synchronizing at the end.  CI never runs it; on CPU
 (``--device cpu``) it checks that the script itself works.
 
-    python benchmarks/gpu_feed.py --device cuda [--tokens 400_000_000] [--seconds 20] [--out results.json]
+    python benchmarks/gpu_feed.py --device cuda [--tokens 400_000_000] [--seconds 20] [--out NAME]
 """
 
 from __future__ import annotations

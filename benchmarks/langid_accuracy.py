@@ -21,7 +21,7 @@ length in words, which is where the remaining misses are.
 ``spanish_trade_off`` reruns the Spanish, Portuguese, Catalan and Galician
 sentences with Spanish kept more readily, to show what that recall costs.
 
-    python benchmarks/langid_accuracy.py [--corpora ../shared/corpora] [--out benchmarks/results/langid_accuracy.json]
+    python benchmarks/langid_accuracy.py [--corpora ../shared/corpora] [--out NAME]
 """
 
 from __future__ import annotations

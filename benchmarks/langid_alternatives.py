@@ -16,7 +16,7 @@ Each names its own top language; there is no threshold to tune, and none to
 leave the others at a disadvantage.  One not installed is listed as absent.
 
     pip install -e '.[bench]'
-    python benchmarks/langid_alternatives.py [--corpora ../shared/corpora] [--out benchmarks/results/langid_alternatives.json]
+    python benchmarks/langid_alternatives.py [--corpora ../shared/corpora] [--out NAME]
 """
 
 from __future__ import annotations
