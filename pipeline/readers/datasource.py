@@ -177,8 +177,9 @@ def read_unit(unit: Unit, cfg: ReaderConfig, storage: Storage, seen: Seen | None
         with storage.open_input(source, random_access=unit.start > 0) as raw:
             stream = DecodedStream(raw, unit.compression) if unit.compression else raw
             if unit.fmt == "text" and cfg.text_unit == "file":
-                seen.add(1)
-                yield from _empty_or(_read_text_file(stream, source, cfg.max_record_bytes), source)
+                tables = _empty_or(_read_text_file(stream, source, cfg.max_record_bytes), source)
+                seen.add(1)  # once read: a file that fails to read counts once, as its quarantine row below
+                yield from tables
                 return
             yield from _read_lines(stream, unit, cfg, source, seen)
     except DATA_ERRORS as err:  # damaged data is quarantined; I/O errors fail the task so Ray retries it

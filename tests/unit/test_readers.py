@@ -186,6 +186,8 @@ def test_reader_counts_records_apart_from_what_it_parses(tmp_path):
     (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
     rows, count = counted([tmp_path / "cut.jsonl.gz"])
     assert count.seen == count.produced == rows and 1 < rows < 5000  # the lines before the damage, and the remainder
+    (tmp_path / "bad.txt.zst").write_bytes(b"\x28\xb5\x2f\xfd" + b"not zstd" * 8)
+    assert counted([tmp_path / "bad.txt.zst"]) == (1, TaskCount(1, 1))  # a text file that cannot be read is one record
     lines, per_line = counted([tmp_path / "doc.txt"], text_unit="line")
     assert lines == per_line.seen == 2
 
