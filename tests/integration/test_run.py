@@ -88,6 +88,9 @@ def test_a_committed_step_whose_counts_do_not_add_up_stops_the_run(finished_run,
     record["summary"]["counts"]["read"] += 1  # the reader saw one record more than was written
     (copy / "_commits").mkdir()
     (copy / "_commits" / "normalize.json").write_text(json.dumps(record))
+    stage = json.loads((copy / "normalize" / "stage.json").read_text())
+    stage["counts"] = record["summary"]["counts"]  # and the committed output says the same
+    (copy / "normalize" / "stage.json").write_text(json.dumps(stage))
     config = load_config(write_config(tmp_path, str(copy), steps=["normalize"]))
     with pytest.raises(InvariantError, match=r"normalize: the reader counted 49 records in .*sample.* but kept 46 \+ rejected 1 \+ quarantined 1"):
         Runner(config, echo=lambda _: None).run()
