@@ -103,6 +103,7 @@ class TreeCpu:
 def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict:
     """Runs in a child process so each configuration gets a fresh Ray limited to ``cpus``."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipeline.resources import StageResources
     from pipeline.runtime import ensure_ray
     from pipeline.shards.config import TokenizeConfig
     from pipeline.stage_io import read_documents
@@ -120,10 +121,11 @@ def stage(path: Path, model: Path, cpus: int, actors: int, threads: int) -> dict
     read_documents([str(path)]).count()  # the reader alone, for the breakdown (and a warm page cache)
     read_seconds = time.perf_counter() - t0
     out = WORK / f"tokenize_out_{cpus}"
-    config = TokenizeConfig(tokenizer=str(model), threads=threads, actors=actors or None, shard_mb=64)
+    config = TokenizeConfig(tokenizer=str(model), threads=threads, shard_mb=64)
+    resources = StageResources(cpus=min(threads, cpus), memory_mb=256).fixed(actors or None)
     started = time.perf_counter()
     with TreeCpu() as cpu:
-        report = run_tokenize([str(path)], str(out), config, overwrite=True)
+        report = run_tokenize([str(path)], str(out), config, overwrite=True, resources=resources)
     seconds, cpu_seconds = time.perf_counter() - started, cpu.seconds
     totals = report.manifest["totals"]
     shutil.rmtree(out)
