@@ -113,7 +113,7 @@ def stage_run(path: str, cpus: int) -> dict:
     out = tempfile.mkdtemp(prefix="langid-speed-")
     start = time.perf_counter()
     ds = read_documents([path], ReaderConfig(), storage)
-    ds = langid(ds, LangIdConfig(actors=cpus))
+    ds = langid(ds, LangIdConfig())  # the stage's default pool (resources.langid)
     report = write_stage(ds, out, "langid", storage=storage, overwrite=True)
     result = {"wall": time.perf_counter() - start}
     assert report.counts["read"] == report.counts["kept"] + report.counts["rejected"] + report.counts["quarantined"]

@@ -26,7 +26,13 @@ from ray.data.datasource import Datasink
 
 from filters.langid import LangIdConfig, LanguageIdentifier
 from pipeline.documents import TEXT, ensure_base_columns, live_mask
-from pipeline.resources import ResourcesConfig, StageResources, check_fits, node_shapes, task_options
+from pipeline.resources import (
+    ResourcesConfig,
+    StageResources,
+    check_fits,
+    node_shapes,
+    task_options,
+)
 from pipeline.runtime import data_settings
 from pipeline.stage_io import UNKNOWN_LANG
 from pipeline.storage import Storage, join

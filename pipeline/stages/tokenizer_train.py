@@ -18,9 +18,9 @@ from pathlib import Path
 from filters.langid import LangIdConfig
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.errors import UserError
+from pipeline.preflight import check_stage_input
 from pipeline.resources import ResourcesConfig
 from pipeline.runtime import ensure_ray
-from pipeline.preflight import check_stage_input
 from pipeline.stage_io import prepare_output, read_documents
 from pipeline.stages.tokenizer_sample import join_parts, sample_corpus, training_request
 from pipeline.storage import Storage, join

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.config import validate, RunConfig
+from pipeline.config import RunConfig, validate
 from pipeline.errors import UserError
 from pipeline.runner import Runner
 from tests.integration.cluster_run import write_corpus

@@ -6,7 +6,14 @@ import pytest
 
 from pipeline.config import RunConfig, validate
 from pipeline.errors import UserError
-from pipeline.resources import MB, StageResources, blocks_for, check_fits, partitions_for, task_options
+from pipeline.resources import (
+    MB,
+    StageResources,
+    blocks_for,
+    check_fits,
+    partitions_for,
+    task_options,
+)
 
 
 def test_partitions_follow_data_size_not_cluster():
