@@ -51,7 +51,7 @@ def config(corpus: Path, out: Path) -> Path:
 
 def run_side(name: str, corpus: Path, index: int) -> dict:
     out = WORK / f"cluster_spread_{name}_{index}"
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": str(ROOT), "RAY_MAX_LIMIT_FROM_API_SERVER": "100000"}
     load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, str(SCRIPT), "fixed", str(config(corpus, out)), *SIDES[name]], check=False,
                           env=env, capture_output=True, text=True, timeout=1800)

@@ -21,7 +21,7 @@ import yaml
 from pipeline.config import RunConfig, validate
 from pipeline.errors import UserError
 from pipeline.runner import Runner
-from tests.integration.cluster_run import write_corpus
+from tests.integration.cluster_run import MAX_TASKS, write_corpus
 
 pytestmark = pytest.mark.ray
 SCRIPT = Path(__file__).with_name("cluster_run.py")
@@ -54,7 +54,7 @@ def run_config(corpus: Path, out: Path, **resources) -> Path:
 
 
 def _env(**extra) -> dict:
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", **extra}
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "RAY_MAX_LIMIT_FROM_API_SERVER": str(MAX_TASKS), **extra}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])  # the `ray` CLI
     return env
