@@ -26,7 +26,9 @@ from tests.integration.cluster_run import MAX_TASKS, write_corpus
 pytestmark = pytest.mark.ray
 SCRIPT = Path(__file__).with_name("cluster_run.py")
 ROOT = Path(__file__).resolve().parents[2]
-CPU_HEAVY = ("normalize", "langid", "filter", "dedup", "tokenize")
+# tokenize is left out: the state API lists only some of its plain-actor calls
+# (one of 48 in the last run), so its placement can't be read from it yet.
+CPU_HEAVY = ("normalize", "langid", "filter", "dedup")
 
 
 @pytest.fixture(scope="module")
