@@ -110,6 +110,7 @@ class TreeCpu:
 def stage(path: Path, model: Path, cpus: int) -> dict:
     """Runs in a child process, pinned to ``cpus`` cores, so each gets a fresh Ray limited to ``cpus``."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipeline.resources import StageResources
     from pipeline.runtime import ensure_ray
     from pipeline.shards.config import TokenizeConfig
     from pipeline.stage_io import read_documents
@@ -128,9 +129,10 @@ def stage(path: Path, model: Path, cpus: int) -> dict:
     read_seconds = time.perf_counter() - t0
     out = WORK / f"tokenize_out_{cpus}"
     config = TokenizeConfig(tokenizer=str(model), shard_mb=64)
+    resources = StageResources(cpus=min(config.threads, cpus), memory_mb=256)
     started = time.perf_counter()
     with TreeCpu() as cpu:
-        report = run_tokenize([str(path)], str(out), config, overwrite=True)
+        report = run_tokenize([str(path)], str(out), config, overwrite=True, resources=resources)
     seconds, cpu_seconds = time.perf_counter() - started, cpu.seconds
     totals = report.manifest["totals"]
     shutil.rmtree(out)

@@ -107,12 +107,15 @@ def balanced(docs: pa.Table, work: Path, cfg: TokenizerConfig, name: str) -> dic
     import ray
 
     from pipeline.runtime import ensure_ray
-    from pipeline.stages.tokenizer_sample import sample_corpus
+    from pipeline.stages.tokenizer_sample import join_parts, sample_corpus
+    from pipeline.storage import Storage
 
     ensure_ray(num_cpus=2)
     sample = work / f"{name}.sample.txt"
     started = time.perf_counter()
-    report = sample_corpus(ray.data.from_arrow(docs), cfg, sample, progress=lambda _: None)
+    storage = Storage()
+    report, parts = sample_corpus(ray.data.from_arrow(docs), cfg, str(work / f"{name}.parts"), storage, progress=lambda _: None)
+    join_parts(parts, storage, sample)
     sample_seconds = time.perf_counter() - started
     n_chars = report["total"]["sampled_chars"]
     settings = trainer_settings(cfg, sample, work / name, n_chars)

@@ -124,7 +124,6 @@ class LangIdConfig(Section):
     chunk_chars: int = Field(400, ge=20, description="characters per chunk given to the model")
     max_chunks: int = Field(3, ge=1, description="chunks per document; long documents are sampled evenly")
     candidate_min_prob: float = Field(0.02, ge=0, le=1, description="least model probability of a language the lexicon weighs")
-    actors: int | None = Field(None, ge=1, description="model actors; None = as many as the cluster's CPUs")
     batch_size: int = Field(4096, ge=1, description="documents per batch an actor decides at once")
     keep_traditional: bool = Field(True, description="keep Traditional Chinese as zh (else reject lang:zh-Hant)")
     keep_cantonese: bool = Field(False, description="keep Cantonese as zh (else reject lang:yue)")

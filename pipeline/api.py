@@ -23,6 +23,7 @@ from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.tally import InputTally
+from pipeline.resources import ResourcesConfig, StageResources, check_resources
 from pipeline.runtime import ensure_ray
 from pipeline.stage_io import StageReport, read_documents, write_stage
 from pipeline.stages.decontaminate import decontaminate, write_contamination_report
@@ -36,20 +37,29 @@ from pipeline.storage import Storage
 
 @dataclass(frozen=True)
 class DocumentStage:
-    """A document stage: the annotating function and, optionally, extra outputs
-    written from the committed result (dedup's clusters/)."""
+    """A document stage: the annotating function, optionally extra outputs
+    written from the committed result (dedup's clusters/), and whether its
+    reads and writes reserve what the stage's own tasks do.
 
-    annotate: Callable[[ray.data.Dataset, BaseModel], ray.data.Dataset]
-    after_write: Callable[[StageReport, Storage], object] | None = None
+    ``io_as_stage``: for a stateless per-batch stage, read, stage and write
+    run fused as one task when their Ray arguments are equal (Ray Data fuses
+    only then), and that task holds the stage's memory budget; the other stages
+    read and write with ``resources.io``.
+    """
+
+    annotate: Callable[[ray.data.Dataset, BaseModel, StageResources], ray.data.Dataset]
+    after_write: Callable[[StageReport, Storage, StageResources], object] | None = None
+    io_as_stage: bool = False
 
 
 STAGES: dict[str, DocumentStage] = {
-    "normalize": DocumentStage(normalize),
+    "normalize": DocumentStage(normalize, io_as_stage=True),
     "langid": DocumentStage(langid),
-    "filter": DocumentStage(quality),
+    "filter": DocumentStage(quality, io_as_stage=True),
     "dedup": DocumentStage(dedup, write_clusters),
-    "decontaminate": DocumentStage(decontaminate, write_contamination_report),
-    "redact": DocumentStage(redact, write_pii_report),
+    # These two don't take their resources.<step> yet: their tasks get Ray's defaults.
+    "decontaminate": DocumentStage(lambda ds, cfg, _: decontaminate(ds, cfg), lambda r, s, _: write_contamination_report(r, s)),
+    "redact": DocumentStage(lambda ds, cfg, _: redact(ds, cfg), lambda r, s, _: write_pii_report(r, s)),
 }
 
 
@@ -63,25 +73,36 @@ def run_document_stage(
     storage: StorageConfig | Storage | None = None,
     overwrite: bool = False,
     num_cpus: int | None = None,
+    resources: ResourcesConfig | None = None,
 ) -> StageReport:
-    """Read ``inputs``, apply stage ``name``, write and commit ``out``."""
+    """Read ``inputs``, apply stage ``name``, write and commit ``out``.
+
+    ``resources`` is the run config's section; the stage's requests are
+    checked against the cluster's node types before anything is read.
+    """
     started = time.time()
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     files = check_stage_input(name, inputs, out, reader, storage, overwrite)
     ensure_ray(num_cpus)
+    resources = resources or ResourcesConfig()
+    check_resources(resources, [name])
     stage = STAGES[name]
+    res = getattr(resources, name)
+    io = res if stage.io_as_stage else resources.io
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
     tally = InputTally()
     with stage_progress(name, sum(f.size for f in files)):
-        ds = stage.annotate(read_documents(inputs, reader, storage, tally), cfg)
-        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally)
+        ds = stage.annotate(read_documents(inputs, reader, storage, tally, io), cfg, res)
+        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally, res=io)
     if stage.after_write is not None:
-        stage.after_write(report, storage)
+        stage.after_write(report, storage, res)
     return report
 
 
-def run_stage(name: str, settings) -> StageReport:
-    """``run_document_stage`` for a command's resolved ``StageSettings``."""
+def run_stage(name: str, settings, actors: int | None = None) -> StageReport:
+    """``run_document_stage`` for a command's resolved ``StageSettings``; ``actors`` fixes the stage's pool."""
+    resources = settings.run.resources if settings.run is not None else ResourcesConfig()
+    fixed = getattr(resources, name).fixed(actors)
     return run_document_stage(
         name,
         settings.inputs,
@@ -91,6 +112,7 @@ def run_stage(name: str, settings) -> StageReport:
         storage=settings.storage,
         overwrite=settings.overwrite,
         num_cpus=settings.num_cpus,
+        resources=resources.model_copy(update={name: fixed}),
     )
 
 

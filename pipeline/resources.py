@@ -9,8 +9,17 @@ and the autoscaler adds nodes to satisfy those requests.
 
 The same ``memory_mb`` that a task reserves is its memory budget: partition
 and block counts come from the data's size divided by it
-(:func:`partitions_for`), never from the number of nodes, so a partition fits
-the task that processes it on any cluster.
+(:func:`partitions_for`, :func:`blocks_for`), never from the number of nodes,
+so a partition fits the task that processes it on any cluster.
+
+Why the defaults don't starve a 2-CPU runtime although actors reserve a whole
+CPU each: Ray Data's resource reservation (on by default, see
+``runtime.data_settings``) reserves each operator of a dataset at least one
+task's resources before an actor pool may grow into the shared rest, so the
+read and write tasks always keep their slots; on an autoscaling cluster the
+same pool keeps growing while batches queue and the autoscaler adds nodes.
+Node *shapes* (what one node can hold) are read only to refuse, before any
+work, a request no node type can ever satisfy (:func:`check_fits`).
 """
 
 from __future__ import annotations
@@ -18,11 +27,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from filters.section import Section
+from pipeline.errors import UserError
 
 MB = 1 << 20
+# A small input is still cut into up to this many blocks (none under
+# MIN_BLOCK_BYTES) so that a growing cluster has work to spread: a fixed count,
+# not the cluster's size.  Smaller blocks cost a task's overhead each in every
+# later stage (1 MB blocks made small runs 3x slower).
+SPREAD_BLOCKS = 32
+MIN_BLOCK_BYTES = 2 * MB
 
 
 class StageResources(Section):
@@ -38,10 +54,22 @@ class StageResources(Section):
     max_actors: int | None = Field(
         None, ge=1, description="most actors; None = as many as the cluster grows to"
     )
+    reserve_memory: bool = Field(True, description="ask Ray for memory_mb per task (else it only sizes the data)")
 
     @property
     def memory_bytes(self) -> int:
         return self.memory_mb * MB
+
+    @property
+    def reserved_bytes(self) -> int:
+        """The memory asked of Ray: the budget, or nothing when reservation is off."""
+        return self.memory_bytes if self.reserve_memory else 0
+
+    def fixed(self, actors: int | None) -> StageResources:
+        """These resources with exactly ``actors`` actors (a command's ``--actors``), or unchanged."""
+        if actors is None:
+            return self
+        return self.model_copy(update={"min_actors": actors, "max_actors": actors})
 
 
 def _stage(**defaults) -> Any:
@@ -49,17 +77,41 @@ def _stage(**defaults) -> Any:
 
 
 class ResourcesConfig(Section):
-    """Per-stage requests.  Defaults fit the 4 GiB-per-CPU nodes in infra/."""
+    """Per-stage requests.  Defaults fit the 4 GiB-per-CPU nodes in infra/.
 
-    read: StageResources = _stage(memory_mb=1024)
+    ``langid`` and ``tokenize`` actors hold a model each; ``tokenize.threads``
+    is how many encode threads one tokenize actor runs, so keep it equal to
+    ``resources.tokenize.cpus`` (both 2 by default).  ``tokenizer`` is the
+    training task: ``cpus`` should match ``tokenizer.num_threads``, and its
+    memory request is raised to the memory guard's estimate.
+    """
+
+    io: StageResources = _stage(memory_mb=1024)  # reading input files, writing stage outputs
     normalize: StageResources = _stage(memory_mb=1024)
     langid: StageResources = _stage(memory_mb=1536)
     filter: StageResources = _stage(memory_mb=1536)
     dedup: StageResources = _stage(memory_mb=2048)
-    # training: the memory request is raised to the memory guard's estimate
+    decontaminate: StageResources = _stage(memory_mb=1536)
+    redact: StageResources = _stage(memory_mb=1024)
     tokenizer: StageResources = _stage(cpus=2, memory_mb=4096, max_actors=1)
     tokenize: StageResources = _stage(cpus=2, memory_mb=2048)
     stats: StageResources = _stage(memory_mb=1024)
+    reserve_memory: bool = Field(
+        True,
+        description="ask Ray for each task's memory_mb; turn off for autoscaler node types that don't state "
+        "their memory (the autoscaler never launches a node for a memory request it can't see fit)",
+    )
+
+    @model_validator(mode="after")
+    def _memory_reservation_reaches_every_stage(self) -> ResourcesConfig:
+        if not self.reserve_memory:
+            for name in STAGE_NAMES:
+                # not setattr: the section validates assignments, which would rerun this validator
+                self.__dict__[name] = getattr(self, name).model_copy(update={"reserve_memory": False})
+        return self
+
+
+STAGE_NAMES = ("io", "normalize", "langid", "filter", "dedup", "decontaminate", "redact", "tokenizer", "tokenize", "stats")
 
 
 def partitions_for(nbytes: int, budget_bytes: int, share: float = 0.25) -> int:
@@ -73,9 +125,16 @@ def partitions_for(nbytes: int, budget_bytes: int, share: float = 0.25) -> int:
     return max(1, math.ceil(nbytes / (budget_bytes * share)))
 
 
+def blocks_for(nbytes: int, budget_bytes: int) -> int:
+    """Blocks to cut ``nbytes`` into: each fits the budget, and a small input
+    still spreads (up to ``SPREAD_BLOCKS`` blocks of at least ``MIN_BLOCK_BYTES``)."""
+    spread = min(SPREAD_BLOCKS, math.ceil(max(nbytes, 1) / MIN_BLOCK_BYTES))
+    return max(partitions_for(nbytes, budget_bytes), spread)
+
+
 def task_options(res: StageResources) -> dict:
     """``num_cpus`` and ``memory`` for a Ray task or ``map_batches`` call."""
-    return {"num_cpus": res.cpus, "memory": res.memory_bytes}
+    return {"num_cpus": res.cpus, **({"memory": res.reserved_bytes} if res.reserve_memory else {})}
 
 
 def actor_options(res: StageResources) -> dict:
@@ -88,3 +147,51 @@ def actor_options(res: StageResources) -> dict:
 
     pool = ray.data.ActorPoolStrategy(min_size=res.min_actors, max_size=res.max_actors)
     return {**task_options(res), "compute": pool}
+
+
+def node_shapes() -> list[dict[str, float]] | None:
+    """Resources of every node that exists or that the autoscaler may start;
+    None when an autoscaler runs whose node types Ray doesn't publish.
+
+    Shapes, not sizes: what one node can hold decides whether a request can
+    ever be placed, however many nodes there are.  Autoscaler v2 publishes its
+    node types in the GCS; v1 (Ray's default) only its status, so then nothing
+    can be refused up front.
+    """
+    import ray
+    from ray._private import ray_constants
+    from ray._private.state import state
+    from ray.experimental.internal_kv import _internal_kv_get
+
+    shapes = [dict(n["Resources"]) for n in ray.nodes() if n["Alive"]]
+    config = state.get_cluster_config()
+    if config is not None and config.node_group_configs:
+        return shapes + [dict(g.resources) for g in config.node_group_configs if g.max_count != 0]
+    if _internal_kv_get(ray_constants.DEBUG_AUTOSCALING_STATUS) is not None:
+        return None
+    return shapes
+
+
+def check_fits(cpus: float, memory_bytes: int, shapes: list[dict[str, float]] | None, cpus_key: str, memory_key: str) -> None:
+    """Refuse a request that no node type can hold, naming the setting to lower.
+
+    A node type that doesn't state its memory (an autoscaler node group that
+    leaves it to the node) is taken to fit; unknown node types (``None``) too.
+    """
+    if shapes is None or any(s.get("CPU", 0) >= cpus and s.get("memory", math.inf) >= memory_bytes for s in shapes):
+        return
+    most_cpus = max((s.get("CPU", 0) for s in shapes), default=0)
+    most_memory = max((s.get("memory", 0) for s in shapes), default=0)
+    key = cpus_key if most_cpus < cpus else memory_key
+    raise UserError(
+        f"{key}: one task asks for {cpus:g} CPUs and {memory_bytes / MB:,.0f} MiB, but no node type has that "
+        f"(largest: {most_cpus:g} CPUs, {most_memory / MB:,.0f} MiB); lower {key} or add a bigger node type"
+    )
+
+
+def check_resources(config: ResourcesConfig, stages: list[str]) -> None:
+    """Every listed stage's request fits some node type (call before any work)."""
+    shapes = node_shapes()
+    for stage in ["io", *stages]:
+        res: StageResources = getattr(config, stage)
+        check_fits(res.cpus, res.reserved_bytes, shapes, f"resources.{stage}.cpus", f"resources.{stage}.memory_mb")

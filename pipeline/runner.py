@@ -20,21 +20,24 @@ again); tokenize covered every kept document.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from filters.langid import UNDETERMINED
+from filters.langid import UNDETERMINED, model_path
 from pentaglot_reader.format import MANIFEST_NAME
 from pipeline.config import STEPS, RunConfig
 from pipeline.errors import UserError
+from pipeline.resources import check_resources
 from pipeline.runtime import ensure_ray
 from pipeline.preflight import require_lang
 from pipeline.stage_files import read_stage_manifest
 from pipeline.stages.decontaminate import eval_sets_fingerprint
 from pipeline.storage import Storage, join
 
+PENTAGLOT_VERSION = importlib.metadata.version("pentaglot")
 COMMITS = "_commits"
 REPORT = "run_report.json"
 DOCUMENT_STEPS = ("normalize", "langid", "filter", "dedup", "decontaminate", "redact")
@@ -145,6 +148,7 @@ class Runner:
             storage=self.storage,
             overwrite=True,
             num_cpus=self.num_cpus,
+            resources=self.config.resources,
         )
         self.echo(report.summary())
         return report.data
@@ -161,6 +165,7 @@ class Runner:
             overwrite=True,
             num_cpus=self.num_cpus,
             progress=self.echo,
+            resources=self.config.resources,
         )
         return {"model": result["model"], "train_seconds": result["train_seconds"], "sample": result["sample"]}
 
@@ -169,7 +174,8 @@ class Runner:
 
         cfg = self.config.tokenize.model_copy(update={"tokenizer": state.tokenizer})
         report = run_tokenize(
-            state.documents, join(self.out, "shards"), cfg, reader=self.config.reader, storage=self.storage, overwrite=True, num_cpus=self.num_cpus
+            state.documents, join(self.out, "shards"), cfg, reader=self.config.reader, storage=self.storage, overwrite=True, num_cpus=self.num_cpus,
+            resources=self.config.resources.tokenize,
         )
         self.echo(report.summary())
         return {"manifest": report.manifest}
@@ -184,7 +190,7 @@ class Runner:
             targets["shards"] = join(self.out, "shards")
         for name, path in targets.items():
             out = join(self.out, "stats", name)
-            text = run_stats(path, out, self.config.stats, self.config.reader, self.storage, True, self.num_cpus)
+            text = run_stats(path, out, self.config.stats, self.config.reader, self.storage, True, self.num_cpus, self.config.resources)
             self.echo(text)
             written[name] = {"report": join(out, "report.html"), "json": join(out, "stats.json")}
         return written
@@ -235,10 +241,7 @@ class Runner:
                 continue
             forced = forced or step == self.from_step
             section = self._section(step)
-            model = self._model_digest(state.tokenizer) if step == "tokenize" else None
-            if step == "decontaminate":
-                model = eval_sets_fingerprint(self.config.decontaminate)
-            fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), model)
+            fingerprint = _digest(state.fingerprint, step, section.model_dump(mode="json"), self._code_and_models(step, state))
             record = None if forced else self._committed(step, fingerprint)
             if record is not None and not self._output_intact(step, record):
                 self.echo(f"{step}: committed output is missing or changed since its commit; redoing it")
@@ -267,12 +270,24 @@ class Runner:
         self.echo(format_report(report))
         return report
 
-    def _model_digest(self, uri: str) -> str:
-        """The tokenizer's content, not its path, decides whether shards are stale."""
+    def _code_and_models(self, step: str, state: RunState) -> dict:
+        """What besides config and input decides a step's output: the installed
+        pentaglot and the content (not the path) of the model files and eval
+        sets it uses, so an upgrade or a replaced model never reuses stale
+        committed outputs."""
+        digests = {
+            "langid": lambda: self._file_digest(model_path(self.config.langid.model)),
+            "tokenize": lambda: self._file_digest(state.tokenizer),
+            "decontaminate": lambda: eval_sets_fingerprint(self.config.decontaminate),
+        }
+        return {"pentaglot": PENTAGLOT_VERSION, "model": digests[step]() if step in digests else None}
+
+    def _file_digest(self, uri: str) -> str:
         return hashlib.sha256(self.storage.read_bytes(uri)).hexdigest()
 
     def _run_step(self, step: str, state: RunState) -> dict:
         ensure_ray(self.num_cpus)  # only now: a run whose steps are all committed never starts Ray
+        check_resources(self.config.resources, list(self.config.steps))  # a later step no node type fits: stop now
         if step in DOCUMENT_STEPS:
             return self._document_step(step, state)
         return getattr(self, f"_{step}_step")(state)

@@ -30,6 +30,7 @@ from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.documents import DROP_REASON, ERROR, QUARANTINE_SCHEMA, TEXT, ensure_base_columns
 from pipeline.readers.datasource import DocumentDatasource
 from pipeline.readers.tally import InputTally, TaskCount
+from pipeline.resources import StageResources, blocks_for, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
 from pipeline.storage import Storage, join
@@ -43,26 +44,28 @@ def read_documents(
     reader: ReaderConfig | None = None,
     storage: StorageConfig | Storage | None = None,
     tally: InputTally | None = None,
+    res: StageResources | None = None,
 ) -> ray.data.Dataset:
     """A Ray Dataset of document rows (and quarantine rows) from files, folders, globs or stage outputs.
 
     With ``tally``, the read tasks count their records into it; pass the same
     tally to ``write_stage`` to check the output against that count.
+    ``res`` (``resources.io``) is what each read task reserves; the block count
+    follows the input's size and that budget (``blocks_for``), not Ray's default
+    of 200 blocks (~1 MB each: a task's overhead per block in every later stage)
+    nor the cluster's size.
     """
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     reader = reader or ReaderConfig()
+    res = res or StageResources()
     files = input_files(inputs, storage)
     if not files:
         return ray.data.from_arrow(ensure_base_columns(pa.table({"id": pa.array([], pa.string())})))
-    # Ask for a few read tasks per CPU, not Ray's default of 200 blocks: Ray
-    # would otherwise split every read into ~1 MB blocks and pay a task's
-    # overhead on each in every later stage (3x slower on small clusters).
-    # Big inputs still get one task per ``task_bytes``.
-    ensure_ray()
-    parallelism = max(1, int(4 * ray.cluster_resources().get("CPU", 1)))
+    ensure_ray()  # the embedded runtime, not whatever ray.init() would find on this machine
+    blocks = blocks_for(sum(f.size for f in files), res.memory_bytes)
     source = DocumentDatasource(files, reader, storage, progress=progress.current(), tally=tally)
-    return ray.data.read_datasource(source, override_num_blocks=parallelism)
+    return ray.data.read_datasource(source, override_num_blocks=blocks, **task_options(res))
 
 
 # -- writing --------------------------------------------------------------------
@@ -287,18 +290,20 @@ def write_stage(
     extra: dict | None = None,
     started: float | None = None,
     tally: InputTally | None = None,
+    res: StageResources | None = None,
 ) -> StageReport:
     """Write ``ds`` as a stage output folder and commit it with ``stage.json``.
 
     ``extra`` is merged into stage.json (e.g. the stage's effective config).
     ``tally``, the one ``ds`` was read with, makes ``read`` the reader's count
-    and is checked against the output before anything is committed.
+    and is checked against the output before anything is committed; ``res``
+    (``resources.io``) is what each write task reserves.
     """
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     started = time.time() if started is None else started
     prepare_output(out, storage, overwrite)
     sink = StageSink(out, storage)
-    ds.write_datasink(sink)
+    ds.write_datasink(sink, ray_remote_args=task_options(res or StageResources()))
     result = sink.result or PartResult()
     data = build_stage_data(stage, result, time.time() - started, extra, tally.total() if tally is not None else None)
     storage.write_bytes(join(out, STAGE_FILE), json.dumps(data, indent=2, ensure_ascii=False).encode())

@@ -109,10 +109,10 @@ class StageSettings:
         check_stage_input(stage, self.inputs, self.out, self.reader, Storage(self.storage), self.overwrite)
 
 
-def run_stage_command(stage: str, opts: dict[str, Any], section: str, model: type[BaseModel], flags: dict[str, Any]) -> None:
-    """A document stage command: settings, checks, then Ray; prints the stage summary."""
+def run_stage_command(stage: str, opts: dict[str, Any], section: str, model: type[BaseModel], flags: dict[str, Any], actors: int | None = None) -> None:
+    """A document stage command: settings, checks, then Ray; prints the stage summary (``actors``: a fixed pool)."""
     settings = StageSettings(opts, section, model, flags)
     settings.check(stage)
     from pipeline.api import run_stage  # Ray Data: a second to import
 
-    click.echo(run_stage(stage, settings).summary())
+    click.echo(run_stage(stage, settings, actors).summary())

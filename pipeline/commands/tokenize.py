@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.commands.common import StageSettings, io_options
+from pipeline.resources import ResourcesConfig
 from pipeline.shards.config import TokenizeConfig
 
 
@@ -16,8 +17,8 @@ from pipeline.shards.config import TokenizeConfig
     type=click.Choice(["eos", "bos", "both", "none"]),
     help="per document: append eos (default), prepend bos, both, or none",
 )
-@click.option("--threads", type=int, help="encode threads per tokenizer actor (default 2)")
-@click.option("--actors", type=int, help="tokenizer actors (default: as many as the CPUs allow)")
+@click.option("--threads", type=int, help="encode threads per tokenizer actor (default 2; each actor reserves resources.tokenize.cpus)")
+@click.option("--actors", type=int, help="tokenizer actors, a fixed pool (default: resources.tokenize, growing with the cluster)")
 @click.option("--shard-mb", type=int, help="target shard size in MiB (default 256)")
 @click.option("--buckets", type=int, help="hash buckets of document ids (default: input size / shard size)")
 @click.option("--min-pieces", type=int, help="cut the input into at least this many pieces (default 16)")
@@ -28,7 +29,6 @@ def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, min_p
         "tokenizer": tokenizer,
         "special_tokens": special_tokens,
         "threads": threads,
-        "actors": actors,
         "shard_mb": shard_mb,
         "buckets": buckets,
         "min_pieces": min_pieces,
@@ -47,5 +47,6 @@ def command(tokenizer, special_tokens, threads, actors, shard_mb, buckets, min_p
         storage=Storage(settings.storage),
         overwrite=settings.overwrite,
         num_cpus=settings.num_cpus,
+        resources=(settings.run.resources if settings.run else ResourcesConfig()).tokenize.fixed(actors),
     )
     click.echo(report.summary())

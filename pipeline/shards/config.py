@@ -23,8 +23,9 @@ class TokenizeConfig(Section):
     special_tokens: SpecialTokens = Field(
         "eos", description="per document: eos appended (GPT style), bos prepended, both, or none"
     )
-    threads: int = Field(2, ge=1, le=256, description="sentencepiece encode threads per actor")
-    actors: int | None = Field(None, ge=1, description="tokenizer actors; None = as many as the cluster's CPUs allow")
+    threads: int = Field(
+        2, ge=1, le=256, description="sentencepiece encode threads per actor; keep equal to resources.tokenize.cpus"
+    )
     batch_size: int = Field(1024, ge=1, description="documents per encode call")
     shard_mb: int = Field(256, ge=1, le=1 << 20, description="target shard size in MiB (a shard never exceeds it by more than one document)")
     buckets: int | None = Field(

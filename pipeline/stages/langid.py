@@ -14,6 +14,7 @@ import ray
 from filters.langid import LangIdConfig, LanguageIdentifier, model_path, result_columns
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
+from pipeline.resources import StageResources, actor_options
 
 
 def langid_table(table: pa.Table, identifier: LanguageIdentifier) -> pa.Table:
@@ -38,33 +39,17 @@ class LangIdActor:
         return self.fn(table)
 
 
-def langid(ds: ray.data.Dataset, cfg: LangIdConfig | None = None) -> ray.data.Dataset:
+def langid(ds: ray.data.Dataset, cfg: LangIdConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
+    """An actor pool sized by ``res`` (``resources.langid``): it grows while batches queue."""
     cfg = cfg or LangIdConfig()
     try:
         model_path(cfg.model)  # fail in the driver with one clear line, not in every actor
     except ValueError as err:
         raise UserError(str(err)) from None
-    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    actors = cfg.actors or cpus
-    if cfg.actors is not None:
-        pool = ray.data.ActorPoolStrategy(size=actors)
-    else:
-        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors)
     return ds.map_batches(
         LangIdActor,
         fn_constructor_args=(cfg,),
         batch_size=cfg.batch_size,
         batch_format="pyarrow",
-        compute=pool,
-        num_cpus=actor_cpus(cpus, actors),
+        **actor_options(res or StageResources()),
     )
-
-
-def actor_cpus(cpus: int, actors: int) -> float:
-    """CPU slots per actor: all but one slot, shared by the actors (at most 1 each).
-
-    Actors that held every slot would leave the read and write tasks
-    unschedulable and the run would hang (on a 1- or 2-CPU Ray it does); the
-    spare slot keeps them moving, and reading is light next to fastText.
-    """
-    return min(1.0, (cpus - 1) / actors)

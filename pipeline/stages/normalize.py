@@ -7,6 +7,7 @@ import ray
 
 from filters.normalize import NormalizeConfig, is_empty, normalize_text
 from pipeline.documents import TEXT, map_live, reject
+from pipeline.resources import StageResources, task_options
 
 EMPTY = "normalize:empty"
 
@@ -18,8 +19,9 @@ def normalize_table(table: pa.Table, cfg: NormalizeConfig) -> pa.Table:
     return reject(table, is_empty(text), EMPTY)
 
 
-def normalize(ds: ray.data.Dataset, cfg: NormalizeConfig | None = None) -> ray.data.Dataset:
+def normalize(ds: ray.data.Dataset, cfg: NormalizeConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     cfg = cfg or NormalizeConfig()
     fn = map_live(lambda t: normalize_table(t, cfg))
-    return ds.map_batches(fn, batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
+    opts = task_options(res or StageResources())
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=None, zero_copy_batch=True, **opts)
 

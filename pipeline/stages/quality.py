@@ -11,6 +11,7 @@ from filters.quality import QualityConfig, drop_reasons
 from pipeline.documents import TEXT, map_live, reject
 from pipeline.errors import UserError
 from pipeline.preflight import LANG, NO_LANG
+from pipeline.resources import StageResources, task_options
 
 
 def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
@@ -29,10 +30,11 @@ def quality_table(table: pa.Table, cfg: QualityConfig) -> pa.Table:
     return reject(table, pc.is_valid(reasons), reasons)
 
 
-def quality(ds: ray.data.Dataset, cfg: QualityConfig | None = None) -> ray.data.Dataset:
+def quality(ds: ray.data.Dataset, cfg: QualityConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     cfg = cfg or QualityConfig()
     schema = ds.schema()  # from Parquet metadata, or the first block: fail before any work
     if schema is not None and LANG not in schema.names:
         raise UserError(NO_LANG)
     fn = map_live(lambda t: quality_table(t, cfg))
-    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True)
+    opts = task_options(res or StageResources())
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True, **opts)

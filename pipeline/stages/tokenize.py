@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass
 
 import pyarrow as pa
@@ -37,6 +37,7 @@ from pipeline.errors import UserError
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.datasource import Unit, plan_groups, read_group
+from pipeline.resources import ResourcesConfig, StageResources, check_fits, node_shapes, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
@@ -122,35 +123,55 @@ class TokenizeWorker:
         return [asdict(e) for e in entries]
 
 
-def pool_shape(config: TokenizeConfig, cluster_cpus: float, pieces: int, node_cpus: float | None = None) -> tuple[int, float]:
-    """How many workers, and the CPUs each reserves.
+def pool_size(res: StageResources, pieces: int) -> int:
+    """Actors to ask for: one per piece up to ``max_actors``, at least ``min_actors``.
 
-    Nothing else runs while the workers do (the pieces come from the driver
-    and the workers write their own runs and shards), so they may hold every
-    CPU.  A worker reserves at most one node's CPUs (``node_cpus``, the
-    largest node): on 1-CPU nodes a 2-thread worker reserves 1 and still runs
-    two threads, instead of waiting forever for a 2-CPU node.
+    Not the cluster's size: actors the cluster can't place yet stay pending,
+    which is what asks an autoscaler for nodes; work goes only to started
+    actors (:class:`_GrowingPool`), so a fixed cluster finishes on those it holds.
     """
-    per_actor = min(float(config.threads), node_cpus or cluster_cpus)
-    actors = config.actors or max(1, min(pieces, int(cluster_cpus // per_actor)))
-    return actors, min(per_actor, cluster_cpus / actors)
+    return max(res.min_actors, min(pieces, res.max_actors or pieces))
 
 
-def largest_node_cpus() -> float:
-    """CPUs of the biggest alive node (an actor's reservation must fit on one)."""
-    return max((n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n["Alive"]), default=1.0)
-
-
-def _on_pool(actors: list, method: str, calls: list[tuple]) -> list:
-    """Each call's result, in order, with every actor kept busy until the calls run out.
+class _GrowingPool:
+    """Ray actors fed calls as they start and as they free up.
 
     Plain Ray actors rather than a Ray Data actor pool: no blocks flow
     between the phases, and Ray Data's executor start, its gap between the two
     datasets and a fresh set of workers for phase two cost seconds of a 30 s
-    run (see benchmarks/README.md, token shards).
+    run (see benchmarks/README.md, token shards).  Unlike ``ray.util.ActorPool``
+    no call is queued on an actor that hasn't started, which on a cluster that
+    never grows would wait forever.
     """
-    pool = ray.util.ActorPool(actors)
-    return list(pool.map(lambda actor, args: getattr(actor, method).remote(*args), calls))
+
+    def __init__(self, actors: list):
+        self.actors = actors
+        self.starting = {actor.__ray_ready__.remote(): actor for actor in actors}
+        self.idle: list = []
+
+    def map(self, method: str, calls: list[tuple]) -> list:
+        """Each call's result, in order, with every started actor kept busy until the calls run out."""
+        queue = deque(enumerate(calls))
+        running: dict = {}
+        results: list = [None] * len(calls)
+        while queue or running:
+            while self.idle and queue:
+                index, args = queue.popleft()
+                actor = self.idle.pop()
+                running[getattr(actor, method).remote(*args)] = (index, actor)
+            (ref,), _ = ray.wait([*running, *self.starting], num_returns=1)
+            if ref in self.starting:
+                ray.get(ref)  # an actor whose constructor failed raises here
+                self.idle.append(self.starting.pop(ref))
+                continue
+            index, actor = running.pop(ref)
+            results[index] = ray.get(ref)
+            self.idle.append(actor)
+        return results
+
+    def kill(self) -> None:
+        for actor in self.actors:
+            ray.kill(actor)
 
 
 @dataclass
@@ -185,8 +206,9 @@ def run_tokenize(
     storage: Storage | None = None,
     overwrite: bool = False,
     num_cpus: int | None = None,
+    resources: StageResources | None = None,
 ) -> TokenizeReport:
-    """Tokenize ``inputs`` into a committed shard folder ``out``."""
+    """Tokenize ``inputs`` into a committed shard folder ``out``; actors reserve ``resources`` (``resources.tokenize``)."""
     storage = storage or Storage()
     if config.tokenizer is None:
         raise UserError("tokenize.tokenizer: not set; pass --tokenizer MODEL (a sentencepiece .model file)")
@@ -205,28 +227,28 @@ def run_tokenize(
     pieces = plan_groups(files, reader, storage, target)
     prepare_output(out, storage, overwrite)
     ensure_ray(num_cpus)
+    res = resources or ResourcesConfig().tokenize
+    check_fits(res.cpus, res.reserved_bytes, node_shapes(), "resources.tokenize.cpus", "resources.tokenize.memory_mb")
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:
-        count, cpus = pool_shape(config, ray.cluster_resources().get("CPU", 1), len(pieces), largest_node_cpus())
-        worker = ray.remote(TokenizeWorker).options(num_cpus=cpus, max_restarts=-1, max_task_retries=-1)
-        actors = [worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(count)]
+        worker = ray.remote(TokenizeWorker).options(**task_options(res), max_restarts=-1, max_task_retries=-1)
+        pool = _GrowingPool([worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(pool_size(res, len(pieces)))])
         try:
             # Biggest pieces first, so the last calls are short and no worker waits long for another.
             order = sorted(range(len(pieces)), key=lambda i: (-sum(u.size for u in pieces[i]), i))
             with stage_progress("tokenize", total, counts_done=False):
-                outcomes = _on_pool(actors, "piece", [(i, pieces[i], progress.current()) for i in order])
+                outcomes = pool.map("piece", [(i, pieces[i], progress.current()) for i in order])
             for outcome in outcomes:
                 skipped.update(outcome["skipped"])
             runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]
             if runs:
                 shared = ray.put(runs)  # once in the object store, not once per bucket call
-                written = _on_pool(actors, "bucket", [(b, shared, config.shard_mb << 20) for b in range(buckets)])
+                written = pool.map("bucket", [(b, shared, config.shard_mb << 20) for b in range(buckets)])
                 entries = [mf.ShardEntry.from_dict(e) for shard_list in written for e in shard_list]
                 storage.delete(join(out, RUNS))
         finally:
-            for actor in actors:
-                ray.kill(actor)
+            pool.kill()
     recipe = {
         "inputs": list(inputs),
         "tokenize": config.model_dump(mode="json"),

@@ -8,8 +8,8 @@ the (order-sensitive) repeated-line summary, and so stats.json, byte-identical
 whatever the number of CPUs.
 
 * raw corpora: ``read_documents`` (the stages' reader) then ``map_batches``;
-* stage/run folders: the Parquet files listed in stage.json, a few tasks per
-  CPU each folding a contiguous run of files, reading only the columns the
+* stage/run folders: the Parquet files listed in stage.json, tasks each
+  folding a contiguous run of files, reading only the columns the
   stats use, batch by batch;
 * token shards: the same, reading only ``lang`` and ``n_tokens`` from each
   Arrow IPC file (the tokens buffers are never read);
@@ -19,6 +19,7 @@ whatever the number of CPUs.
 
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
@@ -29,6 +30,7 @@ import ray
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import DROP_REASON, ERROR, SOURCE, TEXT
+from pipeline.resources import SPREAD_BLOCKS, ResourcesConfig, task_options
 from pipeline.runtime import data_settings
 from pipeline.stage_io import read_documents
 from pipeline.stats import schema as S
@@ -41,7 +43,7 @@ PARTIAL = "partial"
 CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
-TASKS_PER_CPU = 4
+FILES_PER_TASK = 8
 ROWS_PER_PARTITION = 2_000_000  # cluster ids per groupby partition
 
 
@@ -134,14 +136,15 @@ def _cluster_partitions(uris: list[str], storage: Storage) -> int:
 
 
 def _task_count(files: int) -> int:
-    """Tasks for ``files`` files: a few per CPU, each taking a contiguous run of files.
+    """Tasks for ``files`` files, each taking a contiguous run of files.
 
     Ray Data notices a finished task only every 0.1 s (its scheduling loop),
-    so one task per file wastes ~0.2 s per file on a worker; a few tasks per
-    CPU keep that rare while leaving slack to balance uneven files.
+    so one task per file wastes ~0.2 s per file on a worker: a small input
+    gets up to ``SPREAD_BLOCKS`` tasks (a fixed spread for a growing cluster,
+    not its size), a big one ``FILES_PER_TASK`` files a task.  A task's memory
+    does not grow with its files: it folds them batch by batch.
     """
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    return max(1, min(files, TASKS_PER_CPU * cpus))
+    return max(1, min(files, max(SPREAD_BLOCKS, math.ceil(files / FILES_PER_TASK))))
 
 
 def _file_tasks(source: Source) -> list[dict]:
@@ -150,24 +153,26 @@ def _file_tasks(source: Source) -> list[dict]:
     return [{"uri": uri, "stage": stage, "index": i} for i, (uri, stage) in enumerate(files)]
 
 
-def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage) -> S.StatsReport:
-    """The stats of ``source`` (Ray must be initialised)."""
+def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, resources: ResourcesConfig | None = None) -> S.StatsReport:
+    """The stats of ``source`` (Ray must be initialised); tasks reserve ``resources.stats``."""
+    resources = resources or ResourcesConfig()
+    opts = task_options(resources.stats)
     stats = Stats(cfg)
     with data_settings(preserve_order=True, reservation=False):  # one operator each
         if source.kind == "raw":
-            ds = read_documents([source.path], reader, storage)
+            ds = read_documents([source.path], reader, storage, resources.stats)
             if cfg.sample is not None and cfg.sample < 1:
                 ds = ds.random_sample(cfg.sample, seed=cfg.seed)
-            _merge_into(stats, ds.map_batches(_fold_documents, fn_kwargs={"cfg": cfg}, batch_format="pyarrow", batch_size=None))
+            _merge_into(stats, ds.map_batches(_fold_documents, fn_kwargs={"cfg": cfg}, batch_format="pyarrow", batch_size=None, **opts))
         tasks = _file_tasks(source)
         if tasks:
             items = ray.data.from_items(tasks, override_num_blocks=_task_count(len(tasks)))
-            fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=None)
+            fold = items.map_batches(_fold_files, fn_kwargs={"cfg": cfg, "storage": storage}, batch_format="pyarrow", batch_size=None, **opts)
             _merge_into(stats, fold)
     if source.clusters:
         with data_settings(preserve_order=True):  # the groupby has several operators
             files = ray.data.from_items([{"uri": uri} for uri in source.clusters], override_num_blocks=len(source.clusters))
-            ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1)
+            ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1, **opts)
             sizes = ids.groupby(CLUSTER_ID, num_partitions=_cluster_partitions(source.clusters, storage)).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
     report = stats.to_report(_input(source, cfg), _manifest(source))

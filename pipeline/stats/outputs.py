@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from pipeline.config import ReaderConfig
 from pipeline.errors import UserError
+from pipeline.resources import ResourcesConfig
 from pipeline.runtime import ensure_ray
 from pipeline.stage_files import check_output
 from pipeline.stage_io import prepare_output
@@ -35,7 +36,7 @@ def dumps(report: S.StatsReport) -> bytes:
     return (json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def measure(path: str, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, num_cpus: int | None) -> S.StatsReport:
+def measure(path: str, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, num_cpus: int | None, resources: ResourcesConfig | None = None) -> S.StatsReport:
     """The report of ``path``, or the one saved in it when ``path`` is a stats.json."""
     if path.endswith(".json") and storage.stat(path) is not None:
         try:
@@ -46,7 +47,7 @@ def measure(path: str, cfg: StatsConfig, reader: ReaderConfig, storage: Storage,
             ) from None
     source = detect(path, storage)
     ensure_ray(num_cpus)
-    return compute(source, cfg, reader, storage)
+    return compute(source, cfg, reader, storage, resources)
 
 
 def _check_out(out: str, inputs: list[str], storage: Storage, overwrite: bool) -> None:
@@ -63,11 +64,11 @@ def _write(out: str, storage: Storage, overwrite: bool, files: dict[str, bytes])
         storage.write_bytes(join(out, name), data)
 
 
-def run_stats(path: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, overwrite: bool, num_cpus: int | None) -> str:
+def run_stats(path: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, overwrite: bool, num_cpus: int | None, resources: ResourcesConfig | None = None) -> str:
     """Stats of one dataset; returns the terminal text (files written when ``out``)."""
     if out:
         _check_out(out, [path], storage, overwrite)
-    report = measure(path, cfg, reader, storage, num_cpus)
+    report = measure(path, cfg, reader, storage, num_cpus, resources)
     title = "pentaglot stats"
     items = tables(report)
     text = to_text(f"{title}: {describe(report)}", items)

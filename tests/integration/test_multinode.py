@@ -21,6 +21,7 @@ def test_worker_node_removed_mid_run_output_complete_and_correct(finished_run, t
     folder, reference_out, reference = finished_run
     data = yaml.safe_load((folder / "run.yaml").read_text())
     data["output"] = str(tmp_path / "out")
+    data["resources"] = {"tokenize": {"cpus": 1}}  # the cluster's nodes have 1 CPU each
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": ""}

@@ -12,6 +12,7 @@ from pentaglot_reader.manifest import TIMESTAMP_KEY
 from pentaglot_reader.shards import TokenShards
 from pipeline.commands.tokenize import command as tokenize_command
 from pipeline.commands.verify import command as verify_command
+from pipeline.resources import StageResources
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.stages.tokenize import run_tokenize
@@ -89,16 +90,21 @@ def test_cli_names_a_missing_tokenizer(ray_session, inputs, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "cpus, node, actors, threads, pieces, size, per_actor",
-    [(1, 1, None, 2, 9, 1, 1.0), (2, 2, None, 1, 9, 2, 1.0), (2, 2, None, 1, 1, 1, 1.0), (16, 16, None, 2, 99, 8, 2.0),
-     (16, 16, 4, 8, 99, 4, 4.0), (2, 1, None, 2, 9, 2, 1.0), (3, 1, None, 2, 9, 3, 1.0)],
+    "min_actors, max_actors, pieces, size",
+    [(1, None, 9, 9), (1, None, 1, 1), (1, 4, 99, 4), (3, None, 1, 3), (2, 2, 9, 2)],
 )
-def test_worker_pool_fits_the_cluster_its_nodes_and_the_pieces(cpus, node, actors, threads, pieces, size, per_actor):
-    from pipeline.stages.tokenize import pool_shape
+def test_actors_asked_for_follow_pieces_and_the_resources_section_not_the_cluster(min_actors, max_actors, pieces, size):
+    from pipeline.stages.tokenize import pool_size
 
-    count, reserved = pool_shape(TokenizeConfig(actors=actors, threads=threads), cpus, pieces, node)
-    assert reserved == per_actor and count == size
-    assert reserved * count <= cpus and reserved <= node
+    assert pool_size(StageResources(min_actors=min_actors, max_actors=max_actors), pieces) == size
+
+
+def test_more_actors_than_the_cluster_holds_finish_on_those_it_started(ray_session, inputs, tmp_path):
+    """2-CPU actors on the 2-CPU session: one starts, the rest stay pending, the run still completes."""
+    docs, model = inputs
+    config = TokenizeConfig(tokenizer=model, special_tokens="none", buckets=3, min_pieces=6, shard_mb=1)
+    report = run_tokenize([docs], str(tmp_path / "out"), config, resources=StageResources(cpus=2, memory_mb=256))
+    assert report.manifest["totals"]["rows"] > 0 and report.manifest["config"]["buckets"] == 3
 
 
 def test_piece_size_follows_the_shard_size_but_keeps_a_few_pieces():
