@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.demo import sample_path
 from pipeline.config import STEPS, RunConfig
 from pipeline.runner import Runner
 from pipeline.runtime import Console, configure_console
+from pipeline.sample_data import sample_path
 
 DEMO_VOCAB = 1400
 

@@ -7,16 +7,11 @@ and one malformed line, so every stage has something to do.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import click
 
 from pipeline.commands.common import handle_errors
-
-
-def sample_path() -> Path:
-    return Path(str(resources.files("pipeline").joinpath("sample/sample.jsonl")))
 
 
 @click.command("demo")

@@ -32,7 +32,7 @@ from pathlib import Path
 import ray
 from ray.cluster_utils import AutoscalingCluster, Cluster
 
-from pipeline.commands.demo import sample_path
+from pipeline.sample_data import sample_path
 from pipeline.config import load_config
 from pipeline.runner import Runner
 

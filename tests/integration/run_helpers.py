@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.commands.demo import sample_path
+from pipeline.sample_data import sample_path
 from tests.shard_fixtures import tokenizer_model
 
 

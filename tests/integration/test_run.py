@@ -139,7 +139,7 @@ def test_kill_9_mid_step_then_rerun_gives_the_same_shards(finished_run, tmp_path
 
 @pytest.mark.s3
 def test_s3_in_and_out(ray_session, s3_endpoint, s3_bucket, tmp_path, finished_run):
-    from pipeline.commands.demo import sample_path
+    from pipeline.sample_data import sample_path
 
     _, reference_out, _ = finished_run
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")

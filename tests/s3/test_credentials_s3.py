@@ -23,7 +23,7 @@ import pytest
 import yaml
 from s3_proxy import s3_proxy
 
-from pipeline.commands.demo import sample_path
+from pipeline.sample_data import sample_path
 
 pytestmark = [pytest.mark.s3, pytest.mark.ray]
 

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.commands.demo import sample_path
+from pipeline.sample_data import sample_path
 from pipeline.preflight import NO_LANG
 
 
