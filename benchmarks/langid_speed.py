@@ -139,7 +139,7 @@ def stage_run(path: str, cpus: int) -> dict:
     out = tempfile.mkdtemp(prefix="langid-speed-")
     start = time.perf_counter()
     tally = InputTally()
-    ds = read_documents([path], ReaderConfig(), storage, tally)
+    ds = read_documents([path], ReaderConfig(), storage, tally=tally)
     ds = langid(ds, LangIdConfig())  # the stage's default pool (resources.langid)
     report = write_stage(ds, out, "langid", storage=storage, overwrite=True, tally=tally)  # checks the reader's count
     return {"wall": time.perf_counter() - start, "read": report.counts["read"]}

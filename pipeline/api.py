@@ -92,7 +92,7 @@ def run_document_stage(
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
     tally = InputTally()
     with stage_progress(name, sum(f.size for f in files)):
-        ds = stage.annotate(read_documents(inputs, reader, storage, tally, io), cfg, res)
+        ds = stage.annotate(read_documents(inputs, reader, storage, tally=tally, res=io), cfg, res)
         report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally, res=io)
     if stage.after_write is not None:
         stage.after_write(report, storage, res)

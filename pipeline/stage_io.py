@@ -43,6 +43,7 @@ def read_documents(
     inputs: str | list[str],
     reader: ReaderConfig | None = None,
     storage: StorageConfig | Storage | None = None,
+    *,
     tally: InputTally | None = None,
     res: StageResources | None = None,
 ) -> ray.data.Dataset:

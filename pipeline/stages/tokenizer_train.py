@@ -116,7 +116,7 @@ def train_from_corpus(
     prepare_output(out, storage, overwrite)
     ensure_ray(num_cpus)
     parts_folder = join(out, SAMPLE_PARTS)
-    ds = read_documents(inputs, reader, storage, resources.io)
+    ds = read_documents(inputs, reader, storage, res=resources.io)
     try:
         report, parts = sample_corpus(ds, cfg, parts_folder, storage, resources, progress=progress, langid=langid)
         progress(format_sample(report))

@@ -160,7 +160,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
     stats = Stats(cfg)
     with data_settings(preserve_order=True, reservation=False):  # one operator each
         if source.kind == "raw":
-            ds = read_documents([source.path], reader, storage, resources.stats)
+            ds = read_documents([source.path], reader, storage, res=resources.stats)
             if cfg.sample is not None and cfg.sample < 1:
                 ds = ds.random_sample(cfg.sample, seed=cfg.seed)
             _merge_into(stats, ds.map_batches(_fold_documents, fn_kwargs={"cfg": cfg}, batch_format="pyarrow", batch_size=None, **opts))
