@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import machine, require_corpora, save  # noqa: E402
-from provenance import commit, versions  # noqa: E402
+from measure import CODE, versions  # noqa: E402
 
 from filters.decontam_config import DecontaminateConfig, EvalSetConfig  # noqa: E402
 from filters.decontam_eval_sets import read_eval_sets  # noqa: E402
@@ -135,7 +135,7 @@ def main() -> None:
     defaults = systems["pentaglot"]
     out = {
         "benchmark": "decontam_quality",
-        "commit": commit(),
+        "commit": CODE["commit"],
         "command": f"python benchmarks/decontam_quality.py --planted {args.planted} --seed {args.seed}",
         "settings": {
             "pentaglot": defaults.model_dump(mode="json", exclude={"eval_sets"}),

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_jsonl  # noqa: E402
 from measure import machine, require_corpora, save  # noqa: E402
-from provenance import commit, versions  # noqa: E402
+from measure import CODE, versions  # noqa: E402
 
 from filters.decontam_config import DecontaminateConfig, EvalSetConfig  # noqa: E402
 from filters.decontam_eval_sets import read_eval_sets  # noqa: E402
@@ -117,7 +117,7 @@ def main() -> None:
     }
     out = {
         "benchmark": "decontam_speed",
-        "commit": commit(),
+        "commit": CODE["commit"],
         "command": f"python benchmarks/decontam_speed.py --mb {args.mb} --cpus {args.cpus}",
         "corpus": {"documents": n, "mb": round(path.stat().st_size / 2**20, 1), "source": "benchmarks/corpus.py documents(), repeated"},
         "settings": {

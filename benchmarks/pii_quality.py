@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import machine, require_corpora, save  # noqa: E402
 from pii_labelled import build  # noqa: E402
 from pii_systems import datatrove_detector, pentaglot, presidio_detector  # noqa: E402
-from provenance import commit, versions  # noqa: E402
+from measure import CODE, versions  # noqa: E402
 
 from filters.pii_config import PII_TYPES, RedactConfig  # noqa: E402
 
@@ -65,7 +65,7 @@ def main() -> None:
     results = {name: score(gold, detect(texts, langs)) for name, detect in systems.items()}
     out = {
         "benchmark": "pii_quality",
-        "commit": commit(),
+        "commit": CODE["commit"],
         "command": f"python benchmarks/pii_quality.py --docs {args.docs} --seed {args.seed}",
         "set": {"documents": len(texts), "values": sum(map(len, gold)), "by_type": dict(Counter(s[2] for g in gold for s in g)), "by_language": dict(Counter(langs))},
         "settings": {

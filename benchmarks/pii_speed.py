@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import machine, require_corpora, save  # noqa: E402
 from pii_labelled import build  # noqa: E402
 from pii_systems import pentaglot, presidio_detector  # noqa: E402
-from provenance import commit, versions  # noqa: E402
+from measure import CODE, versions  # noqa: E402
 
 from filters.pii_config import RedactConfig  # noqa: E402
 
@@ -47,7 +47,7 @@ def main() -> None:
     rate = {name: mb / min(s) for name, s in seconds.items()}
     out = {
         "benchmark": "pii_speed",
-        "commit": commit(),
+        "commit": CODE["commit"],
         "command": f"python benchmarks/pii_speed.py --docs {args.docs} --repeat {args.repeat}",
         "text": {"documents": len(texts), "mb": round(mb, 2)},
         "settings": {
