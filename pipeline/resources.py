@@ -31,6 +31,7 @@ from pydantic import Field, model_validator
 
 from filters.section import Section
 from pipeline.errors import UserError
+from pipeline.runtime import started_local
 
 MB = 1 << 20
 # A small input is still cut into up to this many blocks (none under
@@ -164,6 +165,8 @@ def node_shapes() -> list[dict[str, float]] | None:
     from ray.experimental.internal_kv import _internal_kv_get
 
     shapes = [dict(n["Resources"]) for n in ray.nodes() if n["Alive"]]
+    if started_local():  # the embedded runtime's monitor publishes a status too, but never adds a node
+        return shapes
     config = state.get_cluster_config()
     if config is not None and config.node_group_configs:
         return shapes + [dict(g.resources) for g in config.node_group_configs if g.max_count != 0]

@@ -82,8 +82,17 @@ def _divert_native_stderr() -> str:
     return path
 
 
+_STARTED_LOCAL = False
+
+
+def started_local() -> bool:
+    """True when this process started the embedded runtime: its nodes are all there will be."""
+    return _STARTED_LOCAL
+
+
 def ensure_ray(num_cpus: int | None = None) -> None:
     """Start (or join) Ray once per process; a no-op when it is already up."""
+    global _STARTED_LOCAL
     import ray
 
     if ray.is_initialized():
@@ -100,6 +109,7 @@ def ensure_ray(num_cpus: int | None = None) -> None:
         if num_cpus is not None:
             kwargs["num_cpus"] = num_cpus
     ray.init(**kwargs)
+    _STARTED_LOCAL = kwargs.get("address") == "local"
 
 
 def _is_real_stderr() -> bool:
