@@ -19,6 +19,8 @@ from contextlib import contextmanager
 
 import ray
 
+from pipeline.runtime import on_driver_node
+
 MIN_BYTES = 16 << 20
 STATUS_SECONDS = 30.0
 REDRAW_SECONDS = 0.5
@@ -91,7 +93,7 @@ def stage_progress(name: str, total_bytes: int, counts_done: bool = True, stream
     if total_bytes < MIN_BYTES or _current is not None:
         yield
         return
-    counter = Counter.remote()
+    counter = Counter.options(**on_driver_node()).remote()
     _current = counter
     terminal = stream.isatty()
     stop = threading.Event()

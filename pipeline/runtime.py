@@ -112,6 +112,18 @@ def ensure_ray(num_cpus: int | None = None) -> None:
     _STARTED_LOCAL = kwargs.get("address") == "local"
 
 
+def on_driver_node() -> dict:
+    """Actor options that pin a small bookkeeping actor (counts, progress) to the driver's node.
+
+    Anywhere else, losing that worker node would kill the actor and fail every
+    task still reporting to it, where the pipeline otherwise survives the loss.
+    """
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return {"scheduling_strategy": NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)}
+
+
 def _is_real_stderr() -> bool:
     """True when ``sys.stderr`` is descriptor 2 itself (not a test runner's capture)."""
     try:

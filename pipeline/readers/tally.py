@@ -21,6 +21,8 @@ from functools import partial
 
 import ray
 
+from pipeline.runtime import on_driver_node
+
 MAX_NAMED = 20
 
 
@@ -82,7 +84,7 @@ class InputTally:
     """A stage's reader count: give it to ``read_documents`` and then to ``write_stage``."""
 
     def __init__(self):
-        self.actor = _TaskCounts.remote()
+        self.actor = _TaskCounts.options(**on_driver_node()).remote()
 
     def reporter(self, task: int):
         """What read task ``task`` calls with its ``TaskCount`` when it has read every unit."""
