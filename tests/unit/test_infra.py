@@ -144,7 +144,7 @@ def gib(quantity: str) -> float:
 def test_node_memory_fits_the_driver_and_task_budgets():
     from ray._private.ray_constants import DEFAULT_OBJECT_STORE_MEMORY_PROPORTION
 
-    from pipeline.resources import ResourcesConfig
+    from pipeline.resources import STAGE_NAMES, ResourcesConfig
     from tokenizer_training.memory import estimate_peak_bytes
     from tokenizer_training.train import TokenizerConfig
 
@@ -154,7 +154,7 @@ def test_node_memory_fits_the_driver_and_task_budgets():
     # The table states what the code reserves: the most memory per CPU any stage's task asks for
     # (training is the guard's concern), and the most the tokenizer's memory guard allows.
     stages = ResourcesConfig()
-    per_cpu = max(getattr(stages, name).memory_mb / getattr(stages, name).cpus for name in type(stages).model_fields if name != "tokenizer")
+    per_cpu = max(getattr(stages, name).memory_mb / getattr(stages, name).cpus for name in STAGE_NAMES if name != "tokenizer")
     assert budget["task_per_cpu"] == per_cpu / 1024
     tokenizer = TokenizerConfig()
     assert budget["tokenizer_training"] == tokenizer.max_memory_gb
