@@ -1,6 +1,6 @@
 """Config to Ray resources, in one place: what each stage asks the cluster for.
 
-Why one place: a stage that sized itself from ``ray.cluster_resources()`` when
+Why one place: a stage that sized itself from the cluster's resources when
 the job was planned saw an autoscaling cluster at its smallest (a head with no
 CPUs, zero workers) and never asked for more, so the autoscaler never grew it.
 Here every stage states what one task or actor needs (CPUs, memory) and how
