@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 
 from filters.section import Section
 from pipeline.errors import UserError
-from pipeline.runtime import started_local
+from pipeline.runtime import local_cpus, started_local
 
 MB = 1 << 20
 # A small input is still cut into up to this many blocks (none under
@@ -133,9 +133,24 @@ def blocks_for(nbytes: int, budget_bytes: int) -> int:
     return max(partitions_for(nbytes, budget_bytes), spread)
 
 
-def task_options(res: StageResources) -> dict:
-    """``num_cpus`` and ``memory`` for a Ray task or ``map_batches`` call."""
-    return {"num_cpus": res.cpus, **({"memory": res.reserved_bytes} if res.reserve_memory else {})}
+def fit_cpus(cpus: float, share: float = 1.0) -> float:
+    """``cpus``, capped at ``share`` of the embedded runtime's node when this process started one.
+
+    A cluster keeps the configured request (the autoscaler grows to it), but
+    the embedded runtime is one node that never grows: there a request larger
+    than the node would never be placed, and a Ray Data actor pool reserving
+    the node's only CPU leaves none for the reads that feed it, so
+    ``--num-cpus 1`` hung.  Operators of one dataset share the node, hence
+    ``share=0.5`` for them; a stage's own actors or a lone task may take it whole.
+    """
+    cap = local_cpus()
+    return cpus if cap is None else min(cpus, cap * share)
+
+
+def task_options(res: StageResources, share: float = 0.5) -> dict:
+    """``num_cpus`` and ``memory`` for a Ray task or ``map_batches`` call
+    (``share``: see :func:`fit_cpus`; 1.0 for work that runs alone)."""
+    return {"num_cpus": fit_cpus(res.cpus, share), **({"memory": res.reserved_bytes} if res.reserve_memory else {})}
 
 
 def actor_options(res: StageResources) -> dict:
@@ -181,6 +196,7 @@ def check_fits(cpus: float, memory_bytes: int, shapes: list[dict[str, float]] | 
     A node type that doesn't state its memory (an autoscaler node group that
     leaves it to the node) is taken to fit; unknown node types (``None``) too.
     """
+    cpus = fit_cpus(cpus)
     if shapes is None or any(s.get("CPU", 0) >= cpus and s.get("memory", math.inf) >= memory_bytes for s in shapes):
         return
     most_cpus = max((s.get("CPU", 0) for s in shapes), default=0)

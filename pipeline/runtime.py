@@ -83,6 +83,7 @@ def _divert_native_stderr() -> str:
 
 
 _STARTED_LOCAL = False
+_LOCAL_CPUS: float | None = None
 
 
 def started_local() -> bool:
@@ -90,9 +91,14 @@ def started_local() -> bool:
     return _STARTED_LOCAL
 
 
+def local_cpus() -> float | None:
+    """CPUs of the embedded runtime this process started (one fixed node); None on a cluster."""
+    return _LOCAL_CPUS if _STARTED_LOCAL else None
+
+
 def ensure_ray(num_cpus: int | None = None) -> None:
     """Start (or join) Ray once per process; a no-op when it is already up."""
-    global _STARTED_LOCAL
+    global _STARTED_LOCAL, _LOCAL_CPUS
     import ray
 
     if ray.is_initialized():
@@ -110,6 +116,7 @@ def ensure_ray(num_cpus: int | None = None) -> None:
             kwargs["num_cpus"] = num_cpus
     ray.init(**kwargs)
     _STARTED_LOCAL = kwargs.get("address") == "local"
+    _LOCAL_CPUS = sum(n["Resources"].get("CPU", 0) for n in ray.nodes() if n["Alive"]) if _STARTED_LOCAL else None
 
 
 def on_driver_node() -> dict:

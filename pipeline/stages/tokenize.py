@@ -232,7 +232,7 @@ def run_tokenize(
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:
-        worker = ray.remote(TokenizeWorker).options(**task_options(res), max_restarts=-1, max_task_retries=-1)
+        worker = ray.remote(TokenizeWorker).options(**task_options(res, share=1.0), max_restarts=-1, max_task_retries=-1)
         pool = _GrowingPool([worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(pool_size(res, len(pieces)))])
         try:
             # Biggest pieces first, so the last calls are short and no worker waits long for another.

@@ -30,6 +30,7 @@ from pipeline.resources import (
     ResourcesConfig,
     StageResources,
     check_fits,
+    fit_cpus,
     node_shapes,
     task_options,
 )
@@ -231,7 +232,7 @@ def sample_corpus(
 
 def training_request(res: StageResources, estimate: int) -> tuple[float, int]:
     """(CPUs, memory bytes) the training task asks for: at least the memory guard's estimate."""
-    return res.cpus, max(res.memory_bytes, estimate)
+    return fit_cpus(res.cpus), max(res.memory_bytes, estimate)
 
 
 def join_parts(parts: list[str], storage: Storage, path: Path) -> None:

@@ -137,6 +137,18 @@ def test_kill_9_mid_step_then_rerun_gives_the_same_shards(finished_run, tmp_path
     assert shard_fingerprint(read_manifest(out)) == shard_fingerprint(read_manifest(reference_out))
 
 
+def test_a_one_cpu_runtime_runs_a_model_stage(tmp_path):
+    """``--num-cpus 1``: the langid actor pool and the reads feeding it share the one CPU (it hung)."""
+    from pipeline.sample_data import sample_path
+
+    out = tmp_path / "langid"
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    result = subprocess.run(["pentaglot", "langid", str(sample_path()), str(out), "--num-cpus", "1"],
+                            env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((out / "stage.json").read_text())["counts"]["read"] == 48
+
+
 @pytest.mark.s3
 def test_s3_in_and_out(ray_session, s3_endpoint, s3_bucket, tmp_path, finished_run):
     from pipeline.sample_data import sample_path

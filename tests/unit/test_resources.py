@@ -11,6 +11,7 @@ from pipeline.resources import (
     StageResources,
     blocks_for,
     check_fits,
+    fit_cpus,
     partitions_for,
     task_options,
 )
@@ -26,6 +27,21 @@ def test_partitions_follow_data_size_not_cluster():
 
 def test_task_options_carry_cpus_and_memory():
     assert task_options(StageResources(cpus=0.5, memory_mb=512)) == {"num_cpus": 0.5, "memory": 512 * MB}
+
+
+def test_requests_fit_the_embedded_runtime_and_stay_whole_on_a_cluster(monkeypatch):
+    from pipeline import runtime
+
+    monkeypatch.setattr(runtime, "_STARTED_LOCAL", False)
+    assert fit_cpus(2.0) == 2.0 and fit_cpus(2.0, share=0.5) == 2.0  # a cluster grows to the request
+    monkeypatch.setattr(runtime, "_STARTED_LOCAL", True)
+    monkeypatch.setattr(runtime, "_LOCAL_CPUS", 1.0)
+    # one CPU: an actor pool and the reads feeding it get half each; a lone task the whole node
+    assert task_options(StageResources(cpus=1.0, memory_mb=512))["num_cpus"] == 0.5
+    assert task_options(StageResources(cpus=2.0, memory_mb=512), share=1.0)["num_cpus"] == 1.0
+    check_fits(2.0, 0, [{"CPU": 1.0}], "resources.tokenize.cpus", "resources.tokenize.memory_mb")
+    monkeypatch.setattr(runtime, "_LOCAL_CPUS", 2.0)
+    assert task_options(StageResources(cpus=1.0, memory_mb=512))["num_cpus"] == 1.0
 
 
 def test_resources_section_rejects_bad_keys():
