@@ -55,8 +55,10 @@ def codepoints(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     n = len(texts)
     byte_offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + n + 1]
     data = texts.buffers()[2]
-    raw = b"" if data is None else data.to_pybytes()[byte_offsets[0] : byte_offsets[-1]]
-    cps = np.frombuffer(raw.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+    # Only this slice's bytes: a batch sliced from a big block shares the block's
+    # buffer, and copying all of it per batch made a pass quadratic in block size.
+    raw = b"" if data is None else memoryview(data)[byte_offsets[0] : byte_offsets[-1]]
+    cps = np.frombuffer(str(raw, "utf-8").encode("utf-32-le"), dtype=np.uint32)
     lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
