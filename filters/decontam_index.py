@@ -12,9 +12,11 @@ counts, and one shared 13-gram (a quotation, a set phrase) doesn't.  N-grams
 that occur in more than ``max_ngram_items`` items are phrases, not content,
 and never match (they still count in the item's total).
 
-Lookup is ``searchsorted`` of every document n-gram in the sorted hashes, then
-distinct (document, item, n-gram) triples counted with one lexsort: numpy over
-the batch, no per-document Python.
+Lookup reads each document n-gram's bucket (the hash's top bits) in a table of
+where each bucket's keys start among the sorted hashes, then compares the few
+keys there: two gathers per n-gram, no sort and no binary search.  Distinct
+(document, n-gram) pairs are then counted per item with two integer sorts:
+numpy over the batch, no per-document Python.
 """
 
 from __future__ import annotations
@@ -32,22 +34,23 @@ from filters.decontam_ngrams import UNITS, Ngrams, ngrams, streams
 
 @dataclass(frozen=True)
 class Lookup:
-    """Sorted distinct keys, where each key's items start in ``items``, and a screen."""
+    """Sorted distinct keys, where each key's items start in ``items``, and the buckets."""
 
     keys: np.ndarray  # uint64, sorted, distinct
     starts: np.ndarray  # int64, len(keys) + 1
     items: np.ndarray  # int32, grouped by key
-    screen: np.ndarray  # uint8, see key_screen
+    buckets: np.ndarray  # int32/int64, see key_buckets
 
     @staticmethod
     def of(keys: np.ndarray, items: np.ndarray) -> "Lookup":
         """From (key, item) pairs sorted by key."""
         first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
-        return Lookup(keys[first], np.r_[first, len(keys)].astype(np.int64), items, key_screen(keys))
+        distinct = keys[first]
+        return Lookup(distinct, np.r_[first, len(keys)].astype(np.int64), items, key_buckets(distinct))
 
     @property
     def nbytes(self) -> int:
-        return self.keys.nbytes + self.starts.nbytes + self.items.nbytes + self.screen.nbytes
+        return self.keys.nbytes + self.starts.nbytes + self.items.nbytes + self.buckets.nbytes
 
 
 @dataclass(frozen=True)
@@ -63,21 +66,53 @@ class NgramIndex:
         return self.lookup.nbytes + self.totals.nbytes + self.labels.nbytes + self.sets.nbytes
 
 
-def key_screen(keys: np.ndarray) -> np.ndarray:
-    """One byte per slot of the hash's top bits, 1 where some key falls: a
-    document n-gram whose slot is 0 is not in the index, decided with one
-    gather instead of a binary search (at ~16 slots per key, ~6% of clean
-    n-grams go on to the search, which was 2/3 of the lookup time)."""
-    bits = int(np.clip(np.ceil(np.log2(max(len(keys), 1) * 16)), 12, 28))
-    screen = np.zeros(1 << bits, dtype=np.uint8)
-    screen[keys >> np.uint64(64 - bits)] = 1
-    return screen
+def key_buckets(keys: np.ndarray) -> np.ndarray:
+    """Where the sorted ``keys`` of each top-bits bucket start, one more entry at
+    the end: bucket ``b`` holds ``keys[buckets[b]:buckets[b + 1]]``.  About one
+    bucket per key (4 bytes a key), so most buckets hold no key or one, and an
+    n-gram missing from the index mostly stops at an empty bucket."""
+    bits = _bucket_bits(len(keys))
+    counts = np.bincount((keys >> np.uint64(64 - bits)).astype(np.int64), minlength=1 << bits)
+    buckets = np.zeros((1 << bits) + 1, dtype=np.int32 if len(keys) < 2**31 else np.int64)
+    np.cumsum(counts, out=buckets[1:])
+    return buckets
 
 
-def _screened(hashes: np.ndarray, screen: np.ndarray) -> np.ndarray:
-    """Indices of the hashes whose slot holds some key."""
-    bits = int(len(screen)).bit_length() - 1
-    return np.flatnonzero(screen[hashes >> np.uint64(64 - bits)])
+def _bucket_bits(n_keys: int) -> int:
+    return max(10, int(np.ceil(np.log2(max(n_keys, 1)))))
+
+
+def find_keys(lookup: Lookup, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``hashes``, position in ``lookup.keys``) of every hash in the index.
+
+    Probes the keys of each hash's bucket in order, all hashes at once: each
+    round compares one key per still-open hash (buckets hold a few keys at most).
+    """
+    bits = int(len(lookup.buckets) - 1).bit_length() - 1
+    bucket = (hashes >> np.uint64(64 - bits)).astype(np.int64)
+    at, end = lookup.buckets[bucket], lookup.buckets[bucket + 1]
+    pos = np.flatnonzero(end > at)
+    at, end = at[pos].astype(np.int64), end[pos]
+    found_pos, found_at = [], []
+    while len(pos):
+        hit = lookup.keys[at] == hashes[pos]
+        found_pos.append(pos[hit])
+        found_at.append(at[hit])
+        at += 1
+        open_ = ~hit & (at < end)
+        pos, at, end = pos[open_], at[open_], end[open_]
+    if not found_pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_pos), np.concatenate(found_at)
+
+
+def _entries(lookup: Lookup, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into ``at``, item) for every item of every key ``at``."""
+    lo = lookup.starts[at]
+    hits = lookup.starts[at + 1] - lo
+    row = np.repeat(np.arange(len(at)), hits)
+    entry = np.arange(len(row)) + np.repeat(lo - (np.cumsum(hits) - hits), hits)
+    return row, lookup.items[entry]
 
 
 def _sizes(cfg: DecontaminateConfig) -> dict[str, int]:
@@ -128,19 +163,9 @@ def build_index(items: EvalItems, cfg: DecontaminateConfig) -> NgramIndex:
 
 def matches(lookup: Lookup, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(position in ``hashes``, item) for every item of every hash in the index."""
-    candidates = _screened(hashes, lookup.screen)
-    queries = hashes[candidates]
-    # Searched in sorted order: neighbouring queries then share cache lines (2.5x faster).
-    order = np.argsort(queries)
-    at = np.empty(len(queries), dtype=np.int64)
-    at[order] = np.searchsorted(lookup.keys, queries[order])
-    at = np.minimum(at, max(len(lookup.keys) - 1, 0))
-    found = lookup.keys[at] == queries if len(lookup.keys) else np.zeros(len(candidates), bool)
-    candidates, at = candidates[found], at[found]
-    lo = lookup.starts[at]
-    hits = lookup.starts[at + 1] - lo
-    entry = np.repeat(lo, hits) + np.arange(int(hits.sum())) - np.repeat(np.cumsum(hits) - hits, hits)
-    return np.repeat(candidates, hits), lookup.items[entry]
+    pos, at = find_keys(lookup, hashes)
+    row, item = _entries(lookup, at)
+    return pos[row], item
 
 
 @dataclass(frozen=True)
@@ -154,19 +179,34 @@ class Contamination:
     span_end: np.ndarray
 
 
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct integers, sorted, and how often each occurs (``np.unique`` is 10x slower)."""
+    values = np.sort(values)
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
+    return values[first], np.diff(np.r_[first, len(values)])
+
+
 def find(texts: pa.Array, lookup: Lookup, totals: np.ndarray, cfg: DecontaminateConfig) -> Contamination:
-    """Documents of ``texts`` that contain ``min_overlap`` of some item's n-grams."""
+    """Documents of ``texts`` that contain ``min_overlap`` of some item's n-grams.
+
+    An item's n-grams found in a document are counted once each, however often
+    the document repeats them: distinct (document, key) first, then their items.
+    """
     grams = text_ngrams(texts, cfg)
-    gram, item = matches(lookup, grams.hashes)
-    doc, item = grams.doc[gram], item.astype(np.int64)
-    n_items = len(totals)
-    pair = doc * n_items + item
-    pairs, found = np.unique(distinct_pairs(pair, grams.hashes[gram])[0], return_counts=True)
-    pair_doc, pair_item = pairs // n_items, pairs % n_items
-    flagged = found >= np.maximum(1, np.ceil(cfg.min_overlap * totals[pair_item]))
-    matched = np.isin(pair, pairs[flagged])
+    pos, at = find_keys(lookup, grams.hashes)
+    doc = grams.doc[pos]
+    n_keys, n_items = max(len(lookup.keys), 1), len(totals)
+    distinct, _ = _counted(doc * n_keys + at)
+    row, item = _entries(lookup, distinct % n_keys)
+    pairs, found = _counted(distinct[row] // n_keys * n_items + item)
+    flagged = pairs[found >= np.maximum(1, np.ceil(cfg.min_overlap * totals[pairs % n_items]))]
+    # Spans: every occurrence of a key whose item flagged its document.
+    row, item = _entries(lookup, at)
+    pair = doc[row] * n_items + item
+    slot = np.minimum(np.searchsorted(flagged, pair), max(len(flagged) - 1, 0))
+    matched = row[flagged[slot] == pair] if len(flagged) else row[:0]
     return Contamination(
-        pair_doc[flagged], pair_item[flagged], doc[matched], grams.start[gram[matched]], grams.end[gram[matched]]
+        flagged // n_items, flagged % n_items, doc[matched], grams.start[pos[matched]], grams.end[pos[matched]]
     )
 
 
