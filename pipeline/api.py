@@ -57,8 +57,8 @@ STAGES: dict[str, DocumentStage] = {
     "langid": DocumentStage(langid),
     "filter": DocumentStage(quality, io_as_stage=True),
     "dedup": DocumentStage(dedup, write_clusters),
-    # These two don't take their resources.<step> yet: their tasks get Ray's defaults.
-    "decontaminate": DocumentStage(lambda ds, cfg, _: decontaminate(ds, cfg), lambda r, s, _: write_contamination_report(r, s)),
+    "decontaminate": DocumentStage(decontaminate, lambda r, s, _: write_contamination_report(r, s), io_as_stage=True),
+    # Redact doesn't take its resources.redact yet: its tasks get Ray's defaults.
     "redact": DocumentStage(lambda ds, cfg, _: redact(ds, cfg), lambda r, s, _: write_pii_report(r, s)),
 }
 

@@ -35,6 +35,7 @@ from filters.shingles import text_hashes
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
+from pipeline.resources import StageResources, task_options
 from pipeline.stage_io import StageReport
 from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import add_to_stage_json, exploded
@@ -176,7 +177,7 @@ def _join_partitions(cfg: DecontaminateConfig, index_bytes: int, ds: ray.data.Da
     return max(4, -(-max(index_bytes, corpus_bytes) // budget))
 
 
-def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, index_bytes: int) -> ray.data.Dataset:
+def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, index_bytes: int, opts: dict) -> ray.data.Dataset:
     ds = ds.materialize()  # read twice: its n-grams, then the join
     parts = _join_partitions(cfg, index_bytes, ds)
     refs, totals = _index_chunks(items, cfg, parts)
@@ -188,18 +189,20 @@ def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, in
     per_doc = hits.groupby(_PART, num_partitions=parts).map_groups(_hits_per_document, batch_format="pyarrow")
     joined = ds.join(per_doc, "left_outer", num_partitions=parts, on=(ID,))
     meta = ray.put((totals, pa.array(items.labels, pa.string())))
-    return joined.map_batches(map_live(lambda t: _joined_batch(t, meta, cfg)), batch_format="pyarrow", batch_size=cfg.batch_size)
+    return joined.map_batches(map_live(lambda t: _joined_batch(t, meta, cfg)), batch_format="pyarrow", batch_size=cfg.batch_size, **opts)
 
 
-def decontaminate(ds: ray.data.Dataset, cfg: DecontaminateConfig | None = None) -> ray.data.Dataset:
+def decontaminate(ds: ray.data.Dataset, cfg: DecontaminateConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
+    """``ds`` annotated; ``res`` (``resources.decontaminate``) is what each task reserves."""
     cfg = cfg or DecontaminateConfig()
+    opts = task_options(res or StageResources())
     items = load_items(cfg)
     index_bytes = estimated_index_bytes(items)
     if cfg.index_transport == "shuffle" or (cfg.index_transport == "auto" and index_bytes > cfg.index_memory_mb * MB):
-        return _joined(ds, items, cfg, index_bytes)
+        return _joined(ds, items, cfg, index_bytes, opts)
     index_ref = ray.put(build_index(items, cfg))
     fn = map_live(lambda t: _broadcast_batch(t, index_ref, cfg))
-    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True)
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True, **opts)
 
 
 def write_contamination_report(report: StageReport, storage: Storage) -> None:
