@@ -15,7 +15,7 @@ from decontam_planting import PERTURBATIONS, eval_sets, hosts, item_texts, pertu
 from filters.decontam_config import DecontaminateConfig, EvalSetConfig
 from filters.decontam_eval_sets import EvalSetError, read_eval_sets
 from filters.decontam_fold import folded_batch
-from filters.decontam_index import build_index, find_in_index
+from filters.decontam_index import Lookup, build_index, find_in_index, find_keys
 from filters.decontam_ngrams import ngrams, streams
 from filters.spans import merge_spans, replace_spans
 
@@ -69,6 +69,19 @@ def test_ngrams_shared_by_many_items_never_match(tmp_path):
     rows = [{"id": str(i), "text": f"{phrase} {w}"} for i, w in enumerate(["cell", "atom", "star", "river"])]
     index, cfg = _index(tmp_path, rows, word_size=8, max_ngram_items=2)
     assert len(find_in_index(pa.array([f"Quiz: {phrase} moon?"]), index, cfg).doc) == 0
+
+
+def test_lookup_probes_every_key_of_a_crowded_bucket():
+    rng = np.random.default_rng(0)
+    spread = rng.integers(0, 2**63, 500, dtype=np.uint64) * np.uint64(2)
+    crowded = (np.uint64(7) << np.uint64(54)) + np.arange(40, dtype=np.uint64) * np.uint64(3)  # one top-bits bucket
+    keys = np.unique(np.r_[spread, crowded])
+    lookup = Lookup.of(np.repeat(keys, 2), np.arange(2 * len(keys), dtype=np.int32))
+    queries = np.r_[keys[::3], crowded + np.uint64(1), keys[::-7], np.uint64(2**64 - 1)]
+    pos, at = find_keys(lookup, queries)
+    expected = np.flatnonzero(np.isin(queries, keys))
+    assert sorted(pos.tolist()) == expected.tolist()
+    assert np.array_equal(lookup.keys[at], queries[pos])
 
 
 def test_masking_changes_only_the_matched_span(tmp_path):

@@ -2,7 +2,7 @@ import pyarrow as pa
 import pytest
 
 from filters.dedup_normalize import MatchNormalizeConfig, normalize_for_matching
-from filters.shingles import shingle_hashes
+from filters.shingles import codepoints, shingle_hashes
 from tests.unit.dedup_reference import shingle_hash, shingles
 
 TEXTS = [
@@ -74,3 +74,9 @@ def test_sliced_input_uses_only_its_rows():
 def test_bad_settings_are_rejected(unit, size):
     with pytest.raises(ValueError):
         shingle_hashes(_matching(["text"]), unit, size)
+
+
+def test_codepoints_of_a_slice_are_the_slice_own():
+    texts = pa.array(TEXTS * 3, pa.large_string())
+    sliced, copied = codepoints(texts.slice(9, 7)), codepoints(pa.array(TEXTS[1:8], pa.large_string()))
+    assert all(a.tolist() == b.tolist() for a, b in zip(sliced, copied))
