@@ -170,13 +170,29 @@ def matches(lookup: Lookup, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class Contamination:
-    """What a batch contains: flagged (document, item) pairs and the spans of their n-grams."""
+    """What a batch contains: flagged (document, item) pairs, and where to find their spans.
+
+    Spans are only wanted for masking, so ``spans()`` works them out on demand
+    from every found n-gram occurrence (``found_*``) and the lookup.
+    """
 
     doc: np.ndarray
     item: np.ndarray
-    span_doc: np.ndarray
-    span_start: np.ndarray
-    span_end: np.ndarray
+    found_doc: np.ndarray
+    found_start: np.ndarray
+    found_end: np.ndarray
+    found_key: np.ndarray
+    lookup: Lookup
+    n_items: int
+
+    def spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(document, start, end) of every occurrence of an n-gram of an item that flagged its document."""
+        flagged = self.doc * self.n_items + self.item  # sorted: find builds them in that order
+        row, item = _entries(self.lookup, self.found_key)
+        pair = self.found_doc[row] * self.n_items + item
+        slot = np.minimum(np.searchsorted(flagged, pair), max(len(flagged) - 1, 0))
+        row = row[flagged[slot] == pair] if len(flagged) else row[:0]
+        return self.found_doc[row], self.found_start[row], self.found_end[row]
 
 
 def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,14 +216,7 @@ def find(texts: pa.Array, lookup: Lookup, totals: np.ndarray, cfg: Decontaminate
     row, item = _entries(lookup, distinct % n_keys)
     pairs, found = _counted(distinct[row] // n_keys * n_items + item)
     flagged = pairs[found >= np.maximum(1, np.ceil(cfg.min_overlap * totals[pairs % n_items]))]
-    # Spans: every occurrence of a key whose item flagged its document.
-    row, item = _entries(lookup, at)
-    pair = doc[row] * n_items + item
-    slot = np.minimum(np.searchsorted(flagged, pair), max(len(flagged) - 1, 0))
-    matched = row[flagged[slot] == pair] if len(flagged) else row[:0]
-    return Contamination(
-        flagged // n_items, flagged % n_items, doc[matched], grams.start[pos[matched]], grams.end[pos[matched]]
-    )
+    return Contamination(flagged // n_items, flagged % n_items, doc, grams.start[pos], grams.end[pos], at, lookup, n_items)
 
 
 def find_in_index(texts: pa.Array, index: NgramIndex, cfg: DecontaminateConfig) -> Contamination:

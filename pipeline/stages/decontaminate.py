@@ -92,7 +92,7 @@ def _annotate(table: pa.Table, lookup: Lookup, totals, labels: pa.Array, cfg: De
     table = table.append_column(CONTAMINATED_BY, column)
     if cfg.action == "reject":
         return reject(table, pc.is_valid(column), CONTAMINATION)
-    doc, start, end = merge_spans(found.span_doc, found.span_start, found.span_end)
+    doc, start, end = merge_spans(*found.spans())
     masked = replace_spans(texts, doc, start, end, [cfg.mask_text] * len(doc))
     return table.set_column(table.column_names.index(TEXT), table.schema.field(TEXT), masked)
 

@@ -89,7 +89,7 @@ def test_masking_changes_only_the_matched_span(tmp_path):
     before, after = "A local paper wrote on Monday: ", " Readers disagreed in letters."
     doc = before + ITEM_EN.upper() + after
     found = find_in_index(pa.array([doc]), index, cfg)
-    d, s, e = merge_spans(found.span_doc, found.span_start, found.span_end)
+    d, s, e = merge_spans(*found.spans())
     masked = replace_spans(pa.array([doc]), d, s, e, ["<EVAL>"] * len(d))[0].as_py()
     assert masked == before + "<EVAL>." + after
 
