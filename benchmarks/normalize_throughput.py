@@ -109,7 +109,7 @@ def main() -> None:
         for cpus in (1, 2):
             target = out / f"pentaglot_{cpus}"
             run = run_measured(
-                ["taskset", "-c", ",".join(map(str, range(cpus))), "pentaglot", "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
+                ["taskset", "-c", ",".join(map(str, range(cpus))), str(Path(sys.executable).with_name("pentaglot")), "normalize", str(src), str(target), "--num-cpus", str(cpus), "--overwrite"],
                 env={"RAY_AUTH_MODE": "disabled", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"},
             )
             run["stage_seconds"] = json.loads((target / "stage.json").read_text())["seconds"]
