@@ -33,7 +33,11 @@ class Source:
     # stage that rejected a row is the one whose folder holds it.
     documents: list[tuple[str, str]] = field(default_factory=list)
     clusters: list[str] = field(default_factory=list)
+    cluster_rows: int = 0
     shards: list[str] = field(default_factory=list)
+    # Bytes of each document, shard or raw input file, as stage.json, the
+    # manifest or the listing records them: what sizes the work and its progress.
+    sizes: dict[str, int] = field(default_factory=dict)
     manifest: dict | None = None
     # Stage reports carried into stats.json as they are (decontaminate, redact).
     summaries: dict = field(default_factory=dict)
@@ -47,8 +51,8 @@ def detect(path: str, storage: Storage) -> Source:
             manifest = read_manifest(storage, path)
         except ValueError as err:
             raise UserError(str(err)) from None
-        shards = [join(path, entry["path"]) for entry in manifest["shards"]]
-        return Source("shards", path, shards=shards, manifest=manifest)
+        sizes = {join(path, entry["path"]): entry["bytes"] for entry in manifest["shards"]}
+        return Source("shards", path, shards=list(sizes), manifest=manifest, sizes=sizes)
     stage = read_stage_manifest(storage, path)
     if stage is not None:
         source = Source("stage", path)
@@ -59,8 +63,8 @@ def detect(path: str, storage: Storage) -> Source:
         return _run(storage, path, children)
     if storage.exists(join(path, "kept")):
         raise UserError(f"{path}: has kept/ but no {STAGE_FILE}; the stage was interrupted, rerun it")
-    storage.expand([path])  # raises a UserError naming the path when nothing is there
-    return Source("raw", path)
+    files = storage.expand([path])  # raises a UserError naming the path when nothing is there
+    return Source("raw", path, sizes={f.uri: f.size for f in files})
 
 
 def _add_stage(source: Source, folder: str, stage: dict, kinds=("kept", "rejected")) -> None:
@@ -68,9 +72,13 @@ def _add_stage(source: Source, folder: str, stage: dict, kinds=("kept", "rejecte
     files = stage.get("files", {})
     name = stage.get("stage", Path(folder).name)
     source.stages.append(name)
-    source.documents += [(join(folder, f["path"]), name) for kind in (*kinds, "quarantine") for f in files.get(kind, [])]
+    listed = [f for kind in (*kinds, "quarantine") for f in files.get(kind, [])]
+    source.documents += [(join(folder, f["path"]), name) for f in listed]
+    source.sizes.update({join(folder, f["path"]): f["bytes"] for f in listed})
     # Dedup lists clusters/ in stage.json once it is complete (pipeline.stages.dedup).
-    source.clusters += [join(folder, f["path"]) for f in stage.get(CLUSTERS, {}).get("files", [])]
+    clusters = stage.get(CLUSTERS, {})
+    source.clusters += [join(folder, f["path"]) for f in clusters.get("files", [])]
+    source.cluster_rows += clusters.get("rows", 0)
     source.summaries.update({key: stage[key] for key in SUMMARIES if key in stage})
 
 

@@ -11,6 +11,10 @@ from shard_fixtures import documents, write_folder
 
 from pipeline.commands.stats import command
 from pipeline.stage_io import write_stage
+from pipeline.stats import compute
+from pipeline.stats.compute import one_task
+from pipeline.stats.sources import detect
+from pipeline.storage import Storage
 from pipeline.stats.schema import StatsReport
 from tests.unit.stats_corpus import corpus, report_of
 
@@ -93,19 +97,42 @@ def test_token_shards_are_counted_from_lang_and_n_tokens(ray_session, tmp_path):
     assert (tmp_path / "report" / "tokens.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_dedup_clusters_give_sizes_and_duplicate_rate(ray_session, tmp_path):
-    stage = write_langid_stage(tmp_path / "dedup")
+def write_dedup_stage(out):
+    """A stage folder with clusters/ in two files (a cluster spans both): sizes 3, 2 and 1."""
+    stage = write_langid_stage(out)
     (stage / "clusters").mkdir()
     ids = ["a", "b", "c", "d", "e", "f"]
     clusters = ["a", "a", "a", "d", "d", "f"]
-    pq.write_table(pa.table({"id": ids, "cluster_id": clusters, "keep": [i == c for i, c in zip(ids, clusters)]}), stage / "clusters" / "part-0.parquet")
+    table = pa.table({"id": ids, "cluster_id": clusters, "keep": [i == c for i, c in zip(ids, clusters)]})
+    files = [{"path": f"clusters/part-{i}.parquet", "rows": 3} for i in range(2)]
+    for i, entry in enumerate(files):
+        pq.write_table(table.slice(3 * i, 3), stage / entry["path"])
     data = json.loads((stage / "stage.json").read_text())
-    data["clusters"] = {"rows": 6, "files": [{"path": "clusters/part-0.parquet", "rows": 6}]}
+    data["clusters"] = {"rows": 6, "files": files}
     (stage / "stage.json").write_text(json.dumps(data))
+    return stage
+
+
+def test_dedup_clusters_give_sizes_and_duplicate_rate(ray_session, tmp_path):
+    stage = write_dedup_stage(tmp_path / "dedup")
     assert run(stage, "--out", tmp_path / "report").exit_code == 0
     dup = stats_of(tmp_path / "report")["duplicates"]
     assert (dup["documents"], dup["clusters"], dup["duplicate_documents"], dup["clusters_with_duplicates"]) == (6, 3, 3, 2)
     assert dup["duplicate_rate"] == 0.5 and dup["cluster_size"]["max"] == 3
+
+
+def test_small_folders_take_one_task_with_the_same_numbers_as_ray_data(ray_session, tmp_path, monkeypatch):
+    """The one-task path (``ONE_TASK_BYTES``) and the Ray Data path write the same stats.json."""
+    folders = {"dedup": write_dedup_stage(tmp_path / "dedup"), "shards": tmp_path / "shards"}
+    write_folder(str(folders["shards"]), documents(40))
+    for name, folder in folders.items():
+        assert one_task(detect(str(folder), Storage()))
+        assert run(folder, "--out", tmp_path / f"{name}-one").exit_code == 0
+    monkeypatch.setattr(compute, "ONE_TASK_BYTES", 0)
+    for name, folder in folders.items():
+        assert not one_task(detect(str(folder), Storage()))
+        assert run(folder, "--out", tmp_path / f"{name}-data").exit_code == 0
+        assert (tmp_path / f"{name}-one" / "stats.json").read_bytes() == (tmp_path / f"{name}-data" / "stats.json").read_bytes()
 
 
 def test_compare_and_sample(ray_session, tmp_path):
