@@ -114,7 +114,7 @@ def balanced(docs: pa.Table, work: Path, cfg: TokenizerConfig, name: str) -> dic
     sample = work / f"{name}.sample.txt"
     started = time.perf_counter()
     storage = Storage()
-    report, parts = sample_corpus(ray.data.from_arrow(docs), cfg, str(work / f"{name}.parts"), storage, progress=lambda _: None)
+    report, parts = sample_corpus(lambda: ray.data.from_arrow(docs), cfg, str(work / f"{name}.parts"), storage, progress=lambda _: None)
     join_parts(parts, storage, sample)
     sample_seconds = time.perf_counter() - started
     n_chars = report["total"]["sampled_chars"]

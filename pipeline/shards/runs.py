@@ -40,8 +40,8 @@ def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:
     return rest.append_column(TOKENS, column).select(table.column_names)
 
 
-def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> None:
-    """Write ``table`` as one batch per bucket."""
+def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> int:
+    """Write ``table`` as one batch per bucket; returns the batches' IPC bytes (what ``read_bucket`` reads back)."""
     buckets = buckets_of(table[ID], num_buckets)
     order = np.argsort(buckets, kind="stable")
     grouped = take_rows(table, order)
@@ -49,18 +49,27 @@ def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, inf
     schema = shard_schema(info)
     grouped = grouped.select(schema.names).cast(schema)
     empty = pa.RecordBatch.from_pylist([], schema=schema)
+    written = 0
     with storage.open_output(uri) as f, pa.ipc.new_file(f.stream, schema) as writer:
         for b in range(num_buckets):  # exactly one batch per bucket, so batch b is bucket b
             batches = grouped.slice(bounds[b], bounds[b + 1] - bounds[b]).combine_chunks().to_batches()
-            writer.write_batch(batches[0] if batches else empty)
+            batch = batches[0] if batches else empty
+            writer.write_batch(batch)
+            written += pa.ipc.get_record_batch_size(batch)
+    return written
 
 
-def read_bucket(storage: Storage, runs: list[str], bucket: int) -> pa.Table:
-    """Every run's rows of ``bucket``, sorted by id: the bucket's content, whatever the run layout."""
+def read_bucket(storage: Storage, runs: list[str], bucket: int) -> tuple[pa.Table, int]:
+    """Every run's rows of ``bucket``, sorted by id: the bucket's content, whatever the run layout.
+
+    Also returns the IPC bytes of the batches read, for the progress line:
+    the measure ``write_run`` returns, which (unlike ``nbytes``: a written slice
+    may carry a validity buffer the file drops) is the same on both sides.
+    """
     batches = []
     for uri in runs:
         with storage.open_input(uri, random_access=True) as handle:
             batches.append(pa.ipc.open_file(handle).get_batch(bucket))
     table = pa.Table.from_batches(batches)  # every run has the shard schema
     order = pc.sort_indices(table, sort_keys=[(ID, "ascending")]).to_numpy()
-    return take_rows(table, order)
+    return take_rows(table, order), sum(pa.ipc.get_record_batch_size(b) for b in batches)

@@ -113,13 +113,18 @@ class TokenizeWorker:
             live = table.filter(mask)
             for start in range(0, live.num_rows, self.config.batch_size):
                 tokens.append(self.encoder.encode_table(live.slice(start, self.config.batch_size)))
-        if tokens:
-            write_run(self.storage, run_uri(self.out, index), pa.concat_tables(tokens), self.buckets, self.encoder.info)
-        return {"piece": index, "run": bool(tokens), "skipped": dict(skipped)}
+        written = write_run(self.storage, run_uri(self.out, index), pa.concat_tables(tokens), self.buckets, self.encoder.info) if tokens else 0
+        return {"piece": index, "run": bool(tokens), "bytes": written, "skipped": dict(skipped)}
 
-    def bucket(self, bucket: int, runs: list[str], target: int) -> list[dict]:
-        """Phase two: the bucket's rows from every run, sorted by id, as shards."""
-        entries = write_shards(self.storage, self.out, bucket, read_bucket(self.storage, runs, bucket), self.encoder.info, target)
+    def bucket(self, bucket: int, runs: list[str], target: int, counter=None) -> list[dict]:
+        """Phase two: the bucket's rows from every run, sorted by id, as shards.
+
+        ``counter``: the ``pipeline.progress`` counter that hears of the rows
+        and run bytes the bucket read, once its shards are written.
+        """
+        table, nbytes = read_bucket(self.storage, runs, bucket)
+        entries = write_shards(self.storage, self.out, bucket, table, self.encoder.info, target)
+        progress.report(counter, docs=table.num_rows, nbytes=nbytes)
         return [asdict(e) for e in entries]
 
 
@@ -244,7 +249,8 @@ def run_tokenize(
             runs = [run_uri(out, i) for i in sorted(o["piece"] for o in outcomes if o["run"])]
             if runs:
                 shared = ray.put(runs)  # once in the object store, not once per bucket call
-                written = pool.map("bucket", [(b, shared, config.shard_mb << 20) for b in range(buckets)])
+                with stage_progress("tokenize shards", sum(o["bytes"] for o in outcomes), counts_done=False):
+                    written = pool.map("bucket", [(b, shared, config.shard_mb << 20, progress.current()) for b in range(buckets)])
                 entries = [mf.ShardEntry.from_dict(e) for shard_list in written for e in shard_list]
                 storage.delete(join(out, RUNS))
         finally:

@@ -26,6 +26,7 @@ from ray.data.datasource import Datasink
 
 from filters.langid import LangIdConfig, LanguageIdentifier
 from pipeline.documents import TEXT, ensure_base_columns, live_mask
+from pipeline.progress import stage_progress
 from pipeline.resources import (
     ResourcesConfig,
     StageResources,
@@ -187,24 +188,28 @@ def write_sample(
 
 
 def sample_corpus(
-    ds: ray.data.Dataset,
+    read: Callable[[], ray.data.Dataset],
     cfg: TokenizerConfig,
     folder: str,
     storage: Storage,
     resources: ResourcesConfig | None = None,
     progress: Callable[[str], None] = print,
     langid: LangIdConfig | None = None,
+    input_bytes: int = 0,
 ) -> tuple[dict, list[str]]:
     """Both passes: write the training sample as parts under ``folder``; returns its report and the parts.
 
-    The memory guard runs between the passes on the planned sample size, and
-    so does the check that some node type can hold the training task that
-    memory (``training_request``), so a run that can't train stops before the
-    second read of the corpus.
+    ``read`` gives the corpus; it is called once per pass, inside that pass's
+    progress line (``input_bytes`` is the corpus size), because a dataset's
+    reader reports to the progress counter open when it was made.  The memory
+    guard runs between the passes on the planned sample size, and so does the
+    check that some node type can hold the training task that memory
+    (``training_request``), so a run that can't train stops before the second
+    read of the corpus.
     """
     resources = resources or ResourcesConfig()
-    ds = with_languages(ds, langid)
-    counts = count_languages(ds)
+    with stage_progress("tokenizer count", input_bytes, counts_done=False):
+        counts = count_languages(with_languages(read(), langid))
     weights, targets, probabilities = plan(counts, cfg)
     if not any(targets.values()):
         raise ValueError(
@@ -218,7 +223,8 @@ def sample_corpus(
         "sampling "
         + ", ".join(f"{lang} {targets[lang]:,} of {counts[lang]['chars']:,} chars" for lang in targets)
     )
-    parts, sampled = write_sample(ds, probabilities, cfg, folder, storage, resources.io)
+    with stage_progress("tokenizer sample", input_bytes, counts_done=False):
+        parts, sampled = write_sample(with_languages(read(), langid), probabilities, cfg, folder, storage, resources.io)
     settings = {
         "alpha": cfg.alpha,
         "shares": cfg.shares,

@@ -111,14 +111,16 @@ def train_from_corpus(
     import ray
 
     storage = storage if isinstance(storage, Storage) else Storage(storage)
-    check_stage_input("tokenizer", [inputs] if isinstance(inputs, str) else list(inputs), out, reader, storage, overwrite)
+    files = check_stage_input("tokenizer", [inputs] if isinstance(inputs, str) else list(inputs), out, reader, storage, overwrite)
     resources = resources or ResourcesConfig()
     prepare_output(out, storage, overwrite)
     ensure_ray(num_cpus)
     parts_folder = join(out, SAMPLE_PARTS)
-    ds = read_documents(inputs, reader, storage, res=resources.io)
     try:
-        report, parts = sample_corpus(ds, cfg, parts_folder, storage, resources, progress=progress, langid=langid)
+        report, parts = sample_corpus(
+            lambda: read_documents(inputs, reader, storage, res=resources.io), cfg, parts_folder, storage, resources,
+            progress=progress, langid=langid, input_bytes=sum(f.size for f in files),
+        )
         progress(format_sample(report))
         cpus, memory = training_request(resources.tokenizer, estimate_peak_bytes(cfg.model_type, report["total"]["sampled_chars"]))
         task = ray.remote(_train_on_node).options(num_cpus=cpus, memory=memory)
