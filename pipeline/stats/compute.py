@@ -194,7 +194,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
         with progress.stage_progress("stats", sum(source.sizes.values()), counts_done=False):
             _fold_with_ray_data(stats, source, tasks, cfg, reader, storage, resources)
     elif tasks or source.clusters:
-        fold = ray.remote(_fold_in_one_task).options(**task_options(resources.stats))
+        fold = ray.remote(_fold_in_one_task).options(**task_options(resources.stats, share=1.0))  # runs alone
         _merge_batch(stats, ray.get(fold.remote(tasks, source.clusters, cfg, storage)))
     report = stats.to_report(_input(source, cfg), _manifest(source))
     return S.StatsReport.model_validate({**report.model_dump(), **source.summaries}) if source.summaries else report
