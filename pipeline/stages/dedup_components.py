@@ -39,11 +39,11 @@ import pyarrow.compute as pc
 import ray
 
 from filters.dedup_config import DedupConfig
-from filters.shingles import text_hashes
+from filters.hashing import string_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, num_partitions, partition_of, shuffle_partitions
+from pipeline.stages.dedup_exact import PART, num_partitions, partition_of
 
 NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
@@ -55,7 +55,7 @@ MAX_ROUNDS = 80
 
 
 def _partition(keys: pa.Array, parts: int) -> pa.Array:
-    return partition_of(text_hashes(key_ids(keys)).astype(np.uint64), parts)
+    return partition_of(string_hashes(key_ids(keys)), parts)
 
 
 def _rows(node: pa.Array, neighbour: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
@@ -124,11 +124,15 @@ def leaves(table: pa.Table) -> pa.Table:
     return pa.table([key_ids(table[NODE].filter(leaf).combine_chunks()), key_ids(table[NEIGHBOUR].filter(leaf).combine_chunks())], schema=MAPPING_SCHEMA)
 
 
+def _leaves_of(*pieces: pa.Table) -> pa.Table:
+    return leaves(pa.concat_tables(pieces))
+
+
 def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: int, log=None):
     """Alternate large-star and small-star rounds until neither changes an edge.
 
-    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (a Ray
-    shuffle here; an in-process split in tests), ``changed`` sums ``CHANGED``.
+    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (Ray
+    tasks here; an in-process split in tests), ``changed`` sums ``CHANGED``.
     """
     for round_no in range(1, MAX_ROUNDS + 1):
         stars = shuffle(rows, functools.partial(large_star, parts=parts))
@@ -141,16 +145,54 @@ def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: i
     raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
 
 
-def star_rounds(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
-    """The rounds as Ray shuffles; returns id -> cluster of every non-kept node."""
-    opts = task_options(res)
-    rows = edges.map_batches(initial_rows, fn_args=(parts,), batch_format="pyarrow", **opts)
-    stars = converge(rows, lambda ds, fn: shuffle_partitions(ds, cfg, parts, fn, opts).materialize(), _changed, parts, log)
-    return stars.map_batches(leaves, batch_format="pyarrow", **opts).materialize()
+def split(table: pa.Table, parts: int) -> list[pa.Table]:
+    """``table``'s rows by ``PART``, one table per partition (empty ones too)."""
+    part = table[PART].to_numpy()
+    order = np.argsort(part, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
+    return [table.take(order[bounds[p] : bounds[p + 1]]) for p in range(parts)]
 
 
-def _changed(ds: ray.data.Dataset) -> int:
-    return int(ds.sum(CHANGED) or 0) if ds.count() else 0
+def _reduce(fn: Callable[[pa.Table], pa.Table], parts: int, *pieces: pa.Table) -> tuple:
+    """One partition through ``fn``: its output split for the next round, and its changed count."""
+    out = fn(pa.concat_tables(pieces))
+    return (*split(out, parts), int(pc.sum(out[CHANGED]).as_py() or 0))
+
+
+class Partitioned:
+    """A round's output as object refs: ``pieces[t][p]`` is what task ``t`` sends
+    to partition ``p``; ``changed[t]`` is task ``t``'s changed count.  The driver
+    holds refs only (parts x tasks of them), never rows."""
+
+    def __init__(self, outputs: list, parts: int):
+        self.pieces = [out[:parts] for out in outputs]
+        self.changed = [out[parts] for out in outputs]
+
+    def partition(self, p: int) -> list:
+        return [pieces[p] for pieces in self.pieces]
+
+
+def star_rounds(edges: ray.data.Dataset, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
+    """The rounds as plain Ray tasks, one per hash partition and round, each
+    splitting its output for the next; returns id -> cluster of every non-kept node.
+
+    Ray Data's groupby costs a sort shuffle per round (seconds of fixed cost
+    each, 14-18 rounds on a long chain); tasks that pass refs cost one task
+    per partition.  Lost objects are rebuilt from the tasks' lineage.
+    """
+    task = ray.remote(_reduce).options(num_returns=parts + 1, **task_options(res))
+
+    def shuffle(rows: Partitioned, fn) -> Partitioned:
+        return Partitioned([task.remote(fn, parts, *rows.partition(p)) for p in range(parts)], parts)
+
+    def changed(rows: Partitioned) -> int:
+        return sum(ray.get(rows.changed))
+
+    first = functools.partial(initial_rows, parts=parts)
+    rows = Partitioned([task.remote(first, parts, block) for block in edges.to_arrow_refs()], parts)
+    stars = converge(rows, shuffle, changed, parts, log)
+    to_leaves = ray.remote(_leaves_of).options(**task_options(res))
+    return ray.data.from_arrow_refs([to_leaves.remote(*stars.partition(p)) for p in range(parts)])
 
 
 @ray.remote
@@ -173,4 +215,4 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
     parts = 1 if one_task and not cfg.num_partitions else num_partitions(cfg, 2 * edges.size_bytes(), res)
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
-    return star_rounds(edges, cfg, res, parts, log)
+    return star_rounds(edges, res, parts, log)
