@@ -6,8 +6,11 @@ benchmarks/dedup_components.py):
 
 * every round is one hash shuffle of the edge list grouped on one endpoint,
   and no round emits more edges than it reads, so a round's partitions are
-  sized from the edge volume alone.  Hash-to-min instead sends each node its
-  whole current cluster, so one giant cluster (a boilerplate page copied a
+  sized from the edge volume alone.  A round is one Ray task per partition
+  that splits its own output for the next round (``star_rounds``), not a Ray
+  Data groupby (100k-edge chain, 14 rounds: 127 s before, 22 s after,
+  under different loads of this shared machine).  Hash-to-min instead sends
+  each node its whole current cluster, so one giant cluster (a boilerplate page copied a
   million times) lands on one task whole, every round;
 * rounds are few: one or two on a star, log2(n) + 2 on a chain whatever the
   order of its ids (18 for 100k nodes; large-star halves a path each time);
@@ -43,13 +46,19 @@ from filters.hashing import string_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, num_partitions, partition_of
+from pipeline.stages.dedup_exact import PART, partition_of
 
 NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
 # Peak bytes of ``components.clusters`` in one task per edge (the edge table,
 # its dictionary encoding and int64 labels), measured: benchmarks/dedup_components.py.
 ONE_TASK_BYTES_PER_EDGE = 400
+# Share of the per-task budget one round's partition may take.  Measured
+# (a 100 MB partition of 1M chain or random edges, in one process): a
+# large-star or small-star reduce plus the split of its output peaks at ~2x
+# its partition's bytes above the partition itself; a task also holds its
+# inputs and its serialized outputs, so 4x, with room to spare.
+ROUND_PARTITION_SHARE = 1 / 8
 # Rounds past which the rounds are a bug, not a slow graph (log2 of 2**40 nodes, twice).
 MAX_ROUNDS = 80
 
@@ -211,8 +220,12 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
     n_edges = edges.count()
     if n_edges == 0:
         return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
-    one_task = partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1
-    parts = 1 if one_task and not cfg.num_partitions else num_partitions(cfg, 2 * edges.size_bytes(), res)
+    if cfg.num_partitions:
+        parts = cfg.num_partitions
+    elif partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1:
+        parts = 1
+    else:
+        parts = max(2, partitions_for(2 * edges.size_bytes(), res.memory_bytes, ROUND_PARTITION_SHARE))
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
     return star_rounds(edges, res, parts, log)
