@@ -109,8 +109,8 @@ def one(method: str, kind: str, m: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--ray-max", type=int, default=1_000_000, help="largest size the Ray rounds run at")
-    parser.add_argument("--chain-ray-max", type=int, default=100_000, help="largest chain the Ray rounds run at")
+    parser.add_argument("--ray-max", type=int, default=1_000_000, help="largest size the Ray methods run at")
+    parser.add_argument("--chain-ray-max", type=int, default=100_000, help="largest chain the Ray methods run at")
     parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=GRAPHS)
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "GRAPH", "EDGES"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="dedup_components")
@@ -126,9 +126,9 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     for m in args.sizes:
         for kind in args.graphs:
-            methods = ["numpy_driver", "scipy", "ray_auto"]
+            methods = ["numpy_driver", "scipy"]
             if m <= (args.chain_ray_max if kind == "chain" else args.ray_max):
-                methods.append("ray_rounds")
+                methods += ["ray_auto", "ray_rounds"]
             run = {"graph": kind, "edges": m, "load_avg_before": os.getloadavg()}
             for method in methods:
                 measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))

@@ -13,12 +13,12 @@ Jaccard estimate, so a banding false positive never joins two clusters.
 
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from filters.hashing import string_hashes
 from filters.minhash import jaccard_estimate
 from filters.shingles import fmix64
 
@@ -49,12 +49,8 @@ def label_salts(labels: pa.Array | pa.ChunkedArray) -> np.ndarray:
     encoded = pc.dictionary_encode(pc.cast(labels, pa.string()))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    words = [
-        int.from_bytes(hashlib.blake2b(v.encode("utf-8"), digest_size=8).digest(), "little")
-        for v in encoded.dictionary.to_pylist()
-    ]
-    table = np.array(words + [0], dtype=np.uint64)
-    idx = pc.fill_null(encoded.indices, len(words)).to_numpy(zero_copy_only=False)
+    table = np.append(string_hashes(encoded.dictionary), np.uint64(0))
+    idx = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
     return table[idx]
 
 

@@ -39,14 +39,19 @@ def _mapping_rows(table: pa.Table, parts: int) -> pa.Table:
 
 def _apply(table: pa.Table) -> pa.Table:
     """One partition: point every document at its cluster's kept one; reject the moved live ones."""
-    is_map = pc.is_valid(table[_MAP_ID]) if _MAP_ID in table.column_names else pa.array([False] * table.num_rows)
-    mapping = table.filter(is_map)
+    if _MAP_ID in table.column_names:
+        is_map = pc.is_valid(table[_MAP_ID])
+        mapping = table.filter(is_map)
+        map_ids, map_clusters = mapping[_MAP_ID].combine_chunks(), mapping[_MAP_CLUSTER].combine_chunks()
+    else:  # a partition that received documents only: nothing of it moves
+        is_map = pa.repeat(False, table.num_rows)
+        map_ids = map_clusters = pa.array([], pa.string())
     table = ensure_base_columns(table.filter(pc.invert(is_map)).drop_columns([c for c in (_MAP_ID, _MAP_CLUSTER, PART) if c in table.column_names]))
     if DUP_CLUSTER not in table.column_names:  # a partition that received mapping rows only
         return table
     current = table[DUP_CLUSTER].combine_chunks()
-    at = pc.index_in(current, value_set=mapping[_MAP_ID].combine_chunks())
-    cluster = pc.coalesce(mapping[_MAP_CLUSTER].combine_chunks().take(at), current)
+    at = pc.index_in(current, value_set=map_ids)
+    cluster = pc.coalesce(map_clusters.take(at), current)
     table = table.set_column(table.column_names.index(DUP_CLUSTER), DUP_CLUSTER, cluster)
     ids = pc.cast(table[ID], pa.string())
     moved = pc.fill_null(pc.not_equal(cluster, ids), False)

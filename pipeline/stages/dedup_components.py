@@ -6,8 +6,11 @@ benchmarks/dedup_components.py):
 
 * every round is one hash shuffle of the edge list grouped on one endpoint,
   and no round emits more edges than it reads, so a round's partitions are
-  sized from the edge volume alone.  Hash-to-min instead sends each node its
-  whole current cluster, so one giant cluster (a boilerplate page copied a
+  sized from the edge volume alone.  A round is one Ray task per partition
+  that splits its own output for the next round (``star_rounds``), not a Ray
+  Data groupby (100k-edge chain, 14 rounds: 127 s before, 22 s after,
+  under different loads of this shared machine).  Hash-to-min instead sends
+  each node its whole current cluster, so one giant cluster (a boilerplate page copied a
   million times) lands on one task whole, every round;
 * rounds are few: one or two on a star, log2(n) + 2 on a chain whatever the
   order of its ids (18 for 100k nodes; large-star halves a path each time);
@@ -39,23 +42,29 @@ import pyarrow.compute as pc
 import ray
 
 from filters.dedup_config import DedupConfig
-from filters.shingles import text_hashes
+from filters.hashing import string_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, num_partitions, partition_of, shuffle_partitions
+from pipeline.stages.dedup_exact import PART, partition_of
 
 NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
 # Peak bytes of ``components.clusters`` in one task per edge (the edge table,
 # its dictionary encoding and int64 labels), measured: benchmarks/dedup_components.py.
 ONE_TASK_BYTES_PER_EDGE = 400
+# Share of the per-task budget one round's partition may take.  Measured
+# (a 100 MB partition of 1M chain or random edges, in one process): a
+# large-star or small-star reduce plus the split of its output peaks at ~2x
+# its partition's bytes above the partition itself; a task also holds its
+# inputs and its serialized outputs, so 4x, with room to spare.
+ROUND_PARTITION_SHARE = 1 / 8
 # Rounds past which the rounds are a bug, not a slow graph (log2 of 2**40 nodes, twice).
 MAX_ROUNDS = 80
 
 
 def _partition(keys: pa.Array, parts: int) -> pa.Array:
-    return partition_of(text_hashes(key_ids(keys)).astype(np.uint64), parts)
+    return partition_of(string_hashes(key_ids(keys)), parts)
 
 
 def _rows(node: pa.Array, neighbour: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
@@ -124,11 +133,15 @@ def leaves(table: pa.Table) -> pa.Table:
     return pa.table([key_ids(table[NODE].filter(leaf).combine_chunks()), key_ids(table[NEIGHBOUR].filter(leaf).combine_chunks())], schema=MAPPING_SCHEMA)
 
 
+def _leaves_of(*pieces: pa.Table) -> pa.Table:
+    return leaves(pa.concat_tables(pieces))
+
+
 def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: int, log=None):
     """Alternate large-star and small-star rounds until neither changes an edge.
 
-    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (a Ray
-    shuffle here; an in-process split in tests), ``changed`` sums ``CHANGED``.
+    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (Ray
+    tasks here; an in-process split in tests), ``changed`` sums ``CHANGED``.
     """
     for round_no in range(1, MAX_ROUNDS + 1):
         stars = shuffle(rows, functools.partial(large_star, parts=parts))
@@ -141,16 +154,54 @@ def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: i
     raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
 
 
-def star_rounds(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
-    """The rounds as Ray shuffles; returns id -> cluster of every non-kept node."""
-    opts = task_options(res)
-    rows = edges.map_batches(initial_rows, fn_args=(parts,), batch_format="pyarrow", **opts)
-    stars = converge(rows, lambda ds, fn: shuffle_partitions(ds, cfg, parts, fn, opts).materialize(), _changed, parts, log)
-    return stars.map_batches(leaves, batch_format="pyarrow", **opts).materialize()
+def split(table: pa.Table, parts: int) -> list[pa.Table]:
+    """``table``'s rows by ``PART``, one table per partition (empty ones too)."""
+    part = table[PART].to_numpy()
+    order = np.argsort(part, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
+    return [table.take(order[bounds[p] : bounds[p + 1]]) for p in range(parts)]
 
 
-def _changed(ds: ray.data.Dataset) -> int:
-    return int(ds.sum(CHANGED) or 0) if ds.count() else 0
+def _reduce(fn: Callable[[pa.Table], pa.Table], parts: int, *pieces: pa.Table) -> tuple:
+    """One partition through ``fn``: its output split for the next round, and its changed count."""
+    out = fn(pa.concat_tables(pieces))
+    return (*split(out, parts), int(pc.sum(out[CHANGED]).as_py() or 0))
+
+
+class Partitioned:
+    """A round's output as object refs: ``pieces[t][p]`` is what task ``t`` sends
+    to partition ``p``; ``changed[t]`` is task ``t``'s changed count.  The driver
+    holds refs only (parts x tasks of them), never rows."""
+
+    def __init__(self, outputs: list, parts: int):
+        self.pieces = [out[:parts] for out in outputs]
+        self.changed = [out[parts] for out in outputs]
+
+    def partition(self, p: int) -> list:
+        return [pieces[p] for pieces in self.pieces]
+
+
+def star_rounds(edges: ray.data.Dataset, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
+    """The rounds as plain Ray tasks, one per hash partition and round, each
+    splitting its output for the next; returns id -> cluster of every non-kept node.
+
+    Ray Data's groupby costs a sort shuffle per round (seconds of fixed cost
+    each, 14-18 rounds on a long chain); tasks that pass refs cost one task
+    per partition.  Lost objects are rebuilt from the tasks' lineage.
+    """
+    task = ray.remote(_reduce).options(num_returns=parts + 1, **task_options(res))
+
+    def shuffle(rows: Partitioned, fn) -> Partitioned:
+        return Partitioned([task.remote(fn, parts, *rows.partition(p)) for p in range(parts)], parts)
+
+    def changed(rows: Partitioned) -> int:
+        return sum(ray.get(rows.changed))
+
+    first = functools.partial(initial_rows, parts=parts)
+    rows = Partitioned([task.remote(first, parts, block) for block in edges.to_arrow_refs()], parts)
+    stars = converge(rows, shuffle, changed, parts, log)
+    to_leaves = ray.remote(_leaves_of).options(**task_options(res))
+    return ray.data.from_arrow_refs([to_leaves.remote(*stars.partition(p)) for p in range(parts)])
 
 
 @ray.remote
@@ -169,8 +220,12 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
     n_edges = edges.count()
     if n_edges == 0:
         return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
-    one_task = partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1
-    parts = 1 if one_task and not cfg.num_partitions else num_partitions(cfg, 2 * edges.size_bytes(), res)
+    if cfg.num_partitions:
+        parts = cfg.num_partitions
+    elif partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1:
+        parts = 1
+    else:
+        parts = max(2, partitions_for(2 * edges.size_bytes(), res.memory_bytes, ROUND_PARTITION_SHARE))
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
-    return star_rounds(edges, cfg, res, parts, log)
+    return star_rounds(edges, res, parts, log)

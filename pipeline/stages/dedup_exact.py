@@ -27,12 +27,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import ray
-import xxhash
 from ray.data.context import ShuffleStrategy
 
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
-from filters.shingles import text_hashes
+from filters.hashing import string_digests, string_hashes
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
 from pipeline.resources import StageResources, partitions_for, task_options
@@ -94,7 +93,7 @@ def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
 
 def string_partition(values: pa.Array, parts: int) -> pa.Array:
     """Hash partition of each string (ids), the same in every task."""
-    return partition_of(text_hashes(pc.fill_null(values, "")).astype(np.uint64), parts)
+    return partition_of(string_hashes(values), parts)
 
 
 def shuffle_partitions(
@@ -103,17 +102,6 @@ def shuffle_partitions(
     """Apply ``fn`` to each whole hash partition (rows sharing ``PART``)."""
     ds.context.shuffle_strategy = _SHUFFLES[cfg.shuffle]
     return ds.groupby(PART, num_partitions=parts).map_groups(fn, batch_format="pyarrow", **(ray_options or {}))
-
-
-def _text_hashes(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """128-bit xxh3 digest per text and its low 64 bits.
-
-    One C call per document: Arrow has no 128-bit hash kernel, and 64 bits
-    would collide once in a few billion documents, silently dropping one.
-    """
-    digests = [xxhash.xxh3_128_digest(t.encode("utf-8")) for t in texts.to_pylist()]
-    low = np.frombuffer(b"".join(digests), dtype=np.uint64)[::2].copy() if digests else np.zeros(0, np.uint64)
-    return pa.array(digests, pa.binary(16)), low
 
 
 def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
@@ -125,7 +113,7 @@ def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
         texts = normalize_for_matching(texts, cfg.normalize)
     ids = pc.fill_null(pc.cast(table[ID], pa.string()), "").combine_chunks()
     keyed_text = pc.if_else(pa.array(live, pa.bool_()), texts, pc.cast(ids, texts.type))
-    digests, low = _text_hashes(keyed_text)
+    digests, low = string_digests(keyed_text)
     table = table.append_column(_HASH, digests)
     table = table.append_column(_HASH_LOW, pa.array(low))
     return table.append_column(PRIO, keep_priority(table, cfg.keep))

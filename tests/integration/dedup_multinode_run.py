@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -16,7 +17,6 @@ import pyarrow.compute as pc
 import ray
 from ray.cluster_utils import Cluster
 
-from filters.dedup_config import DedupConfig
 from pipeline.resources import StageResources
 from pipeline.stages.components import clusters
 from pipeline.stages.dedup_components import star_rounds
@@ -48,9 +48,14 @@ def main() -> None:
         rounds.append(entry)
         if len(rounds) == 1:
             cluster.remove_node(workers[1], allow_graceful=False)
+            # The rounds are quick: let Ray see the node dead before the next
+            # one, so its objects (this round's output) must be rebuilt.
+            deadline = time.time() + 120
+            while sum(1 for n in ray.nodes() if n["Alive"]) > 2 and time.time() < deadline:
+                time.sleep(0.5)
 
     res = StageResources(memory_mb=256)
-    mapping = star_rounds(edges, DedupConfig(num_partitions=4), res, 4, remove_worker_after_first_round)
+    mapping = star_rounds(edges, res, 4, remove_worker_after_first_round)
     got = pa.concat_tables(ray.get(mapping.to_arrow_refs()))
     oracle = clusters(table)
     oracle = oracle.filter(pc.not_equal(oracle["id"], oracle["cluster"]))
