@@ -159,12 +159,6 @@ def _windows(unit_starts, unit_ends, unit_offsets, doc_starts, doc_ends, size):
     return starts, ends, offsets
 
 
-def text_hashes(texts: pa.Array) -> np.ndarray:
-    """32-bit hash of each whole text (the one-shingle case), e.g. to partition by id."""
-    cps, offsets = codepoints(texts)
-    return _substring_hashes(cps, offsets[:-1], offsets[1:])
-
-
 def shingle_hashes(matching: pa.Array, unit: Unit, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Hashes of every shingle of every text, and per-text offsets into them.
 

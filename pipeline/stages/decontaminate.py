@@ -31,7 +31,7 @@ import ray
 from filters.decontam_config import DecontaminateConfig
 from filters.decontam_eval_sets import EvalItems, EvalSetError, read_eval_sets
 from filters.decontam_index import Lookup, NgramIndex, build_index, distinct_pairs, drop_common, find, item_ngrams, matches, text_ngrams
-from filters.shingles import text_hashes
+from filters.hashing import string_hashes
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
@@ -151,7 +151,7 @@ def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> 
     hashes = docs[_KEY].to_numpy()
     row, item = matches(Lookup.of(keys, items), hashes)
     ids = docs[ID].combine_chunks().take(pa.array(row))
-    part = (text_hashes(ids).astype(np.uint64) % np.uint64(parts)).astype(np.int64)
+    part = (string_hashes(ids) % np.uint64(parts)).astype(np.int64)
     return pa.table([pa.array(hashes[row]), pa.array(item), ids, pa.array(part)], schema=_row_schema())
 
 
