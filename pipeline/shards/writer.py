@@ -13,13 +13,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TokenizerInfo, shard_schema
+from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, SOURCE, TokenizerInfo, shard_schema
 from pentaglot_reader.manifest import ShardEntry
 from pipeline.storage import Storage, join
 
 # Per-row overhead on disk besides the tokens: list offset, n_tokens, and the
-# offsets of the two string columns (their characters are counted separately).
-_ROW_OVERHEAD = 8 + 4 + 4 + 4
+# offsets of the three string columns (their characters are counted separately).
+_ROW_OVERHEAD = 8 + 4 + 4 + 4 + 4
 
 
 def shard_name(bucket: int, part: int) -> str:
@@ -42,6 +42,7 @@ def split_points(row_bytes: np.ndarray, target_bytes: int) -> np.ndarray:
 
 def _row_bytes(table: pa.Table, itemsize: int) -> np.ndarray:
     text_bytes = pc.add(pc.binary_length(table[ID]), pc.binary_length(table[LANG]))
+    text_bytes = pc.add(text_bytes, pc.fill_null(pc.binary_length(table[SOURCE]), 0))
     return (
         table[N_TOKENS].to_numpy().astype(np.int64) * itemsize
         + text_bytes.to_numpy().astype(np.int64)
@@ -58,9 +59,17 @@ def _counts_by_lang(table: pa.Table) -> tuple[dict[str, int], dict[str, int]]:
     return {langs[i]: int(tokens[i]) for i in order}, {langs[i]: int(docs[i]) for i in order}
 
 
+def _with_source(table: pa.Table) -> pa.Table:
+    """Token rows built by hand (tests, benchmarks, other tools) may leave ``source`` out: it is then unknown."""
+    if SOURCE in table.column_names:
+        return table
+    return table.append_column(pa.field(SOURCE, pa.string()), pa.nulls(table.num_rows, pa.string()))
+
+
 def serialize_shard(table: pa.Table, info: TokenizerInfo) -> pa.Buffer:
     """The bytes of one shard: a single uncompressed record batch in IPC file format."""
     schema = shard_schema(info)
+    table = _with_source(table)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, schema) as writer:
         writer.write_table(table.select(schema.names).cast(schema).combine_chunks())
@@ -90,6 +99,7 @@ def write_shards(
     """A bucket's token rows, in their order, as shards named by bucket and part number."""
     if table.num_rows == 0:
         return []
+    table = _with_source(table)
     cuts = list(split_points(_row_bytes(table, info.dtype.itemsize), target_bytes)) + [table.num_rows]
     return [
         write_shard(storage, out, shard_name(bucket, part), table.slice(a, b - a), info)
