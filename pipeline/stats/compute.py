@@ -13,6 +13,8 @@ whatever the number of CPUs.
   stats use, batch by batch;
 * token shards: the same, reading only ``lang`` and ``n_tokens`` from each
   Arrow IPC file (the tokens buffers are never read);
+* an export: the same two columns of its provenance tables, one row per
+  exported sequence, so what was counted checks the mixture export.json claims;
 * dedup clusters: each clusters/ file's ``cluster_id`` column, then a Ray
   groupby on it gives cluster sizes (a cluster may span files).
 """
@@ -40,6 +42,7 @@ from pipeline.stats.sources import Source
 from pipeline.storage import Storage
 
 PARTIAL = "partial"
+DOCUMENTS, SHARD, PROVENANCE = "documents", "shard", "provenance"  # what a file task reads
 CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
@@ -66,7 +69,7 @@ def _fold_documents(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
 
 
 def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage) -> pa.Table:
-    """One partial per file of the task (stage Parquet or token shards).
+    """One partial per file of the task (stage Parquet, token shards or provenance tables).
 
     Partials stay per file, not per task, so the driver merges the same
     partials in the same order however files were grouped into tasks: the
@@ -74,10 +77,12 @@ def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage) -> pa.Table
     the number of CPUs.
     """
     partials = []
-    for uri, stage, index in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index"))):
+    for uri, stage, index, kind in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index", "kind"))):
         stats = Stats(cfg)
-        if stage is None:
+        if kind == SHARD:
             _fold_shard(stats, uri, storage)
+        elif kind == PROVENANCE:
+            _fold_provenance(stats, uri, storage)
         else:
             _fold_parquet(stats, uri, stage, storage, cfg, index)
         partials.append(stats)
@@ -100,6 +105,12 @@ def _fold_shard(stats: Stats, uri: str, storage: Storage) -> None:
         reader = ipc.open_file(handle, options=ipc.IpcReadOptions(included_fields=wanted))
         for i in range(reader.num_record_batches):
             stats.add_token_rows(pa.Table.from_batches([reader.get_batch(i)]))
+
+
+def _fold_provenance(stats: Stats, uri: str, storage: Storage) -> None:
+    with storage.open_input(uri, random_access=True) as handle:
+        for batch in pq.ParquetFile(handle).iter_batches(batch_size=READ_BATCH_ROWS, columns=[LANG, N_TOKENS]):
+            stats.add_token_rows(pa.Table.from_batches([batch]))
 
 
 def _cluster_ids(items: pa.Table, storage: Storage) -> pa.Table:
@@ -148,9 +159,13 @@ def _task_count(files: int) -> int:
 
 
 def _file_tasks(source: Source) -> list[dict]:
-    """One item per file; token shards have no stage."""
-    files = source.documents + [(uri, None) for uri in source.shards]
-    return [{"uri": uri, "stage": stage, "index": i} for i, (uri, stage) in enumerate(files)]
+    """One item per file; token shards and provenance tables have no stage."""
+    files = (
+        [(uri, stage, DOCUMENTS) for uri, stage in source.documents]
+        + [(uri, None, SHARD) for uri in source.shards]
+        + [(uri, None, PROVENANCE) for uri in source.provenance]
+    )
+    return [{"uri": uri, "stage": stage, "index": i, "kind": kind} for i, (uri, stage, kind) in enumerate(files)]
 
 
 def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, resources: ResourcesConfig | None = None) -> S.StatsReport:
@@ -175,7 +190,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
             ids = files.map_batches(_cluster_ids, fn_kwargs={"storage": storage}, batch_format="pyarrow", batch_size=1, **opts)
             sizes = ids.groupby(CLUSTER_ID, num_partitions=_cluster_partitions(source.clusters, storage)).count()
             _merge_into(stats, sizes.map_batches(_fold_cluster_sizes, fn_kwargs={"cfg": cfg}, batch_format="pyarrow"))
-    report = stats.to_report(_input(source, cfg), _manifest(source))
+    report = stats.to_report(_input(source, cfg), _manifest(source), _mixture(source))
     return S.StatsReport.model_validate({**report.model_dump(), **source.summaries}) if source.summaries else report
 
 
@@ -194,4 +209,21 @@ def _manifest(source: Source) -> S.Manifest | None:
         bytes=totals["bytes"],
         tokenizer_sha256=tok["sha256"],
         vocab_size=tok["vocab_size"],
+    )
+
+
+def _mixture(source: Source) -> S.Mixture | None:
+    if source.export is None:
+        return None
+    mixture = source.export["mixture"]
+    return S.Mixture(
+        seed=mixture["seed"],
+        settings=mixture["settings"],
+        by_language={
+            row["lang"]: S.MixtureLanguage(
+                target_share=row["target_share"], share=row["share"], tokens=row["tokens"], documents=row["docs"],
+                epochs=row["epochs"], full_passes=row["full_passes"],
+            )
+            for row in mixture["languages"]
+        },
     )
