@@ -136,7 +136,7 @@ def write_parts(storage: Storage, task: ShardTask, cuts: dict[str, int], per_lan
         take = pa.array(rows)
         columns = {
             ID: batch.column(ID).take(take),
-            SOURCE: sources.take(take),
+            SOURCE: sources.take(take).cast(pa.string()),
             LANG: langs.take(take),
             "shard": pa.repeat(pa.scalar(task.entry.path, pa.string()), len(rows)),
             "row": pa.array(rows),

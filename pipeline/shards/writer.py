@@ -17,8 +17,9 @@ from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, SOURCE, To
 from pentaglot_reader.manifest import ShardEntry
 from pipeline.storage import Storage, join
 
-# Per-row overhead on disk besides the tokens: list offset, n_tokens, and the
-# offsets of the three string columns (their characters are counted separately).
+# Per-row overhead on disk besides the tokens: list offset, n_tokens, the
+# offsets of the two string columns (their characters are counted separately)
+# and the source's dictionary index (its dictionary is a few paths a shard).
 _ROW_OVERHEAD = 8 + 4 + 4 + 4 + 4
 
 
@@ -42,7 +43,6 @@ def split_points(row_bytes: np.ndarray, target_bytes: int) -> np.ndarray:
 
 def _row_bytes(table: pa.Table, itemsize: int) -> np.ndarray:
     text_bytes = pc.add(pc.binary_length(table[ID]), pc.binary_length(table[LANG]))
-    text_bytes = pc.add(text_bytes, pc.fill_null(pc.binary_length(table[SOURCE]), 0))
     return (
         table[N_TOKENS].to_numpy().astype(np.int64) * itemsize
         + text_bytes.to_numpy().astype(np.int64)
@@ -60,10 +60,12 @@ def _counts_by_lang(table: pa.Table) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _with_source(table: pa.Table) -> pa.Table:
-    """Token rows built by hand (tests, benchmarks, other tools) may leave ``source`` out: it is then unknown."""
-    if SOURCE in table.column_names:
-        return table
-    return table.append_column(pa.field(SOURCE, pa.string()), pa.nulls(table.num_rows, pa.string()))
+    """``source`` dictionary-encoded in row order, so the dictionary, like the rows, depends only on the
+    documents and not on how runs or chunks held them; token rows built by hand (tests, benchmarks,
+    other tools) may leave it out: it is then unknown."""
+    if SOURCE not in table.column_names:
+        return table.append_column(SOURCE, pa.nulls(table.num_rows, pa.string()).dictionary_encode())
+    return table.set_column(table.column_names.index(SOURCE), SOURCE, table[SOURCE].combine_chunks().dictionary_encode())
 
 
 def serialize_shard(table: pa.Table, info: TokenizerInfo) -> pa.Buffer:
@@ -99,7 +101,6 @@ def write_shards(
     """A bucket's token rows, in their order, as shards named by bucket and part number."""
     if table.num_rows == 0:
         return []
-    table = _with_source(table)
     cuts = list(split_points(_row_bytes(table, info.dtype.itemsize), target_bytes)) + [table.num_rows]
     return [
         write_shard(storage, out, shard_name(bucket, part), table.slice(a, b - a), info)
