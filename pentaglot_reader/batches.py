@@ -28,7 +28,7 @@ import numpy as np
 
 from pentaglot_reader.mixture import Mixture
 from pentaglot_reader.order import EpochOrder, Split, consumer_batches
-from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
+from pentaglot_reader.packing import PackedStream, concat_tokens, positions_from_cu_seqlens, split_rows
 from pentaglot_reader.shards import TokenShards
 
 STATE_VERSION = 2
@@ -169,7 +169,7 @@ class TokenBatches:
         docs = self.order.docs(epoch, np.concatenate(samples))
         lengths = self.shards.lengths[docs]
         pieces = self.shards.pieces(docs, np.zeros_like(lengths), lengths)
-        tokens = np.concatenate(pieces, dtype=self.dtype) if pieces else np.zeros(0, self.dtype)
+        tokens = concat_tokens(pieces, self.dtype)
         doc_cuts = np.cumsum([len(s) for s in samples])
         token_cuts = np.concatenate([[0], np.cumsum(lengths)])[np.concatenate([[0], doc_cuts])]
         out = []

@@ -23,6 +23,7 @@ MANIFEST_NAME = "manifest.json"
 
 ID = "id"
 LANG = "lang"
+SOURCE = "source"
 N_TOKENS = "n_tokens"
 TOKENS = "tokens"
 UNKNOWN_LANG = "und"
@@ -93,12 +94,21 @@ def schema_metadata(info: TokenizerInfo) -> dict[bytes, bytes]:
 
 
 def shard_schema(info: TokenizerInfo) -> pa.Schema:
-    """Shard columns; ``tokens`` is a large_list so a shard may exceed 2**31 tokens."""
+    """Shard columns; ``tokens`` is a large_list so a shard may exceed 2**31 tokens.
+
+    ``source`` is the document's source (the input file it was read from, or
+    the record's own ``source``), so an exported sequence traces back to it;
+    null when unknown.  Dictionary-encoded: a shard's documents come from few
+    files, so it costs 4 bytes a document instead of a path each (~7% of a
+    shard's bytes).  Shards written before it existed lack the column and are
+    read the same.
+    """
     value_type = pa.from_numpy_dtype(info.dtype)
     return pa.schema(
         [
             pa.field(ID, pa.string(), nullable=False),
             pa.field(LANG, pa.string(), nullable=False),
+            pa.field(SOURCE, pa.dictionary(pa.int32(), pa.string())),
             pa.field(N_TOKENS, pa.int32(), nullable=False),
             pa.field(TOKENS, pa.large_list(pa.field("item", value_type, nullable=False)), nullable=False),
         ],

@@ -5,7 +5,7 @@
 
     ds = datasets.load_dataset("arrow", data_files=data_files("/data/tokens"), split="train")
 
-Rows come in manifest order with the shard columns (``id``, ``lang``,
+Rows come in manifest order with the shard columns (``id``, ``lang``, ``source``,
 ``n_tokens``, ``tokens``).  ``datasets`` copies them into its cache as it
 loads; for training at scale, ``TokenBatches`` reads the shards in place.
 """

@@ -24,6 +24,19 @@ import numpy as np
 Fetch = Callable[[np.ndarray, np.ndarray, np.ndarray], list]
 
 
+def concat_tokens(pieces: list[np.ndarray], dtype) -> np.ndarray:
+    """One ``dtype`` array of the pieces (1-D views of one token dtype), in order.
+
+    ``bytes.join`` over the pieces' buffers, then one cast: a mixed epoch's
+    rows hold tens of thousands of short documents, and ``np.concatenate``
+    spends ~0.6 us per piece setting up its cast, ``join`` a fifth of that
+    (benchmarks/reader_speed.py, mixed set: 1.5x faster reads).
+    """
+    if not pieces:
+        return np.zeros(0, dtype)
+    return np.frombuffer(b"".join(pieces), dtype=pieces[0].dtype).astype(dtype)
+
+
 class PackedStream:
     """The rows of one epoch's document order, addressable by row index."""
 
@@ -54,7 +67,7 @@ class PackedStream:
     def rows(self, rows: np.ndarray, fetch: Fetch, dtype=np.int32) -> tuple[np.ndarray, np.ndarray]:
         """``tokens`` ``[len(rows), seq_len + 1]`` and the segment starts over the flattened inputs."""
         docs, starts, stops, owner, col = self.pieces(rows)
-        tokens = np.concatenate(fetch(docs, starts, stops), dtype=dtype) if len(docs) else np.zeros(0, dtype)
+        tokens = concat_tokens(fetch(docs, starts, stops), dtype)
         begins = (col < self.seq_len) & (stops > starts)
         return tokens.reshape(-1, self.seq_len + 1), owner[begins] * self.seq_len + col[begins]
 

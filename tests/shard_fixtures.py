@@ -69,7 +69,11 @@ def tokenizer_model(vocab_size: int = 400, model_type: str = "unigram") -> bytes
 
 
 def documents(n: int, seed: int = 0) -> pa.Table:
-    """``n`` documents cycling through the languages; text mixes 1-4 sentences."""
+    """``n`` documents cycling through the languages; text mixes 1-4 sentences.
+
+    Each names its own ``source`` (as a stage output's rows name their input
+    file), so the shards are the same however the rows are split into files.
+    """
     ids, texts, langs = [], [], []
     for i in range(n):
         lang = LANGS[i % len(LANGS)]
@@ -78,7 +82,8 @@ def documents(n: int, seed: int = 0) -> pa.Table:
         ids.append(f"doc-{seed}-{i:06d}")
         langs.append(lang)
         texts.append(" ".join(sents[(i + j) % len(sents)] for j in range(k)))
-    return pa.table({"id": ids, "text": pa.array(texts, pa.large_string()), "lang": langs})
+    sources = [f"corpus/{lang}-{i % 3}.jsonl" for i, lang in enumerate(langs)]
+    return pa.table({"id": ids, "text": pa.array(texts, pa.large_string()), "lang": langs, "source": sources})
 
 
 def write_folder(out: str, docs: pa.Table, config=None, pieces: int = 3, target_bytes: int = 4096) -> dict:

@@ -30,7 +30,7 @@ def stats_io(fn):
 @click.option("--top-lines", type=int, help="repeated lines to list (default 50)")
 @stats_io
 def command(path, out, compare, sample, seed, top_lines, **opts):
-    """Statistics of a raw corpus, a stage or run folder, or token shards: tables, stats.json, plots, report.html."""
+    """Statistics of a raw corpus, a stage or run folder, token shards or an export: tables, stats.json, plots, report.html."""
     from pipeline.stats.outputs import run_compare, run_stats
     from pipeline.storage import Storage
 

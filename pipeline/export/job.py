@@ -70,6 +70,18 @@ class ExportReport:
         return "\n".join(lines)
 
 
+def read_export_manifest(storage: Storage, out: str) -> dict:
+    """The committed ``export.json`` of ``out``; a damaged or foreign one is a UserError naming it."""
+    uri = join(out, EXPORT_MANIFEST)
+    try:
+        export = json.loads(storage.read_bytes(uri))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserError(f"{uri}: not valid JSON ({err}); the export is damaged, run pentaglot export again") from None
+    if not isinstance(export, dict) or export.get("format") != FORMAT_NAME or export.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"{uri}: not a pentaglot export of format version {FORMAT_VERSION}; run pentaglot export again")
+    return export
+
+
 def _plans(mixture: Mixture | None, totals: dict) -> list | None:
     if mixture is None:
         return None

@@ -7,8 +7,9 @@ shard's name.  Its documents are
 chosen by the mixture's per-document keys (``pentaglot_reader.mixture``) and
 written pass by pass as a part per output dataset: the raw token ids in
 Megatron's dtype (``.bin``) and a provenance table (``.parquet``, one row per
-sequence: source id, language, shard, row, pass, tokens, and the input file
-when the shards carry it).
+sequence: source id, the document's source -- the input file it was read
+from, or the record's own ``source`` -- language, shard, row, pass, tokens;
+the source is null for shards written before shards carried it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pentaglot_reader.check import check_shard, token_arrays
-from pentaglot_reader.format import ID, LANG, TokenizerInfo
+from pentaglot_reader.format import ID, LANG, SOURCE, TokenizerInfo
 from pentaglot_reader.manifest import ShardEntry
 from pentaglot_reader.mixture import LanguagePlan, bucket_histogram, key_buckets
 from pipeline.errors import UserError
@@ -29,7 +30,6 @@ from pipeline.storage import Storage, is_s3, join
 
 MERGED = "merged"
 PARTS = "_parts"
-SOURCE = "source"
 # Tokens gathered per write: large enough to amortize numpy calls, small enough to stay well under a task's memory.
 _WRITE_TOKENS = 1 << 25
 
@@ -119,6 +119,8 @@ def write_parts(storage: Storage, task: ShardTask, cuts: dict[str, int], per_lan
     values, offsets = token_arrays(batch)
     counts = copies(batch, task, cuts)
     langs = batch.column(LANG)
+    names = batch.schema.names
+    sources = batch.column(SOURCE) if SOURCE in names else pa.nulls(batch.num_rows, pa.string())
     if per_language:
         groups = {lang: np.flatnonzero(pc.equal(langs, lang).to_numpy(zero_copy_only=False))
                   for lang in pc.unique(langs).to_pylist()}
@@ -131,16 +133,16 @@ def write_parts(storage: Storage, task: ShardTask, cuts: dict[str, int], per_lan
             continue
         starts, stops = offsets[rows], offsets[rows + 1]
         _write_tokens(storage, part_uri(out, dataset, task.index, ".bin"), values, starts, stops, dtype)
+        take = pa.array(rows)
         columns = {
-            ID: batch.column(ID).take(pa.array(rows)),
-            LANG: langs.take(pa.array(rows)),
+            ID: batch.column(ID).take(take),
+            SOURCE: sources.take(take).cast(pa.string()),
+            LANG: langs.take(take),
             "shard": pa.repeat(pa.scalar(task.entry.path, pa.string()), len(rows)),
             "row": pa.array(rows),
             "pass": pa.array(passes),
             "n_tokens": pa.array((stops - starts).astype(np.int32)),
         }
-        if SOURCE in batch.schema.names:
-            columns[SOURCE] = batch.column(SOURCE).take(pa.array(rows))
         with storage.open_output(part_uri(out, dataset, task.index, ".parquet")) as f:
             pq.write_table(pa.table(columns), f.stream)
         written[dataset] = {"sequences": len(rows), "tokens": int((stops - starts).sum())}

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pentaglot_reader.format import ID, LANG, N_TOKENS, TOKENS, UNKNOWN_LANG, TokenizerInfo
+from pentaglot_reader.format import ID, LANG, N_TOKENS, SOURCE, TOKENS, UNKNOWN_LANG, TokenizerInfo
 from pipeline.documents import TEXT
 from pipeline.shards.config import TokenizeConfig
 
@@ -74,7 +74,7 @@ class Encoder:
         return values, offsets
 
     def encode_table(self, table: pa.Table) -> pa.Table:
-        """``id``, ``lang``, ``n_tokens``, ``tokens`` for each row of a document table.
+        """``id``, ``lang``, ``source``, ``n_tokens``, ``tokens`` for each row of a document table.
 
         ``lang`` is "und" when language ID did not run (or left it null).
         """
@@ -86,11 +86,13 @@ class Encoder:
             langs = pc.fill_null(table[LANG].cast(pa.string()), UNKNOWN_LANG)
         else:
             langs = pa.array([UNKNOWN_LANG] * table.num_rows, pa.string())
+        sources = table[SOURCE].cast(pa.string()) if SOURCE in table.column_names else pa.nulls(table.num_rows, pa.string())
         tokens = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values))
         return pa.table(
             {
                 ID: table[ID].cast(pa.string()),
                 LANG: langs,
+                SOURCE: sources,
                 N_TOKENS: pa.array(np.diff(offsets).astype(np.int32)),
                 TOKENS: tokens,
             }

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from filters.hashing import string_hashes
-from pentaglot_reader.format import ID, TOKENS, TokenizerInfo, shard_schema
+from pentaglot_reader.format import ID, SOURCE, TOKENS, TokenizerInfo, shard_schema
 from pipeline.storage import Storage
 
 
@@ -40,13 +40,20 @@ def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:
     return rest.append_column(TOKENS, column).select(table.column_names)
 
 
+def run_schema(info: TokenizerInfo) -> pa.Schema:
+    """The shard schema with ``source`` as plain strings: an IPC file holds one dictionary per column, and
+    the shard writer encodes each shard's own (``pipeline.shards.writer``)."""
+    schema = shard_schema(info)
+    return schema.set(schema.get_field_index(SOURCE), pa.field(SOURCE, pa.string()))
+
+
 def write_run(storage: Storage, uri: str, table: pa.Table, num_buckets: int, info: TokenizerInfo) -> int:
     """Write ``table`` as one batch per bucket; returns the batches' IPC bytes (what ``read_bucket`` reads back)."""
     buckets = buckets_of(table[ID], num_buckets)
     order = np.argsort(buckets, kind="stable")
     grouped = take_rows(table, order)
     bounds = np.searchsorted(buckets[order], np.arange(num_buckets + 1))
-    schema = shard_schema(info)
+    schema = run_schema(info)
     grouped = grouped.select(schema.names).cast(schema)
     empty = pa.RecordBatch.from_pylist([], schema=schema)
     written = 0
@@ -70,6 +77,6 @@ def read_bucket(storage: Storage, runs: list[str], bucket: int) -> tuple[pa.Tabl
     for uri in runs:
         with storage.open_input(uri, random_access=True) as handle:
             batches.append(pa.ipc.open_file(handle).get_batch(bucket))
-    table = pa.Table.from_batches(batches)  # every run has the shard schema
+    table = pa.Table.from_batches(batches)  # every run has the run schema
     order = pc.sort_indices(table, sort_keys=[(ID, "ascending")]).to_numpy()
     return take_rows(table, order), sum(pa.ipc.get_record_batch_size(b) for b in batches)

@@ -13,13 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, TokenizerInfo, shard_schema
+from pentaglot_reader.format import ID, LANG, N_TOKENS, SHARD_SUFFIX, SOURCE, TokenizerInfo, shard_schema
 from pentaglot_reader.manifest import ShardEntry
 from pipeline.storage import Storage, join
 
-# Per-row overhead on disk besides the tokens: list offset, n_tokens, and the
-# offsets of the two string columns (their characters are counted separately).
-_ROW_OVERHEAD = 8 + 4 + 4 + 4
+# Per-row overhead on disk besides the tokens: list offset, n_tokens, the
+# offsets of the two string columns (their characters are counted separately)
+# and the source's dictionary index (its dictionary is a few paths a shard).
+_ROW_OVERHEAD = 8 + 4 + 4 + 4 + 4
 
 
 def shard_name(bucket: int, part: int) -> str:
@@ -58,9 +59,19 @@ def _counts_by_lang(table: pa.Table) -> tuple[dict[str, int], dict[str, int]]:
     return {langs[i]: int(tokens[i]) for i in order}, {langs[i]: int(docs[i]) for i in order}
 
 
+def _with_source(table: pa.Table) -> pa.Table:
+    """``source`` dictionary-encoded in row order, so the dictionary, like the rows, depends only on the
+    documents and not on how runs or chunks held them; token rows built by hand (tests, benchmarks,
+    other tools) may leave it out: it is then unknown."""
+    if SOURCE not in table.column_names:
+        return table.append_column(SOURCE, pa.nulls(table.num_rows, pa.string()).dictionary_encode())
+    return table.set_column(table.column_names.index(SOURCE), SOURCE, table[SOURCE].combine_chunks().dictionary_encode())
+
+
 def serialize_shard(table: pa.Table, info: TokenizerInfo) -> pa.Buffer:
     """The bytes of one shard: a single uncompressed record batch in IPC file format."""
     schema = shard_schema(info)
+    table = _with_source(table)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, schema) as writer:
         writer.write_table(table.select(schema.names).cast(schema).combine_chunks())

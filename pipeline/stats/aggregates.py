@@ -322,7 +322,7 @@ class Stats:
         return self
 
     # -- reporting -----------------------------------------------------------------
-    def to_report(self, source: S.Input, manifest: S.Manifest | None = None) -> S.StatsReport:
+    def to_report(self, source: S.Input, manifest: S.Manifest | None = None, mixture: S.Mixture | None = None) -> S.StatsReport:
         """The stats.json document (see docs/stats_schema.md)."""
         live = Volume()
         for part in self.languages.values():
@@ -357,7 +357,7 @@ class Stats:
                 error_bound=self.lines.error_bound,
                 top=[S.RepeatedLine(text=t, count=c) for t, c in self.lines.top(self.config.top_lines)],
             ),
-            tokens=self._tokens_report(token_docs, tokens, manifest),
+            tokens=self._tokens_report(token_docs, tokens, manifest, mixture),
         )
 
     def _language_report(self, lang: str, live: Volume) -> S.Language:
@@ -389,7 +389,7 @@ class Stats:
             cluster_size=dist.report(),
         )
 
-    def _tokens_report(self, docs: int, tokens: int, manifest: S.Manifest | None) -> S.Tokens | None:
+    def _tokens_report(self, docs: int, tokens: int, manifest: S.Manifest | None, mixture: S.Mixture | None) -> S.Tokens | None:
         if not self.tokens:
             return None
         return S.Tokens(
@@ -405,6 +405,7 @@ class Stats:
                 for lang, d in sorted(self.tokens.items())
             },
             manifest=manifest,
+            mixture=mixture,
         )
 
 

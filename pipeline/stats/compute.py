@@ -13,6 +13,8 @@ whatever the number of CPUs.
   stats use, batch by batch;
 * token shards: the same, reading only ``lang`` and ``n_tokens`` from each
   Arrow IPC file (the tokens buffers are never read);
+* an export: the same two columns of its provenance tables, one row per
+  exported sequence, so what was counted checks the mixture export.json claims;
 * dedup clusters: each clusters/ file's ``cluster_id`` column, then a Ray
   groupby on it gives cluster sizes (a cluster may span files).
 
@@ -46,6 +48,7 @@ from pipeline.stats.sources import Source
 from pipeline.storage import Storage
 
 PARTIAL = "partial"
+DOCUMENTS, SHARD, PROVENANCE = "documents", "shard", "provenance"  # what a file task reads
 CLUSTER_ID = "cluster_id"
 DOCUMENT_COLUMNS = (TEXT, SOURCE, LANG, LANG_SCORE, SCRIPT, DROP_REASON, ERROR)
 READ_BATCH_ROWS = 8192
@@ -74,7 +77,7 @@ def _fold_documents(batch: pa.Table, cfg: StatsConfig) -> pa.Table:
 
 
 def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage, counter=None) -> pa.Table:
-    """One partial per file of the task (stage Parquet or token shards).
+    """One partial per file of the task (stage Parquet, token shards or provenance tables).
 
     Partials stay per file, not per task, so the driver merges the same
     partials in the same order however files were grouped into tasks: the
@@ -83,9 +86,14 @@ def _fold_files(items: pa.Table, cfg: StatsConfig, storage: Storage, counter=Non
     ``counter`` once it is folded.
     """
     partials = []
-    for uri, stage, index, nbytes in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index", "bytes"))):
+    for uri, stage, index, kind, nbytes in zip(*(items[c].to_pylist() for c in ("uri", "stage", "index", "kind", "bytes"))):
         stats = Stats(cfg)
-        rows = _fold_shard(stats, uri, storage) if stage is None else _fold_parquet(stats, uri, stage, storage, cfg, index)
+        if kind == SHARD:
+            rows = _fold_shard(stats, uri, storage)
+        elif kind == PROVENANCE:
+            rows = _fold_provenance(stats, uri, storage)
+        else:
+            rows = _fold_parquet(stats, uri, stage, storage, cfg, index)
         progress.report(counter, docs=rows, nbytes=nbytes)
         partials.append(stats)
     return _emit(*partials)
@@ -119,6 +127,15 @@ def _read_cluster_ids(uri: str, storage: Storage) -> pa.Table:
     """The ``cluster_id`` column of one clusters/ file, read through the storage module."""
     with storage.open_input(uri, random_access=True) as handle:
         return pq.read_table(handle, columns=[CLUSTER_ID])
+
+
+def _fold_provenance(stats: Stats, uri: str, storage: Storage) -> int:
+    rows = 0
+    with storage.open_input(uri, random_access=True) as handle:
+        for batch in pq.ParquetFile(handle).iter_batches(batch_size=READ_BATCH_ROWS, columns=[LANG, N_TOKENS]):
+            rows += batch.num_rows
+            stats.add_token_rows(pa.Table.from_batches([batch]))
+    return rows
 
 
 def _cluster_ids(items: pa.Table, storage: Storage) -> pa.Table:
@@ -175,14 +192,19 @@ def _task_count(files: int) -> int:
 
 
 def _file_tasks(source: Source) -> list[dict]:
-    """One item per file; token shards have no stage."""
-    files = source.documents + [(uri, None) for uri in source.shards]
-    return [{"uri": uri, "stage": stage, "index": i, "bytes": source.sizes.get(uri, 0)} for i, (uri, stage) in enumerate(files)]
+    """One item per file; token shards and provenance tables have no stage."""
+    files = (
+        [(uri, stage, DOCUMENTS) for uri, stage in source.documents]
+        + [(uri, None, SHARD) for uri in source.shards]
+        + [(uri, None, PROVENANCE) for uri in source.provenance]
+    )
+    return [{"uri": uri, "stage": stage, "index": i, "kind": kind, "bytes": source.sizes.get(uri, 0)} for i, (uri, stage, kind) in enumerate(files)]
 
 
 def one_task(source: Source) -> bool:
-    """Whether ``source`` is small enough for one task (module docstring); raw input always goes through the reader."""
-    return source.kind != "raw" and sum(source.sizes.values()) + CLUSTER_ID_BYTES * source.cluster_rows <= ONE_TASK_BYTES
+    """Whether ``source`` is small enough for one task (module docstring); raw input always goes
+    through the reader, and an export (whose provenance sizes nothing records) through Ray Data."""
+    return source.kind not in ("raw", "export") and sum(source.sizes.values()) + CLUSTER_ID_BYTES * source.cluster_rows <= ONE_TASK_BYTES
 
 
 def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Storage, resources: ResourcesConfig | None = None) -> S.StatsReport:
@@ -196,7 +218,7 @@ def compute(source: Source, cfg: StatsConfig, reader: ReaderConfig, storage: Sto
     elif tasks or source.clusters:
         fold = ray.remote(_fold_in_one_task).options(**task_options(resources.stats, share=1.0))  # runs alone
         _merge_batch(stats, ray.get(fold.remote(tasks, source.clusters, cfg, storage)))
-    report = stats.to_report(_input(source, cfg), _manifest(source))
+    report = stats.to_report(_input(source, cfg), _manifest(source), _mixture(source))
     return S.StatsReport.model_validate({**report.model_dump(), **source.summaries}) if source.summaries else report
 
 
@@ -236,4 +258,21 @@ def _manifest(source: Source) -> S.Manifest | None:
         bytes=totals["bytes"],
         tokenizer_sha256=tok["sha256"],
         vocab_size=tok["vocab_size"],
+    )
+
+
+def _mixture(source: Source) -> S.Mixture | None:
+    if source.export is None:
+        return None
+    mixture = source.export["mixture"]
+    return S.Mixture(
+        seed=mixture["seed"],
+        settings=mixture["settings"],
+        by_language={
+            row["lang"]: S.MixtureLanguage(
+                target_share=row["target_share"], share=row["share"], tokens=row["tokens"], documents=row["docs"],
+                epochs=row["epochs"], full_passes=row["full_passes"],
+            )
+            for row in mixture["languages"]
+        },
     )

@@ -210,6 +210,28 @@ def tokens_table(report: S.StatsReport) -> Table | None:
     return Table("Tokens by language", ["lang", "docs", "tokens", "tokens %", "tokens/doc p50", "p90", "p99"], rows, notes)
 
 
+def mixture_table(report: S.StatsReport) -> Table | None:
+    """An export's language mixture as export.json records it, checked against the counted sequences."""
+    mix = report.tokens.mixture if report.tokens is not None else None
+    if mix is None:
+        return None
+    rows = [
+        [lang, pct(row.target_share) if mix.settings else "-", pct(row.share), count(row.tokens), count(row.documents),
+         f"{row.epochs:.2f}", str(row.full_passes)]
+        for lang, row in mix.by_language.items()
+    ]
+    counted = report.tokens.by_language
+    agree = all(
+        lang in counted and (counted[lang].tokens, counted[lang].documents) == (row.tokens, row.documents)
+        for lang, row in mix.by_language.items() if row.documents
+    )
+    notes = [
+        f"seed {mix.seed}; " + ("no mixture set: every document once" if mix.settings is None else "epochs above 1 repeat a language, below 1 down-sample it"),
+        "export.json and the provenance tables: " + ("counts agree" if agree else "COUNTS DISAGREE; run pentaglot export again"),
+    ]
+    return Table("Language mixture reached", ["lang", "target %", "share %", "tokens", "sequences", "epochs", "full passes"], rows, notes)
+
+
 def lines_table(report: S.StatsReport) -> Table | None:
     lines = report.repeated_lines
     if not lines.top:
@@ -226,7 +248,7 @@ def lines_table(report: S.StatsReport) -> Table | None:
 
 def tables(report: S.StatsReport) -> list[Table]:
     """Every table of one report, in reading order (empty sections left out)."""
-    builders = (language_table, source_table, rejected_table, duplicates_table, contamination_table, pii_table, tokens_table, lines_table)
+    builders = (language_table, source_table, rejected_table, duplicates_table, contamination_table, pii_table, tokens_table, mixture_table, lines_table)
     return [t for t in (build(report) for build in builders) if t is not None]
 
 

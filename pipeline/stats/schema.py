@@ -27,8 +27,9 @@ class Input(_Model):
     """What was measured."""
 
     path: str
-    kind: Literal["raw", "stage", "run", "shards"] = Field(
-        description="raw corpus, one stage's output folder, a run folder of stage folders, or token shards"
+    kind: Literal["raw", "stage", "run", "shards", "export"] = Field(
+        description="raw corpus, one stage's output folder, a run folder of stage folders, token shards, "
+        "or an export (counted from its provenance tables)"
     )
     stages: list[str] = Field(description="stage names from stage.json files (kinds 'stage' and 'run')")
     sample_fraction: float | None = Field(description="fraction of documents measured; null = all")
@@ -139,11 +140,31 @@ class TokenLanguage(_Model):
     tokens_per_document: Distribution | None
 
 
+class MixtureLanguage(_Model):
+    """What an export's language mixture reached for one language (from export.json)."""
+
+    target_share: float = Field(description="the share asked for (the share reached when no mixture was set)")
+    share: float = Field(description="token share reached")
+    tokens: int
+    documents: int = Field(description="sequences in the export, repeats included")
+    epochs: float = Field(description="passes over the language's tokens: above 1 repeats, below 1 down-samples")
+    full_passes: int
+
+
+class Mixture(_Model):
+    """The language mixture an export reached, to compare with what was counted."""
+
+    seed: int
+    settings: dict | None = Field(description="the mixture section asked for; null = every document once")
+    by_language: dict[str, MixtureLanguage]
+
+
 class Tokens(_Model):
     documents: int
     tokens: int
     by_language: dict[str, TokenLanguage]
     manifest: Manifest | None
+    mixture: Mixture | None = Field(None, description="an export's mixture reached (kind 'export')")
 
 
 class EvalSetHits(_Model):

@@ -1,10 +1,12 @@
-"""What PATH is: a raw corpus, a stage output folder, a run folder, or token shards.
+"""What PATH is: a raw corpus, a stage output folder, a run folder, token shards or an export.
 
 Each kind is read the cheapest way that still gives exact counts: stage outputs
 through the file lists of their committed ``stage.json`` (never a directory
 listing, which could include an interrupted writer's leftovers), token shards
 through ``manifest.json`` and only the ``lang``/``n_tokens`` columns of each
-shard, and raw corpora through the same readers the stages use.
+shard, an export through ``export.json`` and only the ``lang``/``n_tokens``
+columns of its provenance tables (one row per exported sequence), and raw
+corpora through the same readers the stages use.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from pentaglot_reader.format import MANIFEST_NAME
 from pipeline.errors import UserError
+from pipeline.export.job import EXPORT_MANIFEST, read_export_manifest
 from pipeline.shards.verify import read_manifest
 from pipeline.stage_io import STAGE_FILE, read_stage_manifest
 from pipeline.storage import Storage, is_s3, join
@@ -26,7 +29,7 @@ SUMMARIES = ("contamination", "pii")
 class Source:
     """A detected input: its kind and the files each part of the stats reads."""
 
-    kind: str  # "raw" | "stage" | "run" | "shards"
+    kind: str  # "raw" | "stage" | "run" | "shards" | "export"
     path: str
     stages: list[str] = field(default_factory=list)
     # (uri, stage name) of kept/, rejected/ and quarantine/ Parquet files: the
@@ -39,6 +42,8 @@ class Source:
     # manifest or the listing records them: what sizes the work and its progress.
     sizes: dict[str, int] = field(default_factory=dict)
     manifest: dict | None = None
+    provenance: list[str] = field(default_factory=list)
+    export: dict | None = None
     # Stage reports carried into stats.json as they are (decontaminate, redact).
     summaries: dict = field(default_factory=dict)
 
@@ -53,6 +58,9 @@ def detect(path: str, storage: Storage) -> Source:
             raise UserError(str(err)) from None
         sizes = {join(path, entry["path"]): entry["bytes"] for entry in manifest["shards"]}
         return Source("shards", path, shards=list(sizes), manifest=manifest, sizes=sizes)
+    if storage.stat(join(path, EXPORT_MANIFEST)) is not None:
+        export = read_export_manifest(storage, path)
+        return Source("export", path, provenance=[join(path, d["provenance"]) for d in export["datasets"]], export=export)
     stage = read_stage_manifest(storage, path)
     if stage is not None:
         source = Source("stage", path)

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from shard_fixtures import documents, write_folder
+from shard_fixtures import documents, tokenizer_model, write_folder
 
 from pentaglot_reader import manifest as mf
 from pentaglot_reader.batches import TokenBatches
@@ -74,8 +74,31 @@ def test_per_language_and_merged_exports_round_trip_through_megatron(ray_session
     run_export(shards, str(tmp_path / "merged"), per_language=False)
     docs = _assert_round_trip(shards, str(tmp_path / "merged"), "merged")
     assert sorted(docs.tolist()) == list(range(N_DOCS))
-    ids = pq.read_table(tmp_path / "merged" / "merged.provenance.parquet")["id"].to_pylist()
-    assert sorted(ids) == sorted(documents(N_DOCS)["id"].to_pylist())
+    provenance = pq.read_table(tmp_path / "merged" / "merged.provenance.parquet")
+    source_of = dict(zip(*(documents(N_DOCS)[c].to_pylist() for c in ("id", "source"))))
+    assert sorted(provenance["id"].to_pylist()) == sorted(source_of)
+    assert provenance["source"].to_pylist() == [source_of[i] for i in provenance["id"].to_pylist()]
+
+
+def test_every_exported_sequence_names_its_input_file_through_tokenize(ray_session, tmp_path):
+    """Records with no source of their own: the reader names their file, the shards and the export keep it."""
+    from pipeline.stages.tokenize import run_tokenize
+
+    model = tmp_path / "tiny.model"
+    model.write_bytes(tokenizer_model())
+    rows = documents(40).drop_columns(["source"]).to_pylist()
+    files = {}
+    for part in range(2):
+        path = tmp_path / "docs" / f"part-{part}.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[part::2]), encoding="utf-8")
+        files.update({r["id"]: str(path) for r in rows[part::2]})
+    config = TokenizeConfig(tokenizer=str(model), special_tokens="eos", buckets=2, min_pieces=2, threads=1)
+    run_tokenize([str(tmp_path / "docs")], str(tmp_path / "shards"), config)
+    run_export(str(tmp_path / "shards"), str(tmp_path / "out"), per_language=False)
+    provenance = pq.read_table(tmp_path / "out" / "merged.provenance.parquet")
+    assert sorted(provenance["id"].to_pylist()) == sorted(files)
+    assert provenance["source"].to_pylist() == [files[i] for i in provenance["id"].to_pylist()]
 
 
 def _handmade_folder(out: str, vocab: int, lists: list[list[int]], langs: list[str]) -> None:

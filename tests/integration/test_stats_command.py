@@ -97,6 +97,29 @@ def test_token_shards_are_counted_from_lang_and_n_tokens(ray_session, tmp_path):
     assert (tmp_path / "report" / "tokens.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
+def test_an_export_reports_the_mixture_it_reached_checked_against_its_provenance(ray_session, tmp_path):
+    from pentaglot_reader.mixture import Mixture
+    from pipeline.export.job import EXPORT_MANIFEST, run_export
+
+    write_folder(str(tmp_path / "shards"), documents(200))
+    run_export(str(tmp_path / "shards"), str(tmp_path / "export"), Mixture({"ko": 0.6, "en": 0.1, "zh": 0.3}), seed=5)
+    reached = json.loads((tmp_path / "export" / EXPORT_MANIFEST).read_text())["mixture"]["languages"]
+    result = run(tmp_path / "export", "--out", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    report = stats_of(tmp_path / "report")
+    assert report["input"]["kind"] == "export"
+    mixture = report["tokens"]["mixture"]
+    assert mixture["seed"] == 5 and mixture["settings"]["shares"] == {"ko": 0.6, "en": 0.1, "zh": 0.3}
+    for row in reached:
+        got = mixture["by_language"][row["lang"]]
+        assert (got["share"], got["tokens"], got["documents"], got["epochs"]) == (row["share"], row["tokens"], row["docs"], row["epochs"])
+        counted = report["tokens"]["by_language"][row["lang"]]
+        assert (counted["tokens"], counted["documents"]) == (row["tokens"], row["docs"])
+    assert mixture["by_language"]["ko"]["epochs"] > 1 > mixture["by_language"]["en"]["epochs"]
+    assert "Language mixture reached" in result.output and "counts agree" in result.output
+    assert "Language mixture reached" in (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+
+
 def write_dedup_stage(out):
     """A stage folder with clusters/ in two files (a cluster spans both): sizes 3, 2 and 1."""
     stage = write_langid_stage(out)

@@ -62,7 +62,7 @@ def test_stats_tasks_report_each_file_rows_and_bytes_once_folded(tmp_path):
         path = tmp_path / f"part-{i}.parquet"
         pq.write_table(pa.table({"text": [f"document {j}" for j in range(n)]}), path)
         sizes[str(path)] = path.stat().st_size
-    items = pa.Table.from_pylist([{"uri": uri, "stage": "langid", "index": i, "bytes": n} for i, (uri, n) in enumerate(sizes.items())])
+    items = pa.Table.from_pylist([{"uri": uri, "stage": "langid", "index": i, "kind": "documents", "bytes": n} for i, (uri, n) in enumerate(sizes.items())])
     recorder = _Recorder()
     partials = _fold_files(items, StatsConfig(), Storage(), recorder)
     assert partials.num_rows == 2

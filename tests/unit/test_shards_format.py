@@ -74,3 +74,16 @@ def test_split_points_cut_at_multiples_of_the_target():
     sizes = np.array([40, 40, 40, 200, 10, 10])
     assert split_points(sizes, 100).tolist() == [0, 3, 4]
     assert split_points(np.array([], dtype=np.int64), 100).tolist() == []
+
+
+def test_source_is_dictionary_encoded_in_row_order_whatever_the_chunks():
+    table = _token_table([[1], [2], [3], [4]]).append_column("source", pa.array(["b.jsonl", "a.jsonl", "b.jsonl", None]))
+    rechunked = pa.concat_tables([table.slice(0, 1), table.slice(1, 3)])
+    data = serialize_shard(table, _info(500))
+    assert serialize_shard(rechunked, _info(500)) == data
+    source = pa.ipc.open_file(data).get_batch(0).column("source")
+    assert source.type == pa.dictionary(pa.int32(), pa.string())
+    assert source.dictionary.to_pylist() == ["b.jsonl", "a.jsonl"]
+    assert source.to_pylist() == ["b.jsonl", "a.jsonl", "b.jsonl", None]
+    unknown = pa.ipc.open_file(serialize_shard(_token_table([[1]]), _info(500))).get_batch(0).column("source")
+    assert unknown.to_pylist() == [None]
