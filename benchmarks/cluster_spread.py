@@ -63,9 +63,14 @@ def run_side(name: str, corpus: Path, index: int) -> dict:
         "seconds": result["seconds"],
         "load_avg_1min_at_start": round(load, 1),
         "steps": {s["step"]: s["seconds"] for s in result["report"]["steps"]},
-        "tasks_per_node": {step: {label[n]: c for n, c in sorted(e["nodes"].items(), key=lambda kv: label[kv[0]])}
-                           for step, e in result["placement"].items()},
+        "tasks_per_node": {step: _labelled(e["nodes"], label) for step, e in result["placement"].items()},
+        "actors_per_node": {cls: _labelled(nodes, label) for cls, nodes in result["actors"].items()},
     }
+
+
+def _labelled(counts: dict[str, int], label: dict[str, str]) -> dict[str, int]:
+    """Counts per node id as counts per head/workerN, in that order."""
+    return {label[n]: c for n, c in sorted(counts.items(), key=lambda kv: label[kv[0]])}
 
 
 def main() -> None:
