@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -51,6 +52,7 @@ def config(corpus: Path, out: Path) -> Path:
 
 def run_side(name: str, corpus: Path, index: int) -> dict:
     out = WORK / f"cluster_spread_{name}_{index}"
+    shutil.rmtree(out, ignore_errors=True)  # a run folder left by an earlier run would be resumed, not run
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": str(ROOT), "RAY_MAX_LIMIT_FROM_API_SERVER": "100000"}
     load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, str(SCRIPT), "fixed", str(config(corpus, out)), *SIDES[name]], check=False,

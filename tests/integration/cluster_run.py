@@ -104,13 +104,18 @@ def is_work(name: str) -> bool:
     return not (name.startswith(BOOKKEEPING) or name.endswith(BOOKKEEPING_CALLS))
 
 
+def _gcs() -> str:
+    """This cluster's address: without it the state API asks the cluster started last on the machine, anyone's."""
+    return ray.get_runtime_context().gcs_address
+
+
 def placement(clock: _StepClock) -> dict[str, dict]:
     """Per step: the nodes its work tasks ran on, with task counts, and the
     distinct resources they asked for, from Ray's state API."""
     from ray.util.state import list_tasks
 
     time.sleep(2)  # task events reach the GCS once a second
-    tasks = list_tasks(detail=True, limit=MAX_TASKS, raise_on_missing_output=False)
+    tasks = list_tasks(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False)
     steps: dict[str, dict] = {}
     for task in tasks:
         start = task.get("start_time_ms")
@@ -134,7 +139,7 @@ def actor_nodes() -> dict[str, dict[str, int]]:
     from ray.util.state import list_actors
 
     classes: dict[str, dict[str, int]] = {}
-    for actor in list_actors(detail=True, limit=MAX_TASKS, raise_on_missing_output=False):
+    for actor in list_actors(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False):
         name = actor.get("class_name") or ""
         if actor.get("node_id") and actor.get("pid") and is_work(name):
             nodes = classes.setdefault(name, {})
