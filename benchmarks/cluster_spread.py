@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -51,6 +52,7 @@ def config(corpus: Path, out: Path) -> Path:
 
 def run_side(name: str, corpus: Path, index: int) -> dict:
     out = WORK / f"cluster_spread_{name}_{index}"
+    shutil.rmtree(out, ignore_errors=True)  # a run folder left by an earlier run would be resumed, not run
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": str(ROOT), "RAY_MAX_LIMIT_FROM_API_SERVER": "100000"}
     load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, str(SCRIPT), "fixed", str(config(corpus, out)), *SIDES[name]], check=False,
@@ -63,9 +65,14 @@ def run_side(name: str, corpus: Path, index: int) -> dict:
         "seconds": result["seconds"],
         "load_avg_1min_at_start": round(load, 1),
         "steps": {s["step"]: s["seconds"] for s in result["report"]["steps"]},
-        "tasks_per_node": {step: {label[n]: c for n, c in sorted(e["nodes"].items(), key=lambda kv: label[kv[0]])}
-                           for step, e in result["placement"].items()},
+        "tasks_per_node": {step: _labelled(e["nodes"], label) for step, e in result["placement"].items()},
+        "actors_per_node": {cls: _labelled(nodes, label) for cls, nodes in result["actors"].items()},
     }
+
+
+def _labelled(counts: dict[str, int], label: dict[str, str]) -> dict[str, int]:
+    """Counts per node id as counts per head/workerN, in that order."""
+    return {label[n]: c for n, c in sorted(counts.items(), key=lambda kv: label[kv[0]])}
 
 
 def main() -> None:

@@ -58,8 +58,7 @@ STAGES: dict[str, DocumentStage] = {
     "filter": DocumentStage(quality, io_as_stage=True),
     "dedup": DocumentStage(dedup, write_clusters),
     "decontaminate": DocumentStage(decontaminate, lambda r, s, _: write_contamination_report(r, s), io_as_stage=True),
-    # Redact doesn't take its resources.redact yet: its tasks get Ray's defaults.
-    "redact": DocumentStage(lambda ds, cfg, _: redact(ds, cfg), lambda r, s, _: write_pii_report(r, s)),
+    "redact": DocumentStage(redact, lambda r, s, _: write_pii_report(r, s), io_as_stage=True),
 }
 
 

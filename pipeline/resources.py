@@ -126,11 +126,18 @@ def partitions_for(nbytes: int, budget_bytes: int, share: float = 0.25) -> int:
     return max(1, math.ceil(nbytes / (budget_bytes * share)))
 
 
-def blocks_for(nbytes: int, budget_bytes: int) -> int:
-    """Blocks to cut ``nbytes`` into: each fits the budget, and a small input
-    still spreads (up to ``SPREAD_BLOCKS`` blocks of at least ``MIN_BLOCK_BYTES``)."""
+def blocks_for(nbytes: int, budget_bytes: int, share: float = 0.25) -> int:
+    """Blocks (or shuffle partitions) to cut ``nbytes`` into: each fits
+    ``share`` of the budget, and a small input still spreads (up to
+    ``SPREAD_BLOCKS`` blocks of at least ``MIN_BLOCK_BYTES``).
+
+    The spread matters past the step itself: a step's output has one file
+    per block, and the next step can't cut a file finer than its row groups,
+    so one block here is one task in every step after it, and one task
+    never asks an autoscaler for a second node.
+    """
     spread = min(SPREAD_BLOCKS, math.ceil(max(nbytes, 1) / MIN_BLOCK_BYTES))
-    return max(partitions_for(nbytes, budget_bytes), spread)
+    return max(partitions_for(nbytes, budget_bytes, share), spread)
 
 
 def fit_cpus(cpus: float, share: float = 1.0) -> float:

@@ -35,7 +35,7 @@ from filters.hashing import string_hashes
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
-from pipeline.resources import StageResources, task_options
+from pipeline.resources import ResourcesConfig, StageResources, task_options
 from pipeline.stage_io import StageReport
 from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import add_to_stage_json, exploded
@@ -178,15 +178,17 @@ def _join_partitions(cfg: DecontaminateConfig, index_bytes: int, ds: ray.data.Da
 
 
 def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, index_bytes: int, opts: dict) -> ray.data.Dataset:
+    """The join path; ``opts`` (``resources.decontaminate``) is what each map and
+    partition task reserves; the join's aggregators are sized by Ray Data from the data."""
     ds = ds.materialize()  # read twice: its n-grams, then the join
     parts = _join_partitions(cfg, index_bytes, ds)
     refs, totals = _index_chunks(items, cfg, parts)
     index_rows = ray.data.from_arrow_refs(refs)
-    doc_rows = ds.map_batches(_document_rows, fn_args=(cfg, parts), batch_format="pyarrow", batch_size=cfg.batch_size)
+    doc_rows = ds.map_batches(_document_rows, fn_args=(cfg, parts), batch_format="pyarrow", batch_size=cfg.batch_size, **opts)
     hits = doc_rows.union(index_rows).groupby(_PART, num_partitions=parts).map_groups(
-        _lookup_partition, fn_args=(cfg, parts), batch_format="pyarrow"
+        _lookup_partition, fn_args=(cfg, parts), batch_format="pyarrow", **opts
     )
-    per_doc = hits.groupby(_PART, num_partitions=parts).map_groups(_hits_per_document, batch_format="pyarrow")
+    per_doc = hits.groupby(_PART, num_partitions=parts).map_groups(_hits_per_document, batch_format="pyarrow", **opts)
     joined = ds.join(per_doc, "left_outer", num_partitions=parts, on=(ID,))
     meta = ray.put((totals, pa.array(items.labels, pa.string())))
     return joined.map_batches(map_live(lambda t: _joined_batch(t, meta, cfg)), batch_format="pyarrow", batch_size=cfg.batch_size, **opts)
@@ -195,7 +197,7 @@ def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, in
 def decontaminate(ds: ray.data.Dataset, cfg: DecontaminateConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     """``ds`` annotated; ``res`` (``resources.decontaminate``) is what each task reserves."""
     cfg = cfg or DecontaminateConfig()
-    opts = task_options(res or StageResources())
+    opts = task_options(res or ResourcesConfig().decontaminate)
     items = load_items(cfg)
     index_bytes = estimated_index_bytes(items)
     if cfg.index_transport == "shuffle" or (cfg.index_transport == "auto" and index_bytes > cfg.index_memory_mb * MB):

@@ -5,7 +5,7 @@ number derived from the hash), so every group of equal texts lands in one
 partition whole and is resolved there without any join; one shuffle of the
 corpus is the price, the same as any groupby.  The keyed corpus is
 materialized first, so the partition count comes from its size in bytes and
-the stage's per-task memory budget (``resources.partitions_for``).
+the stage's per-task memory budget (``resources.blocks_for``).
 
 The same shuffle checks that ids are unique: every row also sends a small
 probe (its id and source) to the partition of its id's hash, and a partition
@@ -34,7 +34,7 @@ from filters.dedup_normalize import normalize_for_matching
 from filters.hashing import string_digests, string_hashes
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
-from pipeline.resources import StageResources, partitions_for, task_options
+from pipeline.resources import StageResources, blocks_for, task_options
 
 EXACT_DUP = "exact_dup"
 NEAR_DUP = "near_dup"
@@ -83,8 +83,10 @@ PARTITION_SHARE = 1 / 32
 
 def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
     """Shuffle partitions for ``nbytes`` of shuffled rows: the setting if given,
-    else as many as keep each task within the per-task memory budget."""
-    return cfg.num_partitions or partitions_for(nbytes, res.memory_bytes, share=PARTITION_SHARE)
+    else as many as keep each task within the per-task memory budget, and a
+    small input still cut like a read (``blocks_for``), so the stage's output
+    isn't one file that every later step reads as one task."""
+    return cfg.num_partitions or blocks_for(nbytes, res.memory_bytes, share=PARTITION_SHARE)
 
 
 def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:

@@ -22,6 +22,7 @@ from filters.pii_config import PII_TYPES, RedactConfig
 from filters.pii_scan import scan
 from filters.spans import replace_spans
 from pipeline.documents import TEXT, map_live, reject
+from pipeline.resources import ResourcesConfig, StageResources, task_options
 from pipeline.stage_io import StageReport
 from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import LANG, add_to_stage_json, exploded
@@ -55,10 +56,12 @@ def redact_table(table: pa.Table, cfg: RedactConfig) -> pa.Table:
     return reject(table, pc.is_valid(reasons), reasons)
 
 
-def redact(ds: ray.data.Dataset, cfg: RedactConfig | None = None) -> ray.data.Dataset:
+def redact(ds: ray.data.Dataset, cfg: RedactConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
+    """Each task reserves ``res`` (``resources.redact``)."""
     cfg = cfg or RedactConfig()
     fn = map_live(lambda t: redact_table(t, cfg))
-    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True)
+    opts = task_options(res or ResourcesConfig().redact)
+    return ds.map_batches(fn, batch_format="pyarrow", batch_size=cfg.batch_size, zero_copy_batch=True, **opts)
 
 
 def write_pii_report(report: StageReport, storage: Storage) -> None:

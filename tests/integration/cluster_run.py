@@ -13,7 +13,10 @@ process, so its cluster never meets the test session's Ray.  Two kinds:
   --mount-proc --net``, loopback up) with its own ``RAY_TMPDIR``.
 
 Task placement is read from Ray's state API (``ray.util.state.list_tasks``)
-after the run: each task belongs to the step during which it started.
+after the run: each task belongs to the step during which it started, with
+the resources it asked for.  Actor placement comes from ``list_actors`` by
+class: the task list held only some of tokenize's plain-actor calls (1 of 48
+in one run), while the GCS records each actor's node when it is placed.
 Prints one JSON object on the last line of stdout.
 """
 
@@ -101,12 +104,18 @@ def is_work(name: str) -> bool:
     return not (name.startswith(BOOKKEEPING) or name.endswith(BOOKKEEPING_CALLS))
 
 
+def _gcs() -> str:
+    """This cluster's address: without it the state API asks the cluster started last on the machine, anyone's."""
+    return ray.get_runtime_context().gcs_address
+
+
 def placement(clock: _StepClock) -> dict[str, dict]:
-    """Per step: the nodes its work tasks ran on, with task counts, from Ray's state API."""
+    """Per step: the nodes its work tasks ran on, with task counts, and the
+    distinct resources they asked for, from Ray's state API."""
     from ray.util.state import list_tasks
 
     time.sleep(2)  # task events reach the GCS once a second
-    tasks = list_tasks(detail=True, limit=MAX_TASKS, raise_on_missing_output=False)
+    tasks = list_tasks(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False)
     steps: dict[str, dict] = {}
     for task in tasks:
         start = task.get("start_time_ms")
@@ -114,12 +123,28 @@ def placement(clock: _StepClock) -> dict[str, dict]:
         name = task.get("func_or_class_name") or task.get("name") or ""
         if step is None or not task.get("node_id") or not is_work(name):
             continue
-        entry = steps.setdefault(step, {"nodes": {}, "functions": {}})
+        entry = steps.setdefault(step, {"nodes": {}, "functions": {}, "resources": set()})
         entry["nodes"][task["node_id"]] = entry["nodes"].get(task["node_id"], 0) + 1
         entry["functions"].setdefault(name, set()).add(task["node_id"])
+        entry["resources"].add(json.dumps(task.get("required_resources") or {}, sort_keys=True))
     for entry in steps.values():
         entry["functions"] = {k: sorted(v) for k, v in entry["functions"].items()}
+        entry["resources"] = [json.loads(r) for r in sorted(entry["resources"])]
     return steps
+
+
+def actor_nodes() -> dict[str, dict[str, int]]:
+    """Per actor class: the nodes its actors were placed on, with actor counts
+    (actors that never started, such as those pending for a node that never came, have none)."""
+    from ray.util.state import list_actors
+
+    classes: dict[str, dict[str, int]] = {}
+    for actor in list_actors(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False):
+        name = actor.get("class_name") or ""
+        if actor.get("node_id") and actor.get("pid") and is_work(name):
+            nodes = classes.setdefault(name, {})
+            nodes[actor["node_id"]] = nodes.get(actor["node_id"], 0) + 1
+    return classes
 
 
 def run_and_report(config_path: str, head_id: str) -> dict:
@@ -134,6 +159,7 @@ def run_and_report(config_path: str, head_id: str) -> dict:
         "head": head_id,
         "workers": sorted(n["NodeID"] for n in nodes if n["NodeID"] != head_id),
         "placement": placement(clock),
+        "actors": actor_nodes(),
     }
 
 

@@ -59,6 +59,17 @@ def test_blocks_follow_data_size_spread_small_inputs_and_fit_the_budget():
     assert blocks_for(1 << 40, budget) == 4096
 
 
+def test_dedup_partitions_keep_a_small_input_in_several_pieces_and_a_big_one_within_the_budget():
+    """One partition would be one output file, read as one task by every later step (issue 19)."""
+    from filters.dedup_config import DedupConfig
+    from pipeline.stages.dedup_exact import PARTITION_SHARE, num_partitions
+
+    res = StageResources(memory_mb=2048)
+    assert num_partitions(DedupConfig(), 15 * MB, res) == 8
+    assert num_partitions(DedupConfig(), 100 * 1024 * MB, res) == partitions_for(100 * 1024 * MB, res.memory_bytes, PARTITION_SHARE) == 1600
+    assert num_partitions(DedupConfig(num_partitions=3), 15 * MB, res) == 3
+
+
 SHAPES = [{"CPU": 0, "memory": 8 * 1024 * MB}, {"CPU": 8, "memory": 32 * 1024 * MB}]
 
 
