@@ -8,7 +8,9 @@ yesterday's numbers can be compared with today's in seconds.
 
 from __future__ import annotations
 
+import importlib
 import json
+import threading
 
 from pydantic import ValidationError
 
@@ -22,7 +24,6 @@ from pipeline.stats import schema as S
 from pipeline.stats.compare import compare_tables
 from pipeline.stats.compute import compute
 from pipeline.stats.html import to_html
-from pipeline.stats.plots import all_plots
 from pipeline.stats.render import Table, describe, tables, to_text
 from pipeline.stats.settings import StatsConfig
 from pipeline.stats.sources import detect
@@ -50,6 +51,21 @@ def measure(path: str, cfg: StatsConfig, reader: ReaderConfig, storage: Storage,
     return compute(source, cfg, reader, storage, resources)
 
 
+def _plots_in_background() -> threading.Thread:
+    """Start importing the plots module (matplotlib, about a second) while the
+    measurement waits on Ray: on a small input that second is most of the step."""
+    thread = threading.Thread(target=importlib.import_module, args=("pipeline.stats.plots",), daemon=True)
+    thread.start()
+    return thread
+
+
+def _all_plots(loading: threading.Thread, reports: list[tuple[str, S.StatsReport]]) -> dict[str, bytes]:
+    loading.join()
+    from pipeline.stats.plots import all_plots
+
+    return all_plots(reports)
+
+
 def _check_out(out: str, inputs: list[str], storage: Storage, overwrite: bool) -> None:
     """Before any work: the report folder is neither an input nor one left from an earlier run."""
     for path in inputs:
@@ -68,12 +84,13 @@ def run_stats(path: str, out: str | None, cfg: StatsConfig, reader: ReaderConfig
     """Stats of one dataset; returns the terminal text (files written when ``out``)."""
     if out:
         _check_out(out, [path], storage, overwrite)
+    loading = _plots_in_background()
     report = measure(path, cfg, reader, storage, num_cpus, resources)
     title = "pentaglot stats"
     items = tables(report)
     text = to_text(f"{title}: {describe(report)}", items)
     if out:
-        plots = all_plots([("", report)])
+        plots = _all_plots(loading, [("", report)])
         page = to_html(title, describe(report), items, plots)
         _write(out, storage, overwrite, {STATS_FILE: dumps(report), **plots, REPORT_FILE: page.encode("utf-8")})
         text += f"\nwrote {join(out, STATS_FILE)}, {join(out, REPORT_FILE)} and {len(plots)} plots"
@@ -84,12 +101,13 @@ def run_compare(a: str, b: str, out: str | None, cfg: StatsConfig, reader: Reade
     """Two datasets (or saved stats.json files) side by side."""
     if out:
         _check_out(out, [a, b], storage, overwrite)
+    loading = _plots_in_background()
     reports = [measure(p, cfg, reader, storage, num_cpus) for p in (a, b)]
     subtitle = f"A = {describe(reports[0])}; B = {describe(reports[1])}"
     items: list[Table] = compare_tables(reports[0], reports[1])
     text = to_text(f"pentaglot stats --compare\n  {subtitle}", items)
     if out:
-        plots = all_plots([("A", reports[0]), ("B", reports[1])])
+        plots = _all_plots(loading, [("A", reports[0]), ("B", reports[1])])
         page = to_html("pentaglot stats: A vs B", subtitle, items, plots)
         files = {"stats.a.json": dumps(reports[0]), "stats.b.json": dumps(reports[1]), **plots, REPORT_FILE: page.encode("utf-8")}
         _write(out, storage, overwrite, files)
