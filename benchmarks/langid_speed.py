@@ -124,17 +124,17 @@ def bare_read_loop(path: str) -> dict:
 
 def stage_run(path: str, cpus: int) -> dict:
     """Runs in a subprocess: Ray with ``cpus`` CPUs, read → langid → write."""
-    import ray
 
     from filters.langid import LangIdConfig
     from pipeline.config import ReaderConfig
     from pipeline.readers.tally import InputTally
+    from pipeline.runtime import ensure_ray
     from pipeline.stage_io import read_documents, write_stage
     from pipeline.stages.langid import langid
     from pipeline.storage import Storage
 
-    # A fresh local Ray of exactly ``cpus`` CPUs, even if another one runs on this machine.
-    ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level="WARNING")
+    # A fresh local Ray of exactly ``cpus`` CPUs, started as the CLI starts it (requests fitted to it).
+    ensure_ray(cpus)
     storage = Storage()
     out = tempfile.mkdtemp(prefix="langid-speed-")
     start = time.perf_counter()
