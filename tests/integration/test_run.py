@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import boto3
+import pyarrow as pa
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -167,4 +168,11 @@ def test_s3_in_and_out(ray_session, s3_endpoint, s3_bucket, tmp_path, finished_r
     manifest = json.loads(client.get_object(Bucket=s3_bucket, Key="runs/one/shards/manifest.json")["Body"].read())
     reference = read_manifest(reference_out)
     assert manifest["totals"] == reference["totals"]
-    assert [s["sha256"] for s in manifest["shards"]] == [s["sha256"] for s in reference["shards"]]
+    # the same shards but for ``source``, which names where each document was read from
+    assert [s["path"] for s in manifest["shards"]] == [s["path"] for s in reference["shards"]]
+    for entry in manifest["shards"]:
+        body = client.get_object(Bucket=s3_bucket, Key=f"runs/one/shards/{entry['path']}")["Body"].read()
+        ours = pa.ipc.open_file(pa.BufferReader(body)).read_all()
+        theirs = pa.ipc.open_file(str(reference_out / "shards" / entry["path"])).read_all()
+        assert ours.drop_columns(["source"]).equals(theirs.drop_columns(["source"]))
+        assert set(ours["source"].to_pylist()) == {f"s3://{s3_bucket}/raw/sample.jsonl"}
