@@ -203,7 +203,6 @@ def check_fits(cpus: float, memory_bytes: int, shapes: list[dict[str, float]] | 
     A node type that doesn't state its memory (an autoscaler node group that
     leaves it to the node) is taken to fit; unknown node types (``None``) too.
     """
-    cpus = fit_cpus(cpus)
     if shapes is None or any(s.get("CPU", 0) >= cpus and s.get("memory", math.inf) >= memory_bytes for s in shapes):
         return
     most_cpus = max((s.get("CPU", 0) for s in shapes), default=0)
@@ -220,4 +219,4 @@ def check_resources(config: ResourcesConfig, stages: list[str]) -> None:
     shapes = node_shapes()
     for stage in ["io", *stages]:
         res: StageResources = getattr(config, stage)
-        check_fits(res.cpus, res.reserved_bytes, shapes, f"resources.{stage}.cpus", f"resources.{stage}.memory_mb")
+        check_fits(fit_cpus(res.cpus), res.reserved_bytes, shapes, f"resources.{stage}.cpus", f"resources.{stage}.memory_mb")

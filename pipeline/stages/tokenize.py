@@ -37,7 +37,7 @@ from pipeline.errors import UserError
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.datasource import Unit, plan_groups, read_group
-from pipeline.resources import ResourcesConfig, StageResources, check_fits, node_shapes, task_options
+from pipeline.resources import ResourcesConfig, StageResources, check_fits, fit_cpus, node_shapes, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
@@ -233,7 +233,7 @@ def run_tokenize(
     prepare_output(out, storage, overwrite)
     ensure_ray(num_cpus)
     res = resources or ResourcesConfig().tokenize
-    check_fits(res.cpus, res.reserved_bytes, node_shapes(), "resources.tokenize.cpus", "resources.tokenize.memory_mb")
+    check_fits(fit_cpus(res.cpus), res.reserved_bytes, node_shapes(), "resources.tokenize.cpus", "resources.tokenize.memory_mb")
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:

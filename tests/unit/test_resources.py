@@ -39,7 +39,7 @@ def test_requests_fit_the_embedded_runtime_and_stay_whole_on_a_cluster(monkeypat
     # one CPU: an actor pool and the reads feeding it get half each; a lone task the whole node
     assert task_options(StageResources(cpus=1.0, memory_mb=512))["num_cpus"] == 0.5
     assert task_options(StageResources(cpus=2.0, memory_mb=512), share=1.0)["num_cpus"] == 1.0
-    check_fits(2.0, 0, [{"CPU": 1.0}], "resources.tokenize.cpus", "resources.tokenize.memory_mb")
+    check_fits(fit_cpus(2.0), 0, [{"CPU": 1.0}], "resources.tokenize.cpus", "resources.tokenize.memory_mb")
     monkeypatch.setattr(runtime, "_LOCAL_CPUS", 2.0)
     assert task_options(StageResources(cpus=1.0, memory_mb=512))["num_cpus"] == 1.0
 
