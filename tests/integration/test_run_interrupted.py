@@ -46,8 +46,9 @@ def _terminal_sigint() -> None:
     """SIGINT as a terminal leaves it, neither ignored nor blocked.
 
     A child inherits both from the process that starts it, and Python installs
-    its KeyboardInterrupt handler only over the default disposition.  In the
-    full suite (never alone) the run ignored Ctrl-C and finished cleanly.
+    its KeyboardInterrupt handler only over the default disposition: a suite
+    started in the background by a non-interactive shell (``cmd &``) has SIGINT
+    ignored, and the run it started shrugged off Ctrl-C and finished cleanly.
     """
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
