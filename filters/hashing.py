@@ -30,6 +30,16 @@ def string_hashes(values: pa.Array | pa.ChunkedArray, seed: int = 0) -> np.ndarr
     return np.fromiter(map(xxhash.xxh3_64_intdigest, data, repeat(seed)), dtype=np.uint64, count=len(data))
 
 
+def hash_partition(hashes: np.ndarray, parts: int) -> np.ndarray:
+    """Partition (0 .. parts-1) of each 64-bit hash: the same in every task, so rows meet by key."""
+    return (hashes.astype(np.uint64, copy=False) % np.uint64(parts)).astype(np.int64)
+
+
+def string_partition(values: pa.Array | pa.ChunkedArray, parts: int) -> np.ndarray:
+    """Partition of each string (ids) by its :func:`string_hashes`."""
+    return hash_partition(string_hashes(values), parts)
+
+
 def string_digests(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """128-bit xxh3 digest of each value, and the low 64 bits of each as uint64."""
     digests = list(map(xxhash.xxh3_128_digest, _utf8(values)))

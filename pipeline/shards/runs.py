@@ -16,14 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from filters.hashing import string_hashes
+from filters.hashing import string_partition
 from pentaglot_reader.format import ID, SOURCE, TOKENS, TokenizerInfo, shard_schema
 from pipeline.storage import Storage
 
 
 def buckets_of(ids: pa.ChunkedArray | pa.Array, num_buckets: int) -> np.ndarray:
     """Bucket of each id: its string hash modulo ``num_buckets``."""
-    return (string_hashes(ids) % np.uint64(num_buckets)).astype(np.int64)
+    return string_partition(ids, num_buckets)
 
 
 def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:

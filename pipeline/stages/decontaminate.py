@@ -31,7 +31,7 @@ import ray
 from filters.decontam_config import DecontaminateConfig
 from filters.decontam_eval_sets import EvalItems, EvalSetError, read_eval_sets
 from filters.decontam_index import Lookup, NgramIndex, build_index, distinct_pairs, drop_common, find, item_ngrams, matches, text_ngrams
-from filters.hashing import string_hashes
+from filters.hashing import hash_partition, string_partition
 from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
@@ -128,7 +128,7 @@ def _index_chunks(items: EvalItems, cfg: DecontaminateConfig, parts: int) -> tup
         rows = np.flatnonzero((items.owner >= first) & (items.owner < first + _ITEMS_PER_CHUNK))
         keys, owners, chunk_totals = item_ngrams(items.texts.take(pa.array(rows)), items.owner[rows], n_items, cfg)
         totals += chunk_totals
-        table = pa.table([pa.array(keys), pa.array(owners), pa.nulls(len(keys), pa.string()), pa.array((keys % np.uint64(parts)).astype(np.int64))], schema=_row_schema())
+        table = pa.table([pa.array(keys), pa.array(owners), pa.nulls(len(keys), pa.string()), pa.array(hash_partition(keys, parts))], schema=_row_schema())
         refs.append(ray.put(table))
     return refs, totals
 
@@ -140,7 +140,7 @@ def _document_rows(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> pa.
     grams = text_ngrams(pc.fill_null(live[TEXT], "").combine_chunks(), cfg)
     docs, keys = distinct_pairs(grams.doc, grams.hashes)
     ids = pc.cast(live[ID], pa.string()).combine_chunks().take(pa.array(docs))
-    return pa.table([pa.array(keys), pa.nulls(len(keys), pa.int32()), ids, pa.array((keys % np.uint64(parts)).astype(np.int64))], schema=_row_schema())
+    return pa.table([pa.array(keys), pa.nulls(len(keys), pa.int32()), ids, pa.array(hash_partition(keys, parts))], schema=_row_schema())
 
 
 def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> pa.Table:
@@ -151,7 +151,7 @@ def _lookup_partition(table: pa.Table, cfg: DecontaminateConfig, parts: int) -> 
     hashes = docs[_KEY].to_numpy()
     row, item = matches(Lookup.of(keys, items), hashes)
     ids = docs[ID].combine_chunks().take(pa.array(row))
-    part = (string_hashes(ids) % np.uint64(parts)).astype(np.int64)
+    part = string_partition(ids, parts)
     return pa.table([pa.array(hashes[row]), pa.array(item), ids, pa.array(part)], schema=_row_schema())
 
 

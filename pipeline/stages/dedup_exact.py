@@ -29,9 +29,10 @@ import pyarrow.compute as pc
 import ray
 from ray.data.context import ShuffleStrategy
 
+from filters import hashing
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
-from filters.hashing import string_digests, string_hashes
+from filters.hashing import string_digests
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
 from pipeline.resources import StageResources, blocks_for, task_options
@@ -90,12 +91,12 @@ def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
 
 
 def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
-    return pa.array((hashes % np.uint64(parts)).astype(np.int64))
+    return pa.array(hashing.hash_partition(hashes, parts))
 
 
 def string_partition(values: pa.Array, parts: int) -> pa.Array:
     """Hash partition of each string (ids), the same in every task."""
-    return partition_of(string_hashes(values), parts)
+    return pa.array(hashing.string_partition(values, parts))
 
 
 def shuffle_partitions(
