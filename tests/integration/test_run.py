@@ -167,8 +167,9 @@ def test_s3_in_and_out(ray_session, s3_endpoint, s3_bucket, tmp_path, finished_r
     assert step(report, "filter")["counts"] == EXPECTED["filter"]
     manifest = json.loads(client.get_object(Bucket=s3_bucket, Key="runs/one/shards/manifest.json")["Body"].read())
     reference = read_manifest(reference_out)
-    assert manifest["totals"] == reference["totals"]
-    # the same shards but for ``source``, which names where each document was read from
+    # the same shards but for ``source``, which names where each document was read from, so
+    # the files' byte sizes differ by the length of that name (which depends on the clone's path)
+    assert {**manifest["totals"], "bytes": 0} == {**reference["totals"], "bytes": 0}
     assert [s["path"] for s in manifest["shards"]] == [s["path"] for s in reference["shards"]]
     for entry in manifest["shards"]:
         body = client.get_object(Bucket=s3_bucket, Key=f"runs/one/shards/{entry['path']}")["Body"].read()
