@@ -7,33 +7,31 @@ benchmarks/dedup_components.py):
 * every round is one hash shuffle of the edge list grouped on one endpoint,
   and no round emits more edges than it reads, so a round's partitions are
   sized from the edge volume alone.  A round is one Ray task per partition
-  that splits its own output for the next round (``star_rounds``), not a Ray
-  Data groupby (100k-edge chain, 14 rounds: 127 s before, 22 s after,
-  under different loads of this shared machine).  Hash-to-min instead sends
-  each node its whole current cluster, so one giant cluster (a boilerplate page copied a
-  million times) lands on one task whole, every round;
+  that splits its own output for the next round (``converge``), not a Ray
+  Data groupby (seconds of fixed cost per round).  Hash-to-min instead sends
+  each node its whole current cluster, so one giant cluster (a boilerplate
+  page copied a million times) lands on one task whole, every round;
 * rounds are few: one or two on a star, log2(n) + 2 on a chain whatever the
-  order of its ids (18 for 100k nodes; large-star halves a path each time);
+  order of its ids (large-star halves a path each time);
 * the reduce is a sort plus numpy on each partition, nothing per edge in
   Python; a balanced union-find (Data-Juicer's BTS) needs actors that hold
   their share of the parent table and talk to each other, which is a scheduler
   of our own beside Ray's.
 
-Nodes are ``components.order_keys`` byte strings, so the minimum of a
-component is the document it keeps and the final star maps each document to
-its kept id with no lookup.  Each partition ranks the keys it sees (one Arrow
-sort) and works on int64 ranks.
+Nodes are global int64 ranks in keep order (``dedup_ranks.py``), so a round
+moves 16 bytes per directed edge and sorts packed int64 codes, and the
+minimum of a component is the document it keeps.  At the end each leaf's
+rank and its centre's are named by the range partitions that hold their ids.
 
-The driver reads only counts: edges per round, and how many edges each round
-changed (zero after a large-star and a small-star round means every component
-is a star around its minimum).  When the edges fit one task's memory budget,
-``components.clusters`` runs on them in one Ray task instead: same answer, no
-shuffles (measured faster at every size where it fits).
+The driver reads only counts: one per range, and how many edges each round
+changed (zero after a large-star and a small-star round means every
+component is a star around its minimum).  When the edges fit one task's
+memory budget, ``components.clusters`` runs on them in one Ray task instead:
+same answer, no shuffles (measured faster at every size where it fits).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Callable
 
 import numpy as np
@@ -42,166 +40,169 @@ import pyarrow.compute as pc
 import ray
 
 from filters.dedup_config import DedupConfig
-from filters.hashing import string_hashes
 from pipeline.resources import StageResources, partitions_for, task_options
 from pipeline.stages import components
-from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_ids, order_keys
-from pipeline.stages.dedup_exact import PART, partition_of
+from pipeline.stages.dedup_ranks import Ranking, rank_nodes, range_of, ranges_for, ranked_pairs
+from pipeline.stages.dedup_tasks import RayTasks
 
-NODE, NEIGHBOUR, CHANGED = "_node", "_neighbour", "_changed"
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
+_NAMED_SCHEMA = pa.schema([("id", pa.string()), ("centre", pa.int64())])
 # Peak bytes of ``components.clusters`` in one task per edge (the edge table,
 # its dictionary encoding and int64 labels), measured: benchmarks/dedup_components.py.
 ONE_TASK_BYTES_PER_EDGE = 400
-# Share of the per-task budget one round's partition may take.  Measured
-# (a 100 MB partition of 1M chain or random edges, in one process): a
-# large-star or small-star reduce plus the split of its output peaks at ~2x
-# its partition's bytes above the partition itself; a task also holds its
-# inputs and its serialized outputs, so 4x, with room to spare.
-ROUND_PARTITION_SHARE = 1 / 8
+# Bytes of an edge in the rounds: an int64 pair each way.
+PAIR_BYTES = 32
+# Share of the per-task budget one round's partition may take: a reduce holds
+# its pieces, their concatenation, the packed codes and their sort, and its
+# split output (measured peak ~6x the partition, dedup_memory.py).
+ROUND_PARTITION_SHARE = 1 / 16
+# Largest node count whose (node, neighbour) pairs pack into one int64 code.
+PACK_LIMIT = 3_037_000_499
 # Rounds past which the rounds are a bug, not a slow graph (log2 of 2**40 nodes, twice).
 MAX_ROUNDS = 80
+_NO_PAIRS = np.zeros((0, 2), np.int64)
 
 
-def _partition(keys: pa.Array, parts: int) -> pa.Array:
-    return partition_of(string_hashes(key_ids(keys)), parts)
+def _cut(key: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order that groups rows by ``key`` (0 .. count-1; a radix sort below 2**16)
+    and where each group starts and ends in it."""
+    small = key.astype(np.uint16) if count < 1 << 16 else key
+    order = np.argsort(small, kind="stable")
+    return order, np.concatenate([[0], np.cumsum(np.bincount(key, minlength=count))])
 
 
-def _rows(node: pa.Array, neighbour: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
-    return pa.table({NODE: node, NEIGHBOUR: neighbour, CHANGED: pa.array(changed, pa.int64()), PART: _partition(node, parts)})
+def split(node: np.ndarray, neighbour: np.ndarray, parts: int) -> list[np.ndarray]:
+    """(node, neighbour) rows as one (k, 2) array per hash partition of ``node``."""
+    order, bounds = _cut(node % parts, parts)
+    pairs = np.stack([node, neighbour], axis=1)[order]
+    return [pairs[bounds[p] : bounds[p + 1]] for p in range(parts)]
 
 
-def _both_ways(a: pa.Array, b: pa.Array, changed: np.ndarray, parts: int) -> pa.Table:
-    """Each edge once from each end (what large-star groups on); a change counts once."""
-    twice = np.concatenate([changed, np.zeros(len(changed), np.int64)])
-    return _rows(pa.concat_arrays([a, b]), pa.concat_arrays([b, a]), twice, parts)
-
-
-def _ranked_pairs(table: pa.Table) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Keys of this partition in order, and its distinct (node, neighbour) rank
-    pairs sorted by node then neighbour, with each pair's node-group start."""
-    if table.num_rows == 0:
-        empty = np.zeros(0, np.int64)
-        return pa.array([], pa.binary()), empty, empty, empty
-    n = table.num_rows
-    both = pa.concat_arrays([table[NODE].combine_chunks(), table[NEIGHBOUR].combine_chunks()])
-    encoded = pc.dictionary_encode(both)
-    order = pc.sort_indices(encoded.dictionary).to_numpy()
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    ranks = rank[encoded.indices.to_numpy()]
-    size = np.int64(len(order))
-    codes = np.sort(ranks[:n] * size + ranks[n:])  # np.sort + diff: np.unique hashes, 10x slower here
-    node, neighbour = codes // size, codes % size
+def distinct_pairs(node: np.ndarray, neighbour: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct non-loop pairs sorted by node then neighbour, and each pair's node-group start."""
+    if n_nodes <= PACK_LIMIT:
+        codes = np.sort(node * np.int64(n_nodes) + neighbour)  # np.sort + diff: np.unique hashes, slower
+        node, neighbour = codes // n_nodes, codes % n_nodes
+    else:
+        order = np.lexsort((neighbour, node))
+        node, neighbour = node[order], neighbour[order]
     keep = node != neighbour
-    keep[1:] &= codes[1:] != codes[:-1]
+    keep[1:] &= (node[1:] != node[:-1]) | (neighbour[1:] != neighbour[:-1])
     node, neighbour = node[keep], neighbour[keep]
     first = np.ones(len(node), bool)
     first[1:] = node[1:] != node[:-1]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
-    return encoded.dictionary.take(pa.array(order)), node, neighbour, start
+    return node, neighbour, np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
 
 
-def large_star(table: pa.Table, parts: int) -> pa.Table:
+def both_ways(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge once from each end (what large-star groups on)."""
+    return np.concatenate([a, b]), np.concatenate([b, a])
+
+
+def large_star(node: np.ndarray, neighbour: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Per node u (rows hold every neighbour): link each larger neighbour to
-    m = min(u, neighbours).  Out: (larger end, smaller end), keyed by the larger."""
-    keys, node, neighbour, start = _ranked_pairs(table)
+    m = min(u, neighbours).  Out: (larger end, smaller end), and how many links moved."""
+    node, neighbour, start = distinct_pairs(node, neighbour, n_nodes)
     least = np.minimum(node, neighbour[start])  # sorted by neighbour: a group's first is its least
     out = neighbour > node
-    return _rows(keys.take(pa.array(neighbour[out])), keys.take(pa.array(least[out])), (least[out] != node[out]).astype(np.int64), parts)
+    return neighbour[out], least[out], int(np.count_nonzero(least[out] != node[out]))
 
 
-def small_star(table: pa.Table, parts: int) -> pa.Table:
+def small_star(node: np.ndarray, neighbour: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Per node u (rows hold its smaller neighbours): link u and each of them to
     the least of them.  Out: every edge both ways, for the next large-star."""
-    keys, node, neighbour, start = _ranked_pairs(table)
+    node, neighbour, start = distinct_pairs(node, neighbour, n_nodes)
     least = neighbour[start]
     moved = neighbour != least
-    end = np.where(moved, neighbour, node)
-    return _both_ways(keys.take(pa.array(end)), keys.take(pa.array(least)), moved.astype(np.int64), parts)
+    return (*both_ways(np.where(moved, neighbour, node), least), int(np.count_nonzero(moved)))
 
 
-def initial_rows(edges: pa.Table, parts: int) -> pa.Table:
-    left = order_keys(edges[LEFT].combine_chunks(), edges[LEFT_PRIO].combine_chunks())
-    right = order_keys(edges[RIGHT].combine_chunks(), edges[RIGHT_PRIO].combine_chunks())
-    return _both_ways(left, right, np.zeros(edges.num_rows, np.int64), parts)
+def initial_pieces(positions: np.ndarray, offsets: np.ndarray, parts: int, *replies: np.ndarray) -> list[np.ndarray]:
+    """A block's edges as rank pairs both ways, one piece per partition."""
+    return split(*both_ways(*ranked_pairs(positions, offsets, *replies)), parts)
 
 
-def leaves(table: pa.Table) -> pa.Table:
-    """From converged stars (each edge both ways): every leaf and its centre's id."""
-    leaf = pc.greater(table[NODE], table[NEIGHBOUR])
-    return pa.table([key_ids(table[NODE].filter(leaf).combine_chunks()), key_ids(table[NEIGHBOUR].filter(leaf).combine_chunks())], schema=MAPPING_SCHEMA)
+def reduce_partition(step: Callable, parts: int, n_nodes: int, *pieces: np.ndarray) -> list:
+    """One partition through ``step``: its output split for the next round, and its changed count."""
+    pairs = np.concatenate([_NO_PAIRS, *pieces])
+    node, neighbour, changed = step(pairs[:, 0], pairs[:, 1], n_nodes)
+    return [*split(node, neighbour, parts), changed]
 
 
-def _leaves_of(*pieces: pa.Table) -> pa.Table:
-    return leaves(pa.concat_tables(pieces))
+def _round(tasks, step: Callable, pieces: list, parts: int, n_nodes: int) -> tuple[list, list]:
+    """``pieces[t][p]`` (from task t to partition p) through ``step``: the next pieces and changed counts."""
+    outs = [tasks.call(reduce_partition, parts + 1, step, parts, n_nodes, *[piece[p] for piece in pieces]) for p in range(parts)]
+    return [out[:parts] for out in outs], [out[parts] for out in outs]
 
 
-def converge(rows, shuffle: Callable, changed: Callable[[object], int], parts: int, log=None):
-    """Alternate large-star and small-star rounds until neither changes an edge.
-
-    ``shuffle(rows, fn)`` applies ``fn`` to every partition of ``rows`` (Ray
-    tasks here; an in-process split in tests), ``changed`` sums ``CHANGED``.
-    """
+def converge(tasks, pieces: list, parts: int, n_nodes: int, log=None) -> list:
+    """Alternate large-star and small-star rounds until neither changes an edge;
+    the driver reads one changed count per task and round."""
     for round_no in range(1, MAX_ROUNDS + 1):
-        stars = shuffle(rows, functools.partial(large_star, parts=parts))
-        rows = shuffle(stars, functools.partial(small_star, parts=parts))
-        changed_large, changed_small = changed(stars), changed(rows)
+        stars, changed_large = _round(tasks, large_star, pieces, parts, n_nodes)
+        pieces, changed_small = _round(tasks, small_star, stars, parts, n_nodes)
+        counts = tasks.get(changed_large + changed_small)
+        large, small = sum(counts[:parts]), sum(counts[parts:])
         if log is not None:
-            log({"round": round_no, "changed_large": changed_large, "changed_small": changed_small})
-        if changed_large == 0 and changed_small == 0:
-            return rows
+            log({"round": round_no, "changed_large": large, "changed_small": small})
+        if large == 0 and small == 0:
+            return pieces
     raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
 
 
-def split(table: pa.Table, parts: int) -> list[pa.Table]:
-    """``table``'s rows by ``PART``, one table per partition (empty ones too)."""
-    part = table[PART].to_numpy()
-    order = np.argsort(part, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
-    return [table.take(order[bounds[p] : bounds[p + 1]]) for p in range(parts)]
+def leaf_pieces(offsets: np.ndarray, *pieces: np.ndarray) -> list[np.ndarray]:
+    """From converged stars (each edge both ways): (leaf, centre) rows, one piece per range of the leaf."""
+    pairs = np.concatenate([_NO_PAIRS, *pieces])
+    pairs = pairs[pairs[:, 0] > pairs[:, 1]]
+    ranges = len(offsets) - 1
+    order, bounds = _cut(range_of(pairs[:, 0], offsets), ranges)
+    pairs = pairs[order]
+    return [pairs[bounds[r] : bounds[r + 1]] for r in range(ranges)]
 
 
-def _reduce(fn: Callable[[pa.Table], pa.Table], parts: int, *pieces: pa.Table) -> tuple:
-    """One partition through ``fn``: its output split for the next round, and its changed count."""
-    out = fn(pa.concat_tables(pieces))
-    return (*split(out, parts), int(pc.sum(out[CHANGED]).as_py() or 0))
+def name_leaves(ids: pa.Array, offsets: np.ndarray, r: int, *pieces: np.ndarray) -> list[pa.Table]:
+    """Range ``r`` names its leaves: (leaf id, centre rank), one table per range of the centre."""
+    pairs = np.concatenate([_NO_PAIRS, *pieces])
+    named = pa.table([ids.take(pa.array(pairs[:, 0] - offsets[r])), pa.array(pairs[:, 1])], schema=_NAMED_SCHEMA)
+    ranges = len(offsets) - 1
+    order, bounds = _cut(range_of(pairs[:, 1], offsets), ranges)
+    named = named.take(pa.array(order))
+    return [named.slice(bounds[s], bounds[s + 1] - bounds[s]) for s in range(ranges)]
 
 
-class Partitioned:
-    """A round's output as object refs: ``pieces[t][p]`` is what task ``t`` sends
-    to partition ``p``; ``changed[t]`` is task ``t``'s changed count.  The driver
-    holds refs only (parts x tasks of them), never rows."""
-
-    def __init__(self, outputs: list, parts: int):
-        self.pieces = [out[:parts] for out in outputs]
-        self.changed = [out[parts] for out in outputs]
-
-    def partition(self, p: int) -> list:
-        return [pieces[p] for pieces in self.pieces]
+def name_centres(ids: pa.Array, offset: int, *tables: pa.Table) -> list[pa.Table]:
+    """Range ``r`` names the centres: [id -> cluster (the kept id) of the leaves it got]."""
+    named = pa.concat_tables([_NAMED_SCHEMA.empty_table(), *tables])
+    cluster = ids.take(pc.subtract(named["centre"], pa.scalar(offset, pa.int64())))
+    return [pa.table([named["id"], cluster], schema=MAPPING_SCHEMA)]
 
 
-def star_rounds(edges: ray.data.Dataset, res: StageResources, parts: int, log=None) -> ray.data.Dataset:
-    """The rounds as plain Ray tasks, one per hash partition and round, each
-    splitting its output for the next; returns id -> cluster of every non-kept node.
+def _names(tasks, stars: list, ranking: Ranking) -> list:
+    """``id -> cluster`` rows of every leaf, one table (ref) per range."""
+    ranges = len(ranking.ids)
+    leaves = [tasks.call(leaf_pieces, ranges, ranking.offsets, *pieces) for pieces in stars]
+    named = [tasks.call(name_leaves, ranges, ranking.ids[r], ranking.offsets, r, *[out[r] for out in leaves]) for r in range(ranges)]
+    return [tasks.call(name_centres, 1, ranking.ids[r], int(ranking.offsets[r]), *[out[r] for out in named])[0] for r in range(ranges)]
 
-    Ray Data's groupby costs a sort shuffle per round (seconds of fixed cost
-    each, 14-18 rounds on a long chain); tasks that pass refs cost one task
-    per partition.  Lost objects are rebuilt from the tasks' lineage.
-    """
-    task = ray.remote(_reduce).options(num_returns=parts + 1, **task_options(res))
 
-    def shuffle(rows: Partitioned, fn) -> Partitioned:
-        return Partitioned([task.remote(fn, parts, *rows.partition(p)) for p in range(parts)], parts)
+def component_rounds(tasks, blocks: list, n_edges: int, parts: int, ranges: int, log=None) -> list:
+    """Rank the nodes, run the rounds, name the leaves: ``id -> cluster`` tables (refs), one per range."""
+    ranking = rank_nodes(tasks, blocks, 2 * n_edges, ranges)
+    pieces = [
+        tasks.call(initial_pieces, parts, ranking.positions[b], ranking.offsets, parts, *[reply[b] for reply in ranking.replies])
+        for b in range(len(blocks))
+    ]
+    return _names(tasks, converge(tasks, pieces, parts, ranking.nodes, log), ranking)
 
-    def changed(rows: Partitioned) -> int:
-        return sum(ray.get(rows.changed))
 
-    first = functools.partial(initial_rows, parts=parts)
-    rows = Partitioned([task.remote(first, parts, block) for block in edges.to_arrow_refs()], parts)
-    stars = converge(rows, shuffle, changed, parts, log)
-    to_leaves = ray.remote(_leaves_of).options(**task_options(res))
-    return ray.data.from_arrow_refs([to_leaves.remote(*stars.partition(p)) for p in range(parts)])
+def star_rounds(edges: ray.data.Dataset, res: StageResources, parts: int, log=None, ranges: int | None = None) -> ray.data.Dataset:
+    """The rounds as plain Ray tasks over ``parts`` hash partitions (ranks over
+    ``ranges`` range partitions, default sized from the edges' bytes); returns
+    id -> cluster of every non-kept node.  Lost objects are rebuilt from the
+    tasks' lineage."""
+    ranges = ranges or ranges_for(edges.size_bytes(), res.memory_bytes)
+    refs = component_rounds(RayTasks(res), edges.to_arrow_refs(), edges.count(), parts, ranges, log)
+    return ray.data.from_arrow_refs(refs)
 
 
 @ray.remote
@@ -215,17 +216,18 @@ def cluster_mapping(edges: ray.data.Dataset, cfg: DedupConfig, res: StageResourc
 
     ``edges`` is materialized (LEFT, RIGHT, LEFT_PRIO, RIGHT_PRIO).  One task
     when the edges fit its budget (or ``num_partitions`` is 1), else the rounds
-    over partitions sized from the edges' bytes (both directions travel).
+    over partitions sized from the rank pairs' bytes (``num_partitions``, when
+    set, fixes both the hash partitions and the rank ranges).
     """
     n_edges = edges.count()
     if n_edges == 0:
         return ray.data.from_arrow(MAPPING_SCHEMA.empty_table())
     if cfg.num_partitions:
         parts = cfg.num_partitions
-    elif partitions_for(n_edges * ONE_TASK_BYTES_PER_EDGE, res.memory_bytes, share=1.0) == 1:
+    elif n_edges * ONE_TASK_BYTES_PER_EDGE <= res.memory_bytes:
         parts = 1
     else:
-        parts = max(2, partitions_for(2 * edges.size_bytes(), res.memory_bytes, ROUND_PARTITION_SHARE))
+        parts = max(2, partitions_for(n_edges * PAIR_BYTES, res.memory_bytes, ROUND_PARTITION_SHARE))
     if parts == 1:
         return ray.data.from_arrow_refs([_one_task.options(**task_options(res)).remote(*edges.to_arrow_refs())])
-    return star_rounds(edges, res, parts, log)
+    return star_rounds(edges, res, parts, log, ranges=cfg.num_partitions)

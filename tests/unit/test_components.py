@@ -1,14 +1,18 @@
-"""Connected components: the single-process oracle, the order keys, and the
-large-star / small-star rounds run in-process over hash partitions (the same
-reduce functions the Ray shuffles run), checked against the oracle."""
+"""Connected components: the single-process oracle, the order keys, the global
+ranks, and the large-star / small-star rounds run in-process over hash
+partitions (the same steps the Ray tasks run, ``dedup_tasks.InProcess``),
+checked against the oracle."""
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from pipeline.stages import dedup_components
 from pipeline.stages.components import clusters, keep_order, key_ids, min_labels, order_keys
-from pipeline.stages.dedup_components import CHANGED, PART, converge, initial_rows, leaves
+from pipeline.stages.dedup_components import component_rounds
+from pipeline.stages.dedup_ranks import rank_nodes
+from pipeline.stages.dedup_tasks import InProcess
 
 
 def edges(pairs, prio=None):
@@ -40,16 +44,17 @@ def moved(table):
     return {k: v for k, v in as_dict(table).items() if k != v}
 
 
-def local_shuffle(rows, fn):
-    """Every hash partition of ``rows`` through ``fn``, in this process."""
-    parts = pc.unique(rows[PART]).to_pylist()
-    return pa.concat_tables([fn(rows.filter(pc.equal(rows[PART], p))) for p in parts]) if parts else rows
+def blocks(table, count=3):
+    size = max(1, -(-table.num_rows // count))
+    return [table.slice(i, size) for i in range(0, table.num_rows, size)]
 
 
-def rounds(table, parts=3):
+def rounds(table, parts=3, ranges=2):
+    """The rounds' ``id -> cluster`` (each moved id once) and their number."""
     log = []
-    stars = converge(initial_rows(table, parts), local_shuffle, lambda t: int(pc.sum(t[CHANGED]).as_py() or 0), parts, log.append)
-    return as_dict(leaves(stars)), len(log)
+    mapping = pa.concat_tables(component_rounds(InProcess(), blocks(table), table.num_rows, parts, ranges, log.append))
+    assert mapping.num_rows == len(set(mapping["id"].to_pylist()))
+    return as_dict(mapping), len(log)
 
 
 def test_transitive_chains_and_separate_components():
@@ -95,15 +100,41 @@ def test_order_keys_sort_exactly_like_keep_order():
     assert key_ids(keys).equals(ids)
 
 
+def test_ranks_follow_keep_order_across_ranges():
+    rng = np.random.default_rng(5)
+    n = 5000
+    prio = rng.choice([np.nan, 1.0, 2.0, -0.0, 0.0], size=n)
+    table = numbered(rng.integers(0, n, 4000), rng.integers(0, n, 4000), prio)
+    ranking = rank_nodes(InProcess(), blocks(table, 4), 2 * table.num_rows, 5)
+    ids = pa.concat_arrays(ranking.ids)
+    nodes = pc.unique(pa.concat_arrays([table["left"].combine_chunks(), table["right"].combine_chunks()]))
+    node_prio = pa.array(prio[np.char.lstrip(np.array(nodes.to_pylist()), "n").astype(int)], pa.float64(), from_pandas=True)
+    assert ids.to_pylist() == nodes.take(pa.array(keep_order(nodes, node_prio))).to_pylist()
+    assert len(ranking.offsets) == 6 and ranking.nodes == len(nodes) and np.all(np.diff(ranking.offsets) > 0)
+
+
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("parts", [1, 4])
-def test_rounds_equal_the_oracle_on_random_graphs(seed, parts):
+@pytest.mark.parametrize("parts,ranges", [(1, 1), (4, 3), (3, 7)])
+def test_rounds_equal_the_oracle_on_random_graphs(seed, parts, ranges):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 3000))
     m = int(rng.integers(1, 2 * n))
     prio = rng.choice([np.nan, 1.0, 2.0, 3.0], size=n) if seed % 2 else None
     table = numbered(rng.integers(0, n, m), rng.integers(0, n, m), prio)
-    assert rounds(table, parts)[0] == moved(clusters(table))
+    assert rounds(table, parts, ranges)[0] == moved(clusters(table))
+
+
+def test_rounds_without_packed_codes_give_the_same_answer(monkeypatch):
+    """Past ``PACK_LIMIT`` nodes a pair no longer packs into one int64: lexsort instead."""
+    rng = np.random.default_rng(11)
+    table = numbered(rng.integers(0, 2000, 2500), rng.integers(0, 2000, 2500))
+    monkeypatch.setattr(dedup_components, "PACK_LIMIT", 0)
+    assert rounds(table, 3)[0] == moved(clusters(table))
+
+
+def test_self_loops_and_repeated_edges():
+    table = edges([("a", "a"), ("b", "a"), ("a", "b"), ("b", "a"), ("c", "c")])
+    assert rounds(table, 2)[0] == {"b": "a"}
 
 
 def test_chain_of_100k_nodes_in_log_rounds():
@@ -134,6 +165,6 @@ def test_many_tiny_clusters_and_no_self_loops():
 def test_ids_with_commas_quotes_spaces_and_non_ascii():
     odd = ['a,b', 'say "hi"', "it's", " lead space", "東京", "ñandú", "tab\tid", "emoji 🙂", "back\\slash"]
     table = edges([(odd[i], odd[i + 1]) for i in range(0, len(odd) - 1)] + [("x y", "z,z")], prio={"東京": 2.0})
-    got = rounds(table, parts=2)[0]
+    got = rounds(table, parts=2, ranges=3)[0]
     assert got == moved(clusters(table))
     assert set(got.values()) == {"東京", "x y"}
