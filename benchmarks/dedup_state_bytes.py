@@ -37,7 +37,9 @@ def main() -> None:
     from pipeline.resources import ResourcesConfig
     from pipeline.stages import dedup_exact, dedup_near
     from pipeline.stages.dedup_apply import _document_rows, _mapping_rows
-    from pipeline.stages.dedup_components import cluster_mapping, initial_rows, large_star
+    from pipeline.stages.dedup_components import cluster_mapping, initial_pieces, large_star, reduce_partition
+    from pipeline.stages.dedup_ranks import rank_nodes
+    from pipeline.stages.dedup_tasks import InProcess
 
     ray.init(address="local", num_cpus=2, logging_level="ERROR")
     cfg, res = DedupConfig(), ResourcesConfig().dedup
@@ -52,8 +54,12 @@ def main() -> None:
     band_rows = sigs.map_batches(dedup_near._band_rows, fn_args=(bands, 4), batch_format="pyarrow").materialize()
     edges = dedup_near.verified_edges(exact, cfg, res)
     m = edges.count()
-    star_rows = edges.map_batches(initial_rows, fn_args=(4,), batch_format="pyarrow").materialize()
-    after_large = star_rows.map_batches(lambda t: large_star(t, 4), batch_format="pyarrow").materialize()
+    # The rank and round state, built in this process by the steps the tasks run.
+    blocks = ray.get(edges.to_arrow_refs())
+    ranking = rank_nodes(InProcess(), blocks, 2 * m, 4)
+    pieces = [initial_pieces(ranking.positions[b], ranking.offsets, 4, *[reply[b] for reply in ranking.replies]) for b in range(len(blocks))]
+    after_large = [reduce_partition(large_star, 4, ranking.nodes, *[piece[p] for piece in pieces])[:4] for p in range(4)]
+    nbytes = lambda arrays: sum(a.nbytes for group in arrays for a in group)
     mapping = cluster_mapping(edges, cfg, res)
     join_docs = exact.map_batches(_document_rows, fn_args=(4,), batch_format="pyarrow").materialize()
     join_map = mapping.map_batches(_mapping_rows, fn_args=(4,), batch_format="pyarrow").materialize()
@@ -74,11 +80,14 @@ def main() -> None:
             "signature_table": per(sigs, live),
             "band_rows": per(band_rows, live),
             "apply_join_document_rows": per(join_docs, n),
+            "rank_range_ids_per_node": round(nbytes([ranking.ids]) / max(ranking.nodes, 1), 1),
         },
         "bytes_per_edge": {
             "verified_edges": per(edges, m),
-            "round_rows_both_directions": per(star_rows, m),
-            "round_rows_after_large_star": per(after_large, m),
+            "rank_endpoint_positions": round(nbytes([ranking.positions]) / max(m, 1), 1),
+            "rank_replies": round(nbytes(ranking.replies) / max(m, 1), 1),
+            "round_rows_both_directions": round(nbytes(pieces) / max(m, 1), 1),
+            "round_rows_after_large_star": round(nbytes(after_large) / max(m, 1), 1),
             "mapping_row_per_moved_document": per(mapping, mapping.count()),
             "apply_join_mapping_row": per(join_map, mapping.count()),
         },

@@ -192,6 +192,7 @@ def component_rounds(tasks, blocks: list, n_edges: int, parts: int, ranges: int,
         tasks.call(initial_pieces, parts, ranking.positions[b], ranking.offsets, parts, *[reply[b] for reply in ranking.replies])
         for b in range(len(blocks))
     ]
+    ranking.positions = ranking.replies = []  # the rounds don't read them: freed now (lineage rebuilds them if needed)
     return _names(tasks, converge(tasks, pieces, parts, ranking.nodes, log), ranking)
 
 
