@@ -136,7 +136,7 @@ def main() -> None:
                 methods += args.ray_methods
             run = {"graph": kind, "edges": m, "load_avg_before": os.getloadavg()}
             for method in methods:
-                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
+                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), "RAY_ADDRESS": ""}, cwd=str(root))
                 inner = json.loads(measured["output_tail"].strip().splitlines()[-1])
                 run[method] = {**inner, "worker_peak_uss_mb": measured["worker_peak_uss_mb"],
                                "bytes_per_edge_above_table": round(inner["peak_above_table_mb"] * 2**20 / m, 1)}
