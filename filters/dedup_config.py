@@ -35,7 +35,8 @@ class DedupConfig(Section):
     folded).  ``num_partitions`` fixes the number of hash-shuffle partitions
     of every dedup shuffle (None: each shuffle gets as many as keep a partition
     within the stage's per-task memory budget, ``resources.dedup.memory_mb``;
-    1 also runs connected components in one task).  ``shuffle`` picks
+    it also fixes the range partitions the component rounds rank nodes over,
+    and 1 runs connected components in one task).  ``shuffle`` picks
     Ray's exchange for those partitions: both move rows by the same hash
     partition number; "sort" runs
     as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
