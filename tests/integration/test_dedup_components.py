@@ -21,6 +21,7 @@ from pipeline.resources import StageResources
 from pipeline.stages.components import clusters
 from pipeline.stages.dedup import dedup
 from pipeline.stages.dedup_components import cluster_mapping
+from pipeline.stages.dedup_ranks import ranges_for
 from tests.integration.dedup_multinode_run import graph
 
 pytestmark = pytest.mark.ray
@@ -67,6 +68,21 @@ def test_ray_components_equal_the_single_node_oracle(ray_session, num_partitions
     mapping = cluster_mapping(edges, DedupConfig(num_partitions=num_partitions), StageResources(memory_mb=256))
     oracle = {k: v for k, v in as_dict(clusters(table)).items() if k != v}
     assert as_dict(pa.concat_tables(ray.get(mapping.to_arrow_refs()))) == oracle
+
+
+def test_rounds_and_ranges_sized_from_the_data_past_the_one_task_budget(ray_session):
+    """At a 64 MiB budget 200k edges are past one task's 400 B/edge, so the rounds
+    run, over partitions and rank ranges sized from the edges (more than one each)."""
+    ray = ray_session
+    rng = np.random.default_rng(3)
+    n = 200_000
+    table = _named("r-", rng.integers(0, n, n), rng.integers(0, n, n))
+    edges = ray.data.from_arrow([table.slice(i, 50_000) for i in range(0, n, 50_000)]).materialize()
+    log = []
+    mapping = cluster_mapping(edges, DedupConfig(), StageResources(memory_mb=64), log.append)
+    oracle = {k: v for k, v in as_dict(clusters(table)).items() if k != v}
+    assert log and as_dict(pa.concat_tables(ray.get(mapping.to_arrow_refs()))) == oracle
+    assert ranges_for(edges.size_bytes(), StageResources(memory_mb=64).memory_bytes) > 1
 
 
 def test_no_edges_gives_an_empty_mapping(ray_session):
