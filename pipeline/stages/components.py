@@ -11,7 +11,7 @@ Which document a cluster keeps is fixed by a total order: higher priority
 first (length or a quality column; constant for ``lowest_id``), then the lowest
 id, so every run keeps the same document.  ``keep_order`` sorts by it;
 ``order_keys`` writes it into one binary string per node, so that the
-distributed rounds compare nodes with a plain bytewise minimum.
+distributed ranking (``dedup_ranks.py``) sorts nodes bytewise.
 """
 
 from __future__ import annotations

@@ -54,7 +54,9 @@ ONE_TASK_BYTES_PER_EDGE = 400
 PAIR_BYTES = 32
 # Share of the per-task budget one round's partition may take: a reduce holds
 # its pieces, their concatenation, the packed codes and their sort, and its
-# split output (measured peak ~6x the partition, dedup_memory.py).
+# split output.  Measured (benchmarks/dedup_components.py, 10M edges, 3
+# partitions of ~110 MB; a star's centre partition ~210 MB): the largest
+# worker, whatever step it ran, peaked at 1.36-1.57 GB of the 2 GiB budget.
 ROUND_PARTITION_SHARE = 1 / 16
 # Largest node count whose (node, neighbour) pairs pack into one int64 code.
 PACK_LIMIT = 3_037_000_499
