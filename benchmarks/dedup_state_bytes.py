@@ -50,7 +50,7 @@ def main() -> None:
     probed = keyed.map_batches(dedup_exact._with_probes, fn_args=(4,), batch_format="pyarrow").materialize()
     exact = dedup_exact.exact_dedup(ds, cfg, res).materialize()
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
-    sigs = exact.map_batches(dedup_near._signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow").materialize()
+    sigs = exact.map_batches(dedup_near._signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow").materialize()
     band_rows = sigs.map_batches(dedup_near._band_rows, fn_args=(bands, 4), batch_format="pyarrow").materialize()
     edges = dedup_near.verified_edges(exact, cfg, res)
     m = edges.count()

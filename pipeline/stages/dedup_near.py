@@ -38,9 +38,19 @@ from pipeline.stages.dedup_components import cluster_mapping
 from pipeline.stages.dedup_exact import PART, keep_priority, num_partitions, partition_of, shuffle_partitions, string_partition
 
 LANG = "lang"
-# Documents per signature call: its shingle hashes and signatures (~1-2 KB per
-# document) stay a few tens of MB whatever size the exact-dedup partitions are.
+# Documents per signature batch; within a batch, signatures are hashed over
+# pieces of at most ``signature_piece_bytes`` of text, so a batch of long
+# documents stays within the task budget (one document longer than a piece is
+# hashed alone; the reader caps a record at 8 MiB by default).
 SIGNATURE_BATCH = 32768
+# Peak bytes of ``document_signatures`` per byte of text, measured
+# (benchmarks/dedup_signature_memory.py): 39.7 on a 32,768-document batch of
+# the synthetic corpus, 82.4 on one 8 MiB Latin-script document, 31.1 on a
+# Chinese one.  The worst of them sizes the pieces.
+SIGNATURE_BYTES_PER_TEXT_BYTE = 83
+# Share of the task budget one signature call may take (the batch, its
+# matching form and the output table share the rest).
+SIGNATURE_SHARE = 1 / 2
 # Bytes of one (document, band) row in the banding shuffle: key, id, partition.
 BAND_ROW_BYTES = 40
 _SIG, _PRIO, _KEYS, _KEY, _JID = "sig", "prio", "keys", "key", "jid"
@@ -61,13 +71,35 @@ def _sig_matrix(arr: pa.Array, num_perm: int) -> np.ndarray:
     return flat[arr.offset * num_perm : (arr.offset + len(arr)) * num_perm].reshape(len(arr), num_perm)
 
 
-def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int) -> pa.Table:
+def signature_piece_bytes(budget_bytes: int) -> int:
+    """Text bytes one signature call may hash within a task's memory budget."""
+    return max(1, int(budget_bytes * SIGNATURE_SHARE / SIGNATURE_BYTES_PER_TEXT_BYTE))
+
+
+def text_pieces(texts: pa.Array, max_bytes: int) -> np.ndarray:
+    """Bounds of consecutive row ranges of ``texts``, each starting within
+    ``max_bytes`` of text of its own start (at most ``max_bytes`` plus one document)."""
+    lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    piece = (np.cumsum(lengths) - lengths) // max_bytes
+    starts = np.flatnonzero(np.diff(piece, prepend=-1))
+    return np.append(starts, len(texts)) if len(texts) else np.zeros(2, np.int64)
+
+
+def piecewise_signatures(texts: pa.Array, langs: pa.Array, cfg: DedupConfig, max_bytes: int) -> np.ndarray:
+    """``document_signatures`` over pieces of at most ``max_bytes`` of text (the same rows)."""
+    bounds = text_pieces(texts, max_bytes)
+    return np.concatenate(
+        [document_signatures(texts.slice(a, b - a), langs.slice(a, b - a), cfg) for a, b in zip(bounds[:-1], bounds[1:])]
+    )
+
+
+def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int, budget_bytes: int) -> pa.Table:
     """id, signature, band keys and keep priority of every live row."""
     table = ensure_base_columns(table)
     live = table.filter(live_mask(table))
     texts = pc.fill_null(live[TEXT], "").combine_chunks()
     langs = resolve_languages(texts, live[LANG] if LANG in live.column_names else None)
-    sigs = document_signatures(texts, langs, cfg)
+    sigs = piecewise_signatures(texts, langs, cfg, signature_piece_bytes(budget_bytes))
     keys = band_keys(sigs, bands, rows, label_salts(langs))
     n = live.num_rows
     sig_arr = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 * cfg.num_perm), n, [None, pa.py_buffer(sigs.tobytes())])
@@ -163,7 +195,7 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) 
     schema = _join_schema(cfg.num_perm)
     opts = task_options(res)
     sigs = ds.map_batches(
-        _signature_rows, fn_args=(cfg, bands, rows), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
+        _signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
     ).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
     band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow", **opts)
