@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import yaml
-from measure import WORK, machine, save
+from measure import WORK, machine, pythonpath, save
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,7 +53,7 @@ def config(corpus: Path, out: Path) -> Path:
 def run_side(name: str, corpus: Path, index: int) -> dict:
     out = WORK / f"cluster_spread_{name}_{index}"
     shutil.rmtree(out, ignore_errors=True)  # a run folder left by an earlier run would be resumed, not run
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": str(ROOT), "RAY_MAX_LIMIT_FROM_API_SERVER": "100000"}
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": "", "PYTHONPATH": pythonpath(ROOT), "RAY_MAX_LIMIT_FROM_API_SERVER": "100000"}
     load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, str(SCRIPT), "fixed", str(config(corpus, out)), *SIDES[name]], check=False,
                           env=env, capture_output=True, text=True, timeout=1800)

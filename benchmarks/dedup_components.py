@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_memory import run_with_peaks  # noqa: E402
-from measure import machine, save  # noqa: E402
+from measure import machine, pythonpath, save  # noqa: E402
 
 GRAPHS = ("chain", "star", "random")
 
@@ -131,7 +131,7 @@ def main() -> None:
                 methods += ["ray_auto", "ray_rounds"]
             run = {"graph": kind, "edges": m, "load_avg_before": os.getloadavg()}
             for method in methods:
-                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
+                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
                 inner = json.loads(measured["output_tail"].strip().splitlines()[-1])
                 run[method] = {**inner, "worker_peak_uss_mb": measured["worker_peak_uss_mb"],
                                "bytes_per_edge_above_table": round(inner["peak_above_table_mb"] * 2**20 / m, 1)}

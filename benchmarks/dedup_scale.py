@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_memory import run_with_peaks  # noqa: E402
 from dedup_synthetic import write  # noqa: E402
-from measure import WORK, machine, save  # noqa: E402
+from measure import WORK, machine, pythonpath, save  # noqa: E402
 
 from pipeline.resources import ResourcesConfig  # noqa: E402
 
@@ -62,7 +62,7 @@ def corpus(n: int) -> tuple[Path, dict]:
 def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
-    env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    env = {"PYTHONPATH": pythonpath(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
     stage = json.loads((out / "stage.json").read_text())
     measured.pop("output_tail")

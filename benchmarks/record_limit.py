@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from measure import WORK, machine, run_measured, save
+from measure import WORK, machine, pythonpath, run_measured, save
 
 HERE = Path(__file__).resolve().parents[1]
 CHUNK = 1 << 20
@@ -114,7 +114,7 @@ def run_side(root: Path, src: Path, out: Path, command: str) -> dict:
         cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "normalize", str(src), str(out), "--num-cpus", "2"]
     for attempt in range(6):  # Ray gives its raylet 30 s to start, which an oversubscribed machine can miss
         try:
-            result = run_measured(cmd, env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
+            result = run_measured(cmd, env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
             break
         except RuntimeError as err:
             if "timed out during startup" not in str(err) or attempt == 5:

@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 import psutil
 
 from corpus import documents
-from measure import WORK, run_measured, save
+from measure import WORK, pythonpath, run_measured, save
 
 STAGE = WORK / "stats_stage"
 FILE_BYTES = 64 << 20
@@ -194,7 +194,7 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
     text_bytes = build(int(args.gb * 1e9))
-    env = {"RAY_DATA_DISABLE_PROGRESS_BARS": "1", "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {"RAY_DATA_DISABLE_PROGRESS_BARS": "1", "RAY_AUTH_MODE": "disabled", "PYTHONPATH": pythonpath(Path(__file__).resolve().parents[1])}
     runs = {}
     # Each side three times, interleaved, keeping the fastest: other people's
     # jobs on this shared machine come and go, and interleaving gives each side
