@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_memory import run_with_peaks  # noqa: E402
 from dedup_synthetic import write  # noqa: E402
-from measure import WORK, machine, pythonpath, save  # noqa: E402
+from measure import WORK, pythonpath, save  # noqa: E402
 
 from pipeline.resources import ResourcesConfig  # noqa: E402
 
@@ -82,17 +82,11 @@ def main() -> None:
     parser.add_argument("--name", default="dedup_scale")
     args = parser.parse_args()
     budget = ResourcesConfig().dedup.memory_mb
-    result = {
-        "machine": machine(),
-        "commit": git("rev-parse", "HEAD"),
-        "baseline": git("rev-parse", args.baseline),
-        "settings": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"},
-        "command": " ".join(["python", "benchmarks/dedup_scale.py", *sys.argv[1:]]),
-        "runs": [],
-    }
+    result = {"runs": []}
+    settings = {"pentaglot": {"tree": "this checkout"}, "baseline": {"tree": "commit extracted", "commit": git("rev-parse", args.baseline)},
+                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"}}
     import ray
 
-    result["versions"] = {"ray": ray.__version__, "pyarrow": pa.__version__, "python": sys.version.split()[0]}
     # One local Ray for every run, started here: on the loaded shared machine a
     # fresh start per run timed out (Ray waits a fixed 30 s for its raylet).
     # Each run is its own Ray job, with its own workers.
@@ -123,7 +117,7 @@ def main() -> None:
         for side in sides:
             shutil.rmtree(WORK / f"dedup_synth_{n}-{side}", ignore_errors=True)
         result["runs"].append(run)
-        save(args.name, result)
+        save(args.name, result, settings)
 
 
 if __name__ == "__main__":
