@@ -30,16 +30,14 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from corpus import write_jsonl
-from measure import WORK, machine, run_measured, save
+from measure import WORK, run_measured, save
 from tokenize_speed import tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,27 +164,18 @@ def main() -> None:
         return
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    load_before = os.getloadavg()
     baseline = _child("megatron", args)
     ours = _child("pentaglot", args)
     ours_prefix, their_prefix = work / "pentaglot" / "megatron" / "merged", work / "megatron_own"
     check = identical_streams(path, ours_prefix, their_prefix)
     reads = {"pentaglot_export": read_speed(ours_prefix), "megatron_own": read_speed(their_prefix)}
-    import megatron.core
-    import sentencepiece
-    import torch
-
     report = {
         "benchmark": "megatron_compare",
-        "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
-        "command": f"python benchmarks/megatron_compare.py --mb {args.mb} --vocab {args.vocab}",
         "input": {"file": path.name, "bytes": path.stat().st_size, "documents": check["documents"], "vocab": args.vocab},
         "settings": {
             "megatron": "multiprocessing.Pool(2), imap chunksize 32, encode_as_ids + eod, IndexedDatasetBuilder.add_document, optimal_dtype",
             "pentaglot": "run_tokenize(special_tokens=eos, shard_mb=64; default threads=2 = resources.tokenize.cpus=2) + run_export(layout=merged), local Ray num_cpus=2",
         },
-        "versions": {"megatron_core": megatron.core.__version__, "torch": torch.__version__, "sentencepiece": sentencepiece.__version__,
-                     "python": sys.version.split()[0]},
         "goals": {"throughput_vs_megatron": ">= 1.5", "read_vs_megatron_own": ">= 1.0", "streams": "byte-identical per document"},
         "results": {"megatron": baseline, "pentaglot": ours, "streams": check, "read": reads},
         "ratios": {
@@ -196,12 +185,10 @@ def main() -> None:
             "cpu_seconds_megatron_over_pentaglot": round(baseline["cpu_seconds"] / ours["cpu_seconds"], 3),
             "read_vs_megatron_own": round(reads["pentaglot_export"]["tokens_per_cpu_s"] / reads["megatron_own"]["tokens_per_cpu_s"], 3),
         },
-        "machine": {**machine(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
-                    "note": "shared 2-core machine, ~7 engineers working on it at the same time: absolute times drift, "
-                            "the ratios come from runs one right after the other"},
+        "note": "shared 2-core machine: absolute times drift, the ratios come from runs one right after the other",
     }
     print(json.dumps({k: report[k] for k in ("results", "ratios")}, indent=2))
-    save(f"megatron_compare_{args.mb}mb", report)
+    save(f"megatron_compare_{args.mb}mb", report, report.pop("settings"), ("megatron-core", "torch", "sentencepiece"))
 
 
 if __name__ == "__main__":
