@@ -8,10 +8,10 @@ script does), ``encode_as_ids`` plus the end-of-document id, and the main
 process appending each document to megatron-core's own
 ``IndexedDatasetBuilder`` (dtype from ``DType.optimal_dtype``).
 pentaglot: ``run_tokenize`` (special_tokens=eos, the default tokenize
-settings: one actor reserving ``resources.tokenize.cpus`` = 2 CPUs that
-encodes on ``tokenize.threads`` = 2 threads) then ``run_export`` (merged
-layout) on a local Ray of 2 CPUs.  (Earlier runs set threads=1 under the
-2-CPU reservation: one encode thread, half the machine idle.)  Same JSONL, same model, same machine, one
+settings: one actor reserving ``resources.tokenize.cpus`` = 2 CPUs that runs
+2 calls at once, each reading and encoding a piece on ``tokenize.threads`` = 1
+thread) then ``run_export`` (merged layout) on a local Ray of 2 CPUs.
+Same JSONL, same model, same machine, one
 run after the other, each in a fresh child process whose whole wall time
 (interpreter, imports, Ray start-up included) is the figure; the work alone
 (Megatron's pool and builder; pentaglot's tokenize + export calls) is reported
@@ -183,7 +183,7 @@ def main() -> None:
         "input": {"file": path.name, "bytes": path.stat().st_size, "documents": check["documents"], "vocab": args.vocab},
         "settings": {
             "megatron": "multiprocessing.Pool(2), imap chunksize 32, encode_as_ids + eod, IndexedDatasetBuilder.add_document, optimal_dtype",
-            "pentaglot": "run_tokenize(special_tokens=eos, shard_mb=64; default threads=2 = resources.tokenize.cpus=2) + run_export(layout=merged), local Ray num_cpus=2",
+            "pentaglot": "run_tokenize(special_tokens=eos, shard_mb=64; defaults: one actor of resources.tokenize.cpus=2, 2 calls at once of threads=1) + run_export(layout=merged), local Ray num_cpus=2",
         },
         "versions": {"megatron_core": megatron.core.__version__, "torch": torch.__version__, "sentencepiece": sentencepiece.__version__,
                      "python": sys.version.split()[0]},
