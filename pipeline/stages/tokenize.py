@@ -1,7 +1,7 @@
 """The tokenize stage on Ray: documents to committed token shards, in two phases.
 
 1. The input is planned into *pieces* (groups of read units, see
-   ``pipeline.readers.datasource.plan_groups``).  A pool of Ray actors (one
+   ``pipeline.readers.units.plan_groups``).  A pool of Ray actors (one
    sentencepiece model each, batched encode) takes one piece per call: it
    reads the piece, encodes it and writes its token rows, grouped by hash
    bucket of the document id, as one run file (``pipeline.shards.runs``)
@@ -44,14 +44,14 @@ from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mas
 from pipeline.errors import UserError
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
-from pipeline.readers.datasource import Unit, plan_groups, read_group
+from pipeline.readers.units import Unit, plan_groups, read_group
 from pipeline.resources import ResourcesConfig, StageResources, check_fits, fit_cpus, node_shapes, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
-from pipeline.stage_io import prepare_output
+from pipeline.stage_files import prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
