@@ -143,18 +143,23 @@ class TokenShards:
         size = self._dtype.itemsize
         nbytes = (np.asarray(stops) - starts) * size
         if len(nbytes) and nbytes.max() > _WINDOW:
-            raise ValueError(f"a piece of {int(nbytes.max()) // size:,} tokens is over the {_WINDOW // size:,} one gather may take")
+            raise ValueError(f"gather: a piece of {int(nbytes.max()) // size:,} tokens; at most {_WINDOW // size:,} per piece")
         views = np.zeros((len(docs), 4), np.int32)  # length, prefix, buffer, offset
         views[:, 0] = nbytes
         out_of_line = np.flatnonzero(nbytes > 12)
         at = first[out_of_line] * size
-        used, views[out_of_line, 2] = np.unique(self._window_base[shard[out_of_line]] + (at >> _WINDOW_BITS), return_inverse=True)
+        window = self._window_base[shard[out_of_line]] + (at >> _WINDOW_BITS)
+        if len(self._windows) <= len(docs):  # naming every buffer costs less than finding the used ones
+            buffers = self._windows
+            views[out_of_line, 2] = window
+        else:
+            used, views[out_of_line, 2] = np.unique(window, return_inverse=True)
+            buffers = [self._windows[w] for w in used.tolist()]
         views[out_of_line, 3] = at & (_WINDOW - 1)
         inline = views.view(np.uint8)
         short = np.flatnonzero(nbytes <= 12)
         for i, s, a, n in zip(short.tolist(), shard[short].tolist(), first[short].tolist(), (nbytes[short] // size).tolist()):
             inline[i, 4 : 4 + n * size] = self._values[s][a : a + n].view(np.uint8)
-        buffers = [self._windows[w] for w in used.tolist()]
         data = pa.Array.from_buffers(pa.binary_view(), len(docs), [None, pa.py_buffer(views), *buffers]).cast(pa.large_binary())
         flat = data.buffers()[2]
         return np.frombuffer(flat, self._dtype, count=int(nbytes.sum()) // size) if flat is not None else np.zeros(0, self._dtype)
