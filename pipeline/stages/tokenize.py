@@ -15,8 +15,8 @@ divided by the encode threads of one call.  Why calls rather than threads:
 reading JSON into Arrow, slicing and writing are single-threaded, so one call
 encoding on 2 threads left a CPU idle while it read, and sentencepiece's
 encode threads scale poorly besides; two 1-thread calls keep both CPUs busy
-(megatron_compare at 500 MB: 2.40x less wall time for the work, 2.13x fewer
-CPU-seconds, see benchmarks/README.md).
+(benchmarks/megatron_compare.py, 500 MB at load ~5: the work went from 1.51x
+to 2.37x Megatron's preprocessing speed).
 
 Why buckets sorted by id: the input is usually an earlier stage's output,
 whose part files differ between runs and clusters, so shards cut from the
