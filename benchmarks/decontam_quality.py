@@ -31,8 +31,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import machine, require_corpora, save  # noqa: E402
-from measure import CODE, versions  # noqa: E402
+from measure import require_corpora, save  # noqa: E402
 
 from filters.decontam_config import DecontaminateConfig, EvalSetConfig  # noqa: E402
 from filters.decontam_eval_sets import read_eval_sets  # noqa: E402
@@ -135,21 +134,17 @@ def main() -> None:
     defaults = systems["pentaglot"]
     out = {
         "benchmark": "decontam_quality",
-        "commit": CODE["commit"],
-        "command": f"python benchmarks/decontam_quality.py --planted {args.planted} --seed {args.seed}",
         "settings": {
             "pentaglot": defaults.model_dump(mode="json", exclude={"eval_sets"}),
             "baseline": {"recipe": "GPT-3 / datatrove n-gram decontamination", "normalize": "datatrove simplify_text, whitespace words", "n": BASELINE_N, "rule": "any shared n-gram"},
             "eval_sets": {lang: {"path": str(p.relative_to(root)), "fields": f} for lang, (p, f) in sets.items()},
             "perturbations": list(PERTURBATIONS),
         },
-        "versions": versions("datatrove", "numpy", "pyarrow"),
-        "machine": machine(),
         "seconds": seconds,
         "results": result,
         "recall_ratio_to_baseline": {lang: round(result["pentaglot"][lang]["recall"] / max(result["baseline"][lang]["recall"], 1e-9), 2) for lang in LANGS},
     }
-    print(save("decontam_quality", out))
+    print(save("decontam_quality", out, out.pop("settings"), ("datatrove",)))
     for name in result:
         for lang in LANGS:
             r = result[name][lang]

@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_jsonl  # noqa: E402
-from measure import machine, require_corpora, save  # noqa: E402
-from measure import CODE, versions  # noqa: E402
+from measure import require_corpora, save  # noqa: E402
 
 from filters.decontam_config import DecontaminateConfig, EvalSetConfig  # noqa: E402
 from filters.decontam_eval_sets import read_eval_sets  # noqa: E402
@@ -117,8 +116,6 @@ def main() -> None:
     }
     out = {
         "benchmark": "decontam_speed",
-        "commit": CODE["commit"],
-        "command": f"python benchmarks/decontam_speed.py --mb {args.mb} --cpus {args.cpus}",
         "corpus": {"documents": n, "mb": round(path.stat().st_size / 2**20, 1), "source": "benchmarks/corpus.py documents(), repeated"},
         "settings": {
             "pentaglot": cfg.model_dump(mode="json", exclude={"eval_sets"}),
@@ -126,14 +123,12 @@ def main() -> None:
             "eval_sets": {lang: str(p.relative_to(root)) for lang, (p, _) in sets.items()},
             "items": len(items.labels),
         },
-        "versions": versions("numpy", "pyarrow", "ray"),
-        "machine": machine(),
         "seconds": {"bare": round(bare_s, 2), "pentaglot_1core": round(ours_s, 2), "ray_operator": round(operator_s, 2), "whole_stage": round(stage_s, 2)},
         "documents_flagged": {"bare": bare_hits, "pentaglot_1core": ours_hits, "stage_rejected": counts["rejected"]},
         "docs_per_s": {k: round(v, 1) for k, v in rate.items()},
         "ratio_to_bare": {k: round(v / rate["bare_set_lookup_1core"], 2) for k, v in rate.items()},
     }
-    print(save("decontam_speed", out))
+    print(save("decontam_speed", out, out.pop("settings")))
     print(json.dumps({k: out[k] for k in ("seconds", "documents_flagged", "docs_per_s", "ratio_to_bare")}, indent=1))
 
 

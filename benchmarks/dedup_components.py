@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_memory import run_with_peaks  # noqa: E402
-from measure import machine, save  # noqa: E402
+from measure import pythonpath, save  # noqa: E402
 
 GRAPHS = ("chain", "star", "random")
 
@@ -123,11 +123,11 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]))))
         return
-    import ray
-    import scipy
-
-    result = {"machine": machine(), "versions": {"ray": ray.__version__, "scipy": scipy.__version__, "numpy": np.__version__},
-              "command": " ".join(["python", "benchmarks/dedup_components.py", *sys.argv[1:]]), "runs": []}
+    result = {"runs": []}
+    settings = {"pentaglot": {"ray_auto": "the stage's choice under resources.dedup (2 GiB): one Ray task, or int64-rank rounds past 400 B/edge",
+                              "ray_rounds": "int64-rank large-star / small-star rounds as Ray tasks, 4 partitions and 4 rank ranges", "ray_methods": args.ray_methods},
+                "baseline": {"numpy_driver": "components.clusters on the driver", "scipy": "scipy.sparse.csgraph.connected_components on integer indices"},
+                "sizes": args.sizes, "graphs": args.graphs, "ray_max": args.ray_max, "chain_ray_max": args.chain_ray_max}
     root = Path(__file__).resolve().parents[1]
     for m in args.sizes:
         for kind in args.graphs:
@@ -136,7 +136,7 @@ def main() -> None:
                 methods += args.ray_methods
             run = {"graph": kind, "edges": m, "load_avg_before": os.getloadavg()}
             for method in methods:
-                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), "RAY_ADDRESS": ""}, cwd=str(root))
+                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
                 inner = json.loads(measured["output_tail"].strip().splitlines()[-1])
                 run[method] = {**inner, "worker_peak_uss_mb": measured["worker_peak_uss_mb"],
                                "bytes_per_edge_above_table": round(inner["peak_above_table_mb"] * 2**20 / m, 1)}
@@ -144,7 +144,7 @@ def main() -> None:
             base = run["numpy_driver"]["seconds"]
             run["time_vs_numpy_driver"] = {k: round(run[k]["seconds"] / base, 2) for k in methods}
             result["runs"].append(run)
-            save(args.name, result)
+            save(args.name, result, settings, ("scipy",))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_memory import run_with_peaks  # noqa: E402
 from dedup_synthetic import write  # noqa: E402
-from measure import WORK, machine, save  # noqa: E402
+from measure import WORK, pythonpath, save  # noqa: E402
 
 from pipeline.resources import ResourcesConfig  # noqa: E402
 
@@ -62,7 +62,7 @@ def corpus(n: int) -> tuple[Path, dict]:
 def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
-    env = {"PYTHONPATH": str(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    env = {"PYTHONPATH": pythonpath(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
     stage = json.loads((out / "stage.json").read_text())
     measured.pop("output_tail")
@@ -82,17 +82,11 @@ def main() -> None:
     parser.add_argument("--name", default="dedup_scale")
     args = parser.parse_args()
     budget = ResourcesConfig().dedup.memory_mb
-    result = {
-        "machine": machine(),
-        "commit": git("rev-parse", "HEAD"),
-        "baseline": git("rev-parse", args.baseline),
-        "settings": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"},
-        "command": " ".join(["python", "benchmarks/dedup_scale.py", *sys.argv[1:]]),
-        "runs": [],
-    }
+    result = {"runs": []}
+    settings = {"pentaglot": {"tree": "this checkout"}, "baseline": {"tree": "commit extracted", "commit": git("rev-parse", args.baseline)},
+                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"}}
     import ray
 
-    result["versions"] = {"ray": ray.__version__, "pyarrow": pa.__version__, "python": sys.version.split()[0]}
     # One local Ray for every run, started here: on the loaded shared machine a
     # fresh start per run timed out (Ray waits a fixed 30 s for its raylet).
     # Each run is its own Ray job, with its own workers.
@@ -123,7 +117,7 @@ def main() -> None:
         for side in sides:
             shutil.rmtree(WORK / f"dedup_synth_{n}-{side}", ignore_errors=True)
         result["runs"].append(run)
-        save(args.name, result)
+        save(args.name, result, settings)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import machine, save  # noqa: E402
+from measure import save  # noqa: E402
 
 CASES = ("batch_32768_synthetic", "one_8mib_en", "one_8mib_zh")
 ALPHABETS = {"en": "abcdefghij klmnopqrstuvwxyz", "zh": "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年"}
@@ -62,12 +62,12 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(one(sys.argv[2])))
         return
-    result = {"machine": machine(), "command": "python benchmarks/dedup_signature_memory.py", "cases": {}}
+    result = {"cases": {}}
     for case in CASES:
         out = subprocess.run([sys.executable, __file__, "--one", case], capture_output=True, text=True, check=True).stdout
         result["cases"][case] = json.loads(out.strip().splitlines()[-1])
         print(case, result["cases"][case], flush=True)
-    save("dedup_signature_memory", result)
+    save("dedup_signature_memory", result, {"pentaglot": {"document_signatures": "DedupConfig() defaults, one call per case"}, "baseline": None, "cases": list(CASES)})
 
 
 if __name__ == "__main__":

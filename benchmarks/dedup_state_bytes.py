@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_synthetic import corpus  # noqa: E402
-from measure import machine, save  # noqa: E402
+from measure import save  # noqa: E402
 
 
 def main() -> None:
@@ -66,7 +66,6 @@ def main() -> None:
     live = sigs.count()
     per = lambda ds_, count: round(ds_.size_bytes() / max(count, 1), 1)
     result = {
-        "machine": machine(),
         "corpus": info,
         "documents": n,
         "live_after_exact": live,
@@ -92,10 +91,9 @@ def main() -> None:
             "apply_join_mapping_row": per(join_map, mapping.count()),
         },
         "mean_id_bytes": float(np.mean([len(x) for x in table["id"].to_pylist()[:1000]])),
-        "command": " ".join(["python", "benchmarks/dedup_state_bytes.py", *sys.argv[1:]]),
     }
     print(result)
-    save("dedup_state_bytes", result)
+    save("dedup_state_bytes", result, {"pentaglot": {"dedup": "DedupConfig() defaults, each intermediate materialized and sized"}, "baseline": None, "documents": n})
     ray.shutdown()
 
 

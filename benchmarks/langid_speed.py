@@ -146,7 +146,7 @@ def stage_run(path: str, cpus: int) -> dict:
 
 
 def main() -> None:
-    from measure import run_measured, save
+    from measure import pythonpath, run_measured, save
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=30000)
@@ -181,7 +181,7 @@ def main() -> None:
             for cpus in args.stage_cpus:
                 pin = ",".join(map(str, cores[:cpus]))
                 proc = run_measured(["taskset", "-c", pin, sys.executable, __file__, "--stage-run", path, str(cpus)], cwd=str(ROOT),
-                                    env={"PYTHONPATH": str(ROOT)})
+                                    env={"PYTHONPATH": pythonpath(ROOT)})
                 run = json.loads(next(line[7:] for line in proc["output"].splitlines() if line.startswith("RESULT ")))
                 if run["read"] != len(texts):
                     raise RuntimeError(f"stage read {run['read']} records of {len(texts)} written")

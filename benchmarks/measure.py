@@ -109,6 +109,12 @@ def measure_once(cmd: list[str], env: dict | None = None, cwd: str | None = None
     }
 
 
+def pythonpath(tree: Path | str) -> str:
+    """PYTHONPATH for a measured child: the tree under test first, then the caller's own
+    (where a benchmark's extra packages may be installed outside the venv)."""
+    return os.pathsep.join(p for p in (str(tree), os.environ.get("PYTHONPATH", "")) if p)
+
+
 def _reaped_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

@@ -37,7 +37,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from corpus import write_jsonl
-from measure import WORK, run_measured, save
+from measure import WORK, pythonpath, run_measured, save
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -105,7 +105,7 @@ def main() -> None:
     for _ in range(args.reps):
         for mode in ("loop", "loop_lean", "arrow"):
             command = ["taskset", "-c", "0", sys.executable, __file__, "--baseline", mode, str(src), str(out / f"{mode}.parquet")]
-            tries.setdefault(f"baseline_{mode}_1_core", []).append(run_measured(command, env={"PYTHONPATH": str(ROOT)}))
+            tries.setdefault(f"baseline_{mode}_1_core", []).append(run_measured(command, env={"PYTHONPATH": pythonpath(ROOT)}))
         for cpus in (1, 2):
             target = out / f"pentaglot_{cpus}"
             run = run_measured(

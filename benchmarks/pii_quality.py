@@ -21,10 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import machine, require_corpora, save  # noqa: E402
+from measure import require_corpora, save  # noqa: E402
 from pii_labelled import build  # noqa: E402
 from pii_systems import datatrove_detector, pentaglot, presidio_detector  # noqa: E402
-from measure import CODE, versions  # noqa: E402
 
 from filters.pii_config import PII_TYPES, RedactConfig  # noqa: E402
 
@@ -65,8 +64,6 @@ def main() -> None:
     results = {name: score(gold, detect(texts, langs)) for name, detect in systems.items()}
     out = {
         "benchmark": "pii_quality",
-        "commit": CODE["commit"],
-        "command": f"python benchmarks/pii_quality.py --docs {args.docs} --seed {args.seed}",
         "set": {"documents": len(texts), "values": sum(map(len, gold)), "by_type": dict(Counter(s[2] for g in gold for s in g)), "by_language": dict(Counter(langs))},
         "settings": {
             "pentaglot": RedactConfig().model_dump(mode="json"),
@@ -74,12 +71,10 @@ def main() -> None:
             "presidio_patterns": "Email, Ip, Phone(KR, JP, CN, ES, US), CreditCard, Iban, KrRrn recognizers; every result counted",
             "match": "same type, spans overlap >= 80% of the longer",
         },
-        "versions": versions("phonenumbers", "python-stdnum", "datatrove", "presidio-analyzer"),
-        "machine": machine(),
         "results": results,
     }
     # Seed 0 is the set the checks were tuned on; other seeds are held out.
-    print(save("pii_quality" + (f"_seed{args.seed}" if args.seed else ""), out))
+    print(save("pii_quality" + (f"_seed{args.seed}" if args.seed else ""), out, out.pop("settings"), ("phonenumbers", "python-stdnum", "datatrove", "presidio-analyzer")))
     print(f"{'type':<14}" + "".join(f"{name:>26}" for name in systems))
     for kind in PII_TYPES:
         row = [results[n][kind] for n in systems]

@@ -20,10 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import machine, require_corpora, save  # noqa: E402
+from measure import require_corpora, save  # noqa: E402
 from pii_labelled import build  # noqa: E402
 from pii_systems import pentaglot, presidio_detector  # noqa: E402
-from measure import CODE, versions  # noqa: E402
 
 from filters.pii_config import RedactConfig  # noqa: E402
 
@@ -47,21 +46,17 @@ def main() -> None:
     rate = {name: mb / min(s) for name, s in seconds.items()}
     out = {
         "benchmark": "pii_speed",
-        "commit": CODE["commit"],
-        "command": f"python benchmarks/pii_speed.py --docs {args.docs} --repeat {args.repeat}",
         "text": {"documents": len(texts), "mb": round(mb, 2)},
         "settings": {
             "pentaglot": RedactConfig().model_dump(mode="json"),
             "presidio_patterns": "Email, Ip, Phone(KR, JP, CN, ES, US), CreditCard, Iban, KrRrn recognizers, analyze() per document",
             "cores": 1,
         },
-        "versions": versions("phonenumbers", "python-stdnum", "presidio-analyzer"),
-        "machine": machine(),
         "seconds": seconds,
         "mb_per_s_per_core": {k: round(v, 3) for k, v in rate.items()},
         "ratio_to_presidio": round(rate["pentaglot"] / rate["presidio_patterns"], 2),
     }
-    print(save("pii_speed", out))
+    print(save("pii_speed", out, out.pop("settings"), ("phonenumbers", "python-stdnum", "presidio-analyzer")))
     print(out["seconds"], out["mb_per_s_per_core"], out["ratio_to_presidio"])
 
 

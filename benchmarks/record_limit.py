@@ -33,12 +33,11 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from measure import WORK, machine, run_measured, save
+from measure import WORK, pythonpath, run_measured, save
 
 HERE = Path(__file__).resolve().parents[1]
 CHUNK = 1 << 20
@@ -114,7 +113,7 @@ def run_side(root: Path, src: Path, out: Path, command: str) -> dict:
         cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "normalize", str(src), str(out), "--num-cpus", "2"]
     for attempt in range(6):  # Ray gives its raylet 30 s to start, which an oversubscribed machine can miss
         try:
-            result = run_measured(cmd, env={"PYTHONPATH": str(root), "RAY_ADDRESS": ""}, cwd=str(root))
+            result = run_measured(cmd, env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
             break
         except RuntimeError as err:
             if "timed out during startup" not in str(err) or attempt == 5:
@@ -148,11 +147,9 @@ def main() -> None:
     sides = {"before": args.base.resolve(), "after": HERE}
     result: dict = {
         "benchmark": "record_limit",
-        "command": " ".join(["python", "benchmarks/record_limit.py", *sys.argv[1:]]),
-        "machine": machine(),
-        "versions": {pkg: metadata.version(pkg) for pkg in ("ray", "pyarrow", "zstandard")},
-        "sides": {name: {"root": str(root), "commit": commit(root)} for name, root in sides.items()},
-        "settings": {"bomb_mb": args.base_bomb_mb, "bomb_full_mb (after only)": args.bomb_mb, "long_mb": args.long_mb,
+        "settings": {"pentaglot": {"side": "after", "root": str(HERE), "commit": commit(HERE)},
+                     "baseline": {"side": "before", "root": str(sides["before"]), "commit": commit(sides["before"])},
+                     "bomb_mb": args.base_bomb_mb, "bomb_full_mb (after only)": args.bomb_mb, "long_mb": args.long_mb,
                      "long_records_in_mixed": 10, "normal_records_in_mixed": 1000,
                      "command_per_input": "every read task of the input in one process (no Ray)" if args.command == "read"
                      else "pentaglot normalize IN OUT --num-cpus 2",
@@ -188,7 +185,7 @@ def main() -> None:
         for name in ("bomb", "bomb_full", "mixed")
     )
     print(json.dumps({"after_vs_before": result["after_vs_before"], "goal_met": result["goal_met"]}, indent=2))
-    print("wrote", save(f"record_limit_{args.command}", result))
+    print("wrote", save(f"record_limit_{args.command}", result, result.pop("settings"), ("zstandard",)))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import numpy as np
 
 from pentaglot_reader.mixture import Mixture
 from pentaglot_reader.order import EpochOrder, Split, consumer_batches
-from pentaglot_reader.packing import PackedStream, concat_tokens, positions_from_cu_seqlens, split_rows
+from pentaglot_reader.packing import PackedStream, positions_from_cu_seqlens, split_rows
 from pentaglot_reader.shards import TokenShards
 
 STATE_VERSION = 2
@@ -155,7 +155,7 @@ class TokenBatches:
         return self.iter_batches()
 
     def _packed_batches(self, epoch: int, samples: list[np.ndarray]) -> list[dict]:
-        tokens, seg_starts = self._stream(epoch).rows(np.concatenate(samples), self.shards.pieces, self.dtype)
+        tokens, seg_starts = self._stream(epoch).rows(np.concatenate(samples), self.shards.gather, self.dtype)
         counts = [len(s) for s in samples]
         out = []
         for batch_tokens, cu in split_rows(tokens, seg_starts, counts, self.seq_len):
@@ -168,8 +168,7 @@ class TokenBatches:
     def _doc_batches(self, epoch: int, samples: list[np.ndarray]) -> list[dict]:
         docs = self.order.docs(epoch, np.concatenate(samples))
         lengths = self.shards.lengths[docs]
-        pieces = self.shards.pieces(docs, np.zeros_like(lengths), lengths)
-        tokens = concat_tokens(pieces, self.dtype)
+        tokens = self.shards.gather(docs, np.zeros_like(lengths), lengths).astype(self.dtype)
         doc_cuts = np.cumsum([len(s) for s in samples])
         token_cuts = np.concatenate([[0], np.cumsum(lengths)])[np.concatenate([[0], doc_cuts])]
         out = []

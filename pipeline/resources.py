@@ -80,9 +80,9 @@ def _stage(**defaults) -> Any:
 class ResourcesConfig(Section):
     """Per-stage requests.  Defaults fit the 4 GiB-per-CPU nodes in infra/.
 
-    ``langid`` and ``tokenize`` actors hold a model each; ``tokenize.threads``
-    is how many encode threads one tokenize actor runs, so keep it equal to
-    ``resources.tokenize.cpus`` (both 2 by default).  ``tokenizer`` is the
+    ``langid`` and ``tokenize`` actors hold a model each; a tokenize actor
+    runs ``resources.tokenize.cpus // tokenize.threads`` calls at once (2 and 1
+    by default: two calls of one encode thread each).  ``tokenizer`` is the
     training task: ``cpus`` should match ``tokenizer.num_threads``, and its
     memory request is raised to the memory guard's estimate.
     """

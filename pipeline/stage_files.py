@@ -42,3 +42,11 @@ def check_output(out: str, storage: Storage, overwrite: bool) -> None:
     """An existing output is an error unless the user asked to replace it."""
     if not overwrite and storage.exists(out):
         raise UserError(f"{out}: output already exists; pass --overwrite or choose another output path")
+
+
+def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
+    """Refuse to clobber an existing output unless asked; clear it when asked."""
+    check_output(out, storage, overwrite)
+    if storage.exists(out):
+        storage.delete(out)
+    storage.ensure_dir(out)

@@ -32,7 +32,7 @@ from pipeline.readers.datasource import DocumentDatasource
 from pipeline.readers.tally import InputTally, TaskCount
 from pipeline.resources import StageResources, blocks_for, task_options
 from pipeline.runtime import ensure_ray
-from pipeline.stage_files import STAGE_FILE, check_output, input_files, read_stage_manifest  # noqa: F401 (re-exported)
+from pipeline.stage_files import STAGE_FILE, input_files, prepare_output, read_stage_manifest  # noqa: F401 (re-exported)
 from pipeline.storage import Storage, join
 
 KINDS = ("kept", "rejected", "quarantine")
@@ -228,14 +228,6 @@ class StageReport:
             lines.append(f"    {lang}: kept {row['kept']:,} / {row['read']:,}")
         lines.append(f"    output: {self.out}")
         return "\n".join(lines)
-
-
-def prepare_output(out: str, storage: Storage, overwrite: bool) -> None:
-    """Refuse to clobber an existing output unless asked; clear it when asked."""
-    check_output(out, storage, overwrite)
-    if storage.exists(out):
-        storage.delete(out)
-    storage.ensure_dir(out)
 
 
 def check_counts(stage: str, written: dict[str, int], reader: TaskCount) -> None:

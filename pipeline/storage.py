@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +40,9 @@ from filters.section import Section
 from pipeline.errors import UserError
 
 GLOB_CHARS = set("*?[")
+# Held while a client or filesystem is made from a boto3 session, which is not
+# thread-safe: a tokenize actor runs several calls on threads over one Storage.
+_CLIENTS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,13 @@ class Storage:
         from botocore.config import Config
 
         retries = {"max_attempts": self.config.max_attempts, "mode": "adaptive"}
-        return self._session.client(
-            "s3",
-            endpoint_url=self.config.endpoint_url,
-            config=Config(retries=retries, s3={"addressing_style": "path"} if self.config.endpoint_url else {}),
-        )
+        session = self._session
+        with _CLIENTS:
+            return session.client(
+                "s3",
+                endpoint_url=self.config.endpoint_url,
+                config=Config(retries=retries, s3={"addressing_style": "path"} if self.config.endpoint_url else {}),
+            )
 
     def _s3fs(self) -> pafs.S3FileSystem:
         """A pyarrow S3 filesystem signed with the chain's current keys, rebuilt when they change.
@@ -157,25 +163,27 @@ class Storage:
         botocore refreshes temporary keys 10-15 minutes before they expire, so
         a stream opened on the filesystem returned here has at least that long.
         """
-        creds = self._session.get_credentials()
-        if creds is None:
-            where = f"AWS profile '{self.config.profile}'" if self.config.profile else "the AWS credential chain"
-            raise UserError(f"{where} has no credentials; set AWS_PROFILE, run `aws sso login` or check ~/.aws/credentials")
-        frozen = creds.get_frozen_credentials()
-        keys = (frozen.access_key, frozen.secret_key, frozen.token)
-        if self.__dict__.get("_s3fs_keys") != keys:
-            kwargs: dict = {
-                "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.config.max_attempts),
-                "region": self.config.region or self._session.region_name or "us-east-1",
-                "access_key": frozen.access_key,
-                "secret_key": frozen.secret_key,
-                "session_token": frozen.token,
-            }
-            if self.config.endpoint_url:
-                scheme, _, host = self.config.endpoint_url.partition("://")
-                kwargs.update(endpoint_override=host, scheme=scheme, force_virtual_addressing=False)
-            self._s3fs_current, self._s3fs_keys = pafs.S3FileSystem(**kwargs), keys
-        return self._s3fs_current
+        session = self._session
+        with _CLIENTS:
+            creds = session.get_credentials()
+            if creds is None:
+                where = f"AWS profile '{self.config.profile}'" if self.config.profile else "the AWS credential chain"
+                raise UserError(f"{where} has no credentials; set AWS_PROFILE, run `aws sso login` or check ~/.aws/credentials")
+            frozen = creds.get_frozen_credentials()
+            keys = (frozen.access_key, frozen.secret_key, frozen.token)
+            if self.__dict__.get("_s3fs_keys") != keys:
+                kwargs: dict = {
+                    "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.config.max_attempts),
+                    "region": self.config.region or session.region_name or "us-east-1",
+                    "access_key": frozen.access_key,
+                    "secret_key": frozen.secret_key,
+                    "session_token": frozen.token,
+                }
+                if self.config.endpoint_url:
+                    scheme, _, host = self.config.endpoint_url.partition("://")
+                    kwargs.update(endpoint_override=host, scheme=scheme, force_virtual_addressing=False)
+                self._s3fs_current, self._s3fs_keys = pafs.S3FileSystem(**kwargs), keys
+            return self._s3fs_current
 
     def filesystem(self, uri: str) -> tuple[pafs.FileSystem, str]:
         """The pyarrow filesystem and in-filesystem path for ``uri``."""

@@ -17,7 +17,7 @@ from pipeline.shards.config import TokenizeConfig
     type=click.Choice(["eos", "bos", "both", "none"]),
     help="per document: append eos (default), prepend bos, both, or none",
 )
-@click.option("--threads", type=int, help="encode threads per tokenizer actor (default 2; each actor reserves resources.tokenize.cpus)")
+@click.option("--threads", type=int, help="encode threads per call (default 1; an actor runs resources.tokenize.cpus // threads calls at once)")
 @click.option("--actors", type=int, help="tokenizer actors, a fixed pool (default: resources.tokenize, growing with the cluster)")
 @click.option("--shard-mb", type=int, help="target shard size in MiB (default 256)")
 @click.option("--buckets", type=int, help="hash buckets of document ids (default: input size / shard size)")

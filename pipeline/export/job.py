@@ -36,7 +36,7 @@ from pipeline.export.shard_parts import PARTS, ShardTask, histograms, write_part
 from pipeline.resources import StageResources, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.verify import read_manifest
-from pipeline.stage_io import prepare_output
+from pipeline.stage_files import prepare_output
 from pipeline.storage import Storage, join
 
 EXPORT_MANIFEST = "export.json"

@@ -17,6 +17,9 @@ class TokenizeConfig(Section):
     ``special_tokens`` has no silent default inside the tokenizer model: the
     policy is written here and into the manifest, because BOS/EOS placement is
     part of what a model learns and must match between data and inference.
+    ``threads`` is 1 because an actor's CPUs go further as concurrent calls
+    (each reading, encoding and writing a piece) than as encode threads of one
+    call, whose reads are single-threaded (see ``pipeline.stages.tokenize``).
     """
 
     tokenizer: str | None = Field(None, description="sentencepiece .model file (local or s3://); required to run")
@@ -24,7 +27,10 @@ class TokenizeConfig(Section):
         "eos", description="per document: eos appended (GPT style), bos prepended, both, or none"
     )
     threads: int = Field(
-        2, ge=1, le=256, description="sentencepiece encode threads per actor; keep equal to resources.tokenize.cpus"
+        1,
+        ge=1,
+        le=256,
+        description="sentencepiece encode threads per call; an actor runs resources.tokenize.cpus // threads calls at once",
     )
     batch_size: int = Field(1024, ge=1, description="documents per encode call")
     shard_mb: int = Field(256, ge=1, le=1 << 20, description="target shard size in MiB (a shard never exceeds it by more than one document)")

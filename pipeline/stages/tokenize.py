@@ -1,14 +1,22 @@
 """The tokenize stage on Ray: documents to committed token shards, in two phases.
 
 1. The input is planned into *pieces* (groups of read units, see
-   ``pipeline.readers.datasource.plan_groups``).  A pool of Ray actors (one
-   sentencepiece model each, batched multi-threaded encode) takes one piece
-   per call: it reads the piece, encodes it and writes its token rows,
-   grouped by hash bucket of the document id, as one run file
-   (``pipeline.shards.runs``) under ``OUT/_runs/``.
+   ``pipeline.readers.units.plan_groups``).  A pool of Ray actors (one
+   sentencepiece model each, batched encode) takes one piece per call: it
+   reads the piece, encodes it and writes its token rows, grouped by hash
+   bucket of the document id, as one run file (``pipeline.shards.runs``)
+   under ``OUT/_runs/``.
 2. The same actors then take one bucket per call: read that bucket from
    every run, sort it by id and write it as shards; the driver deletes the
    runs and writes ``manifest.json`` last.
+
+An actor runs several calls at once (:func:`calls_per_actor`): its CPUs
+divided by the encode threads of one call.  Why calls rather than threads:
+reading JSON into Arrow, slicing and writing are single-threaded, so one call
+encoding on 2 threads left a CPU idle while it read, and sentencepiece's
+encode threads scale poorly besides; two 1-thread calls keep both CPUs busy
+(benchmarks/megatron_compare.py, 500 MB at load ~5: the work went from 1.51x
+to 2.37x Megatron's preprocessing speed).
 
 Why buckets sorted by id: the input is usually an earlier stage's output,
 whose part files differ between runs and clusters, so shards cut from the
@@ -36,14 +44,14 @@ from pipeline.documents import DROP_REASON, ERROR, ensure_base_columns, live_mas
 from pipeline.errors import UserError
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
-from pipeline.readers.datasource import Unit, plan_groups, read_group
+from pipeline.readers.units import Unit, plan_groups, read_group
 from pipeline.resources import ResourcesConfig, StageResources, check_fits, fit_cpus, node_shapes, task_options
 from pipeline.runtime import ensure_ray
 from pipeline.shards.config import TokenizeConfig
 from pipeline.shards.encode import Encoder
 from pipeline.shards.runs import read_bucket, write_run
 from pipeline.shards.writer import write_shards
-from pipeline.stage_io import prepare_output
+from pipeline.stage_files import prepare_output
 from pipeline.storage import Storage, join
 
 QUARANTINE = "quarantine"
@@ -88,7 +96,10 @@ class TokenizeWorker:
 
     Both calls are idempotent (a run or shard is written atomically under a
     name fixed by its piece or bucket), so Ray may retry them on a restarted
-    actor after a node is lost.
+    actor after a node is lost.  Calls run concurrently on the actor's
+    threads (``max_concurrency``), so nothing here changes after
+    ``__init__``: sentencepiece's encode is const and releases the GIL, the
+    settings are read only, and ``Storage`` creates its clients under a lock.
     """
 
     def __init__(self, model_bytes: bytes, config: TokenizeConfig, reader: ReaderConfig, storage: Storage, out: str,
@@ -128,29 +139,42 @@ class TokenizeWorker:
         return [asdict(e) for e in entries]
 
 
-def pool_size(res: StageResources, pieces: int) -> int:
-    """Actors to ask for: one per piece up to ``max_actors``, at least ``min_actors``.
+def calls_per_actor(res: StageResources, config: TokenizeConfig) -> int:
+    """Calls one actor runs at once: the CPUs it reserves over one call's encode threads (at least one).
+
+    Each call holds one piece (or bucket) in memory, so an actor's memory
+    budget covers this many: with the defaults two calls of one shard's worth
+    of tokens each.
+    """
+    return max(1, int(fit_cpus(res.cpus) // config.threads))
+
+
+def pool_size(res: StageResources, pieces: int, calls: int = 1) -> int:
+    """Actors to ask for: one per ``calls`` pieces up to ``max_actors``, at least ``min_actors``.
 
     Not the cluster's size: actors the cluster can't place yet stay pending,
     which is what asks an autoscaler for nodes; work goes only to started
     actors (:class:`_GrowingPool`), so a fixed cluster finishes on those it holds.
     """
-    return max(res.min_actors, min(pieces, res.max_actors or pieces))
+    wanted = -(-pieces // calls)
+    return max(res.min_actors, min(wanted, res.max_actors or wanted))
 
 
 class _GrowingPool:
-    """Ray actors fed calls as they start and as they free up.
+    """Ray actors fed calls as they start and as they free up, ``slots`` calls at a time each.
 
     Plain Ray actors rather than a Ray Data actor pool: no blocks flow
     between the phases, and Ray Data's executor start, its gap between the two
     datasets and a fresh set of workers for phase two cost seconds of a 30 s
     run (see benchmarks/README.md, token shards).  Unlike ``ray.util.ActorPool``
     no call is queued on an actor that hasn't started, which on a cluster that
-    never grows would wait forever.
+    never grows would wait forever.  A started actor is listed ``slots``
+    times as idle (its ``max_concurrency``), one entry per call it can run.
     """
 
-    def __init__(self, actors: list):
+    def __init__(self, actors: list, slots: int = 1):
         self.actors = actors
+        self.slots = slots
         self.starting = {actor.__ray_ready__.remote(): actor for actor in actors}
         self.idle: list = []
 
@@ -167,7 +191,7 @@ class _GrowingPool:
             (ref,), _ = ray.wait([*running, *self.starting], num_returns=1)
             if ref in self.starting:
                 ray.get(ref)  # an actor whose constructor failed raises here
-                self.idle.append(self.starting.pop(ref))
+                self.idle += [self.starting.pop(ref)] * self.slots
                 continue
             index, actor = running.pop(ref)
             results[index] = ray.get(ref)
@@ -237,8 +261,12 @@ def run_tokenize(
     buckets = num_buckets(total, config)
     entries, skipped = [], Counter()
     if pieces:
-        worker = ray.remote(TokenizeWorker).options(**task_options(res, share=1.0), max_restarts=-1, max_task_retries=-1)
-        pool = _GrowingPool([worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(pool_size(res, len(pieces)))])
+        calls = calls_per_actor(res, config)
+        worker = ray.remote(TokenizeWorker).options(
+            **task_options(res, share=1.0), max_concurrency=calls, max_restarts=-1, max_task_retries=-1
+        )
+        actors = [worker.remote(model_bytes, config, reader, storage, out, buckets) for _ in range(pool_size(res, len(pieces), calls))]
+        pool = _GrowingPool(actors, calls)
         try:
             # Biggest pieces first, so the last calls are short and no worker waits long for another.
             order = sorted(range(len(pieces)), key=lambda i: (-sum(u.size for u in pieces[i]), i))

@@ -21,7 +21,8 @@ from pipeline.errors import UserError
 from pipeline.preflight import check_stage_input
 from pipeline.resources import ResourcesConfig
 from pipeline.runtime import ensure_ray
-from pipeline.stage_io import prepare_output, read_documents
+from pipeline.stage_files import prepare_output
+from pipeline.stage_io import read_documents
 from pipeline.stages.tokenizer_sample import join_parts, sample_corpus, training_request
 from pipeline.storage import Storage, join
 from tokenizer_training.memory import estimate_peak_bytes

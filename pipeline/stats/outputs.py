@@ -18,8 +18,7 @@ from pipeline.config import ReaderConfig
 from pipeline.errors import UserError
 from pipeline.resources import ResourcesConfig
 from pipeline.runtime import ensure_ray
-from pipeline.stage_files import check_output
-from pipeline.stage_io import prepare_output
+from pipeline.stage_files import check_output, prepare_output
 from pipeline.stats import schema as S
 from pipeline.stats.compare import compare_tables
 from pipeline.stats.compute import compute

@@ -147,17 +147,53 @@ def actor_nodes() -> dict[str, dict[str, int]]:
     return classes
 
 
-def run_and_report(config_path: str, head_id: str) -> dict:
+def node_joins(clock: _StepClock, started: float) -> dict[str, dict]:
+    """Per node: the step during which it joined and seconds since the run began
+    (a node that joined before the run has no step), so a cluster that did not grow shows when it stopped."""
+    from ray.util.state import list_nodes
+
+    joins = {}
+    for node in list_nodes(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False):
+        ms = node.get("start_time_ms") or 0
+        joins[node["node_id"]] = {"step": clock.step_at(ms), "at_s": round(ms / 1000 - started, 1)}
+    return joins
+
+
+def launches_settled(timeout_s: float) -> None:
+    """Wait until the autoscaler has no node launching or starting, at most ``timeout_s``.
+
+    A node the autoscaler launches for a step's demand joins seconds later;
+    on a loaded 2-core machine a short step (tokenize, here) can end before
+    the node it asked for registers.  The nodes counted are the ones the
+    run's demand launched, so the count waits for those still starting.
+    """
+    from ray._private import ray_constants
+    from ray.experimental.internal_kv import _internal_kv_get
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        raw = _internal_kv_get(ray_constants.DEBUG_AUTOSCALING_STATUS)
+        report = json.loads(raw).get("autoscaler_report") if raw else None
+        if report is not None and not report["pending_launches"] and not report["pending_nodes"]:
+            return
+        time.sleep(1)
+
+
+def run_and_report(config_path: str, head_id: str, settle_s: float = 0) -> dict:
     clock = _StepClock()
     started = time.time()
     report = Runner(load_config(config_path), echo=clock.echo).run()
     seconds = time.time() - started
+    clock.starts.append((time.time() * 1000, "(after the run)"))
+    launches_settled(settle_s)
     nodes = ray.nodes()
     return {
         "seconds": round(seconds, 2),
+        "steps": {name: round(ms / 1000 - started, 1) for ms, name in clock.starts},  # start, seconds into the run
         "report": report,
         "head": head_id,
         "workers": sorted(n["NodeID"] for n in nodes if n["NodeID"] != head_id),
+        "joined": node_joins(clock, started),
         "placement": placement(clock),
         "actors": actor_nodes(),
     }
@@ -219,7 +255,7 @@ def autoscaling(args) -> dict:
     cluster.start()
     try:
         ray.init(address="auto", logging_level="ERROR")
-        return run_and_report(args.config, ray.get_runtime_context().get_node_id())
+        return run_and_report(args.config, ray.get_runtime_context().get_node_id(), settle_s=120)
     except BaseException:
         traceback.print_exc()  # now: once the harness stops Ray, this process may be ended before it unwinds
         sys.stderr.flush()

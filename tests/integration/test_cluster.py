@@ -114,7 +114,10 @@ def test_autoscaling_cluster_grows_past_one_worker(corpus, tmp_path):
     Ray Data's own stages hold back to what the cluster has, so the demand an
     autoscaler sees comes mostly from tokenize's actors (one per piece, each
     pending until a node can hold it): this fails when a step before it
-    leaves its output in one piece.
+    leaves its output in one piece.  Counted are the workers the run's demand
+    launched, those that joined after a short last step ended included
+    (``cluster_run.launches_settled``): on CI's loaded 2 cores tokenize
+    finished before the node it asked for registered.
     """
     if shutil.which("unshare") is None or shutil.which("ip") is None or os.geteuid() != 0:
         pytest.skip("needs unshare, ip and root to give the harness its own PID and network namespaces")
@@ -129,7 +132,7 @@ def test_autoscaling_cluster_grows_past_one_worker(corpus, tmp_path):
         result = _result(subprocess.run(cmd, env=_env(RAY_TMPDIR=ray_tmp), capture_output=True, text=True, timeout=900))
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
-    assert len(result["workers"]) > 1, result["placement"]
+    assert len(result["workers"]) > 1, {key: result[key] for key in ("seconds", "steps", "joined", "actors")}
     steps = {s["step"]: s for s in result["report"]["steps"]}
     assert steps["normalize"]["counts"]["read"] == 20_000 and steps["tokenize"]["documents"] > 0
 

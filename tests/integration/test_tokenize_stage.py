@@ -1,5 +1,6 @@
 """The tokenize stage on the shared local Ray: determinism, round trip, CLI and verify."""
 
+import hashlib
 import json
 import os
 
@@ -40,6 +41,13 @@ def inputs(tmp_path_factory):
 
 def _files(out):
     return {name: open(os.path.join(out, name), "rb").read() for name in sorted(os.listdir(out))}
+
+
+def _digests(out) -> dict:
+    """sha256 of every file, the manifest's without its timestamp."""
+    files = _files(out)
+    manifest = {k: v for k, v in json.loads(files.pop(MANIFEST_NAME)).items() if k != TIMESTAMP_KEY}
+    return {**{name: hashlib.sha256(data).hexdigest() for name, data in files.items()}, MANIFEST_NAME: manifest}
 
 
 def test_api_and_cli_runs_give_identical_bytes_and_verify_catches_damage(ray_session, inputs, tmp_path):
@@ -90,13 +98,30 @@ def test_cli_names_a_missing_tokenizer(ray_session, inputs, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "min_actors, max_actors, pieces, size",
-    [(1, None, 9, 9), (1, None, 1, 1), (1, 4, 99, 4), (3, None, 1, 3), (2, 2, 9, 2)],
+    "min_actors, max_actors, pieces, calls, size",
+    [(1, None, 9, 1, 9), (1, None, 1, 1, 1), (1, 4, 99, 1, 4), (3, None, 1, 1, 3), (2, 2, 9, 1, 2), (1, None, 9, 2, 5), (1, 4, 99, 2, 4)],
 )
-def test_actors_asked_for_follow_pieces_and_the_resources_section_not_the_cluster(min_actors, max_actors, pieces, size):
+def test_actors_asked_for_follow_pieces_and_the_resources_section_not_the_cluster(min_actors, max_actors, pieces, calls, size):
     from pipeline.stages.tokenize import pool_size
 
-    assert pool_size(StageResources(min_actors=min_actors, max_actors=max_actors), pieces) == size
+    assert pool_size(StageResources(min_actors=min_actors, max_actors=max_actors), pieces, calls) == size
+
+
+@pytest.mark.parametrize("cpus, threads, calls", [(2, 1, 2), (2, 2, 1), (1, 2, 1), (1, 1, 1)])  # none over the 2-CPU session
+def test_an_actor_runs_its_cpus_over_the_encode_threads_calls_at_once(cpus, threads, calls):
+    from pipeline.stages.tokenize import calls_per_actor
+
+    assert calls_per_actor(StageResources(cpus=cpus), TokenizeConfig(threads=threads)) == calls
+
+
+def test_two_calls_at_once_in_one_actor_write_the_same_bytes_as_two_actors(ray_session, inputs, tmp_path):
+    """Calls share the actor's tokenizer and storage on threads; the shards and manifest must not notice."""
+    docs, model = inputs
+    config = TokenizeConfig(tokenizer=model, special_tokens="eos", buckets=3, min_pieces=6, shard_mb=1, threads=1)
+    apart = run_tokenize([docs], str(tmp_path / "apart"), config, resources=StageResources(cpus=1, memory_mb=256).fixed(2))
+    shared = run_tokenize([docs], str(tmp_path / "shared"), config, resources=StageResources(cpus=2, memory_mb=256).fixed(1))
+    assert apart.manifest["totals"]["rows"] == N_DOCS
+    assert _digests(apart.out) == _digests(shared.out)
 
 
 def test_more_actors_than_the_cluster_holds_finish_on_those_it_started(ray_session, inputs, tmp_path):

@@ -10,7 +10,7 @@ from shard_fixtures import documents, tokenizer_model
 
 from pipeline.config import ReaderConfig
 from pipeline.progress import share_done, status_line
-from pipeline.readers.datasource import Unit, read_group
+from pipeline.readers.units import Unit, read_group
 from pipeline.shards.config import TokenizeConfig
 from pipeline.stages.tokenize import TokenizeWorker, run_uri
 from pipeline.stats.compute import _fold_files

@@ -10,8 +10,9 @@ import zstandard
 
 from pipeline.config import ReaderConfig
 from pipeline.documents import ERROR
-from pipeline.readers import datasource
-from pipeline.readers.datasource import DocumentDatasource, plan_groups, read_group
+from pipeline.readers import units
+from pipeline.readers.datasource import DocumentDatasource
+from pipeline.readers.units import plan_groups, read_group
 from pipeline.readers.tally import TaskCount
 from pipeline.stage_io import check_counts
 from pipeline.storage import Storage
@@ -203,8 +204,8 @@ def test_over_long_records_are_counted_records_that_land_in_quarantine(tmp_path)
 def test_a_reader_that_drops_a_record_fails_naming_the_file(tmp_path, monkeypatch):
     path = tmp_path / "lossy.jsonl"
     path.write_bytes(jsonl(RECORDS))
-    parse = datasource.parse_jsonl
-    monkeypatch.setattr(datasource, "parse_jsonl", lambda *a: [t.slice(1) for t in parse(*a)])
+    parse = units.parse_jsonl
+    monkeypatch.setattr(units, "parse_jsonl", lambda *a: [t.slice(1) for t in parse(*a)])
     rows, count = counted([path])
     assert (count.seen, rows) == (50, 49)
     with pytest.raises(RuntimeError, match=f"normalize: the reader counted 50 records but .* = 49; .*{path} .*50 records read, 49 rows produced"):

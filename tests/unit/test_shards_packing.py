@@ -26,7 +26,7 @@ def _docs(lengths):
 
 
 def _fetch(docs):
-    return lambda ds, a, b: [docs[d][s:e] for d, s, e in zip(ds.tolist(), a.tolist(), b.tolist())]
+    return lambda ds, a, b: np.concatenate([docs[d][s:e] for d, s, e in zip(ds.tolist(), a.tolist(), b.tolist())])
 
 
 def test_rows_are_consecutive_overlapping_windows_of_the_stream():

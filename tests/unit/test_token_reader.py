@@ -202,6 +202,27 @@ def test_reader_refuses_truncated_missing_and_corrupt_shards(folder, tmp_path):
             TokenShards(copy, checks=checks)
 
 
+@pytest.mark.parametrize("window_bits", [30, 6])  # 6: 64-byte windows, so pieces cross window starts
+def test_gather_concatenates_the_pieces_long_short_and_empty(folder, monkeypatch, window_bits):
+    from pentaglot_reader import shards as shards_module
+
+    monkeypatch.setattr(shards_module, "_WINDOW_BITS", window_bits)
+    monkeypatch.setattr(shards_module, "_WINDOW", 1 << window_bits)
+    shards = TokenShards(folder)
+    rng = np.random.default_rng(0)
+    docs = rng.integers(0, shards.num_docs, 500)
+    lengths = shards.lengths[docs]
+    starts = rng.integers(0, lengths // 2 + 1)
+    stops = np.minimum(lengths, starts + rng.integers(0, 40, len(docs)))  # empty, inline (<= 6 tokens) and longer
+    if window_bits < 30:
+        stops = np.minimum(stops, starts + (1 << window_bits) // 2)  # at most one window long
+    expected = [shards.doc(int(d))[a:b] for d, a, b in zip(docs, starts, stops)]
+    got = shards.gather(docs, starts, stops)
+    assert got.dtype == np.uint16 and np.array_equal(got, np.concatenate(expected))
+    assert ((stops - starts) <= 6).sum() > 50 and ((stops - starts) > 6).sum() > 50
+    assert shards.gather(docs[:0], starts[:0], stops[:0]).size == 0
+
+
 def test_uint32_shards_read_back_as_int32_batches(tmp_path):
     info = TokenizerInfo(sha256="c" * 64, vocab_size=100_000, bos_id=1, eos_id=2, pad_id=-1, unk_id=0)
     lists = [[70_000, 3, 99_999], [65_536], [4, 5]]
