@@ -159,13 +159,16 @@ def node_joins(clock: _StepClock, started: float) -> dict[str, dict]:
     return joins
 
 
-def launches_settled(timeout_s: float) -> None:
-    """Wait until the autoscaler has no node launching or starting, at most ``timeout_s``.
+def launches_settled(since: float, timeout_s: float) -> None:
+    """Wait until the autoscaler, in an update begun two seconds or more after
+    ``since``, has no node launching or starting; at most ``timeout_s``.
 
     A node the autoscaler launches for a step's demand joins seconds later;
     on a loaded 2-core machine a short step (tokenize, here) can end before
     the node it asked for registers.  The nodes counted are the ones the
-    run's demand launched, so the count waits for those still starting.
+    run's demand launched, so the count waits for those still starting, and
+    for an update that has seen the last step's demand (the autoscaler
+    updates once a second).
     """
     from ray._private import ray_constants
     from ray.experimental.internal_kv import _internal_kv_get
@@ -173,8 +176,9 @@ def launches_settled(timeout_s: float) -> None:
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         raw = _internal_kv_get(ray_constants.DEBUG_AUTOSCALING_STATUS)
-        report = json.loads(raw).get("autoscaler_report") if raw else None
-        if report is not None and not report["pending_launches"] and not report["pending_nodes"]:
+        status = json.loads(raw) if raw else {}
+        report = status.get("autoscaler_report")
+        if status.get("time", 0) >= since + 2 and report and not report["pending_launches"] and not report["pending_nodes"]:
             return
         time.sleep(1)
 
@@ -185,7 +189,7 @@ def run_and_report(config_path: str, head_id: str, settle_s: float = 0) -> dict:
     report = Runner(load_config(config_path), echo=clock.echo).run()
     seconds = time.time() - started
     clock.starts.append((time.time() * 1000, "(after the run)"))
-    launches_settled(settle_s)
+    launches_settled(started + seconds, settle_s)
     nodes = ray.nodes()
     return {
         "seconds": round(seconds, 2),

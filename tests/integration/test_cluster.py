@@ -84,8 +84,12 @@ def test_fixed_three_node_cluster_runs_every_cpu_heavy_stage_on_every_node(corpu
     actors outlast the actors' start, so every started actor gets work.
     decontaminate and redact ask for memory no other stage asks for, so
     their tasks show they took it from their resources sections.
+    Tokenize's actors take one CPU (one call at a time): a 2-CPU actor runs
+    two calls at once and finished this 15 MB corpus's pieces before the
+    actors on the other nodes had started.
     """
-    config = run_config(corpus, tmp_path / "out", langid={"min_actors": 3}, decontaminate={"memory_mb": 300}, redact={"memory_mb": 200})
+    config = run_config(corpus, tmp_path / "out", langid={"min_actors": 3}, tokenize={"cpus": 1}, decontaminate={"memory_mb": 300},
+                        redact={"memory_mb": 200})
     data = yaml.safe_load(config.read_text())
     data["tokenize"]["min_pieces"] = 48
     data["steps"][4:4] = ["decontaminate", "redact"]
