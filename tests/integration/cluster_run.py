@@ -134,14 +134,18 @@ def placement(clock: _StepClock) -> dict[str, dict]:
 
 
 def actor_nodes() -> dict[str, dict[str, int]]:
-    """Per actor class: the nodes its actors were placed on, with actor counts
-    (actors that never started, such as those pending for a node that never came, have none)."""
+    """Per actor class: the nodes its actors were placed on (granted a worker there), with actor counts.
+
+    Placed, not started: an actor killed while it was starting, because the
+    started ones had run out of calls (a small corpus), still shows where Ray
+    put it.  Actors pending for a node that never came have no node.
+    """
     from ray.util.state import list_actors
 
     classes: dict[str, dict[str, int]] = {}
     for actor in list_actors(address=_gcs(), detail=True, limit=MAX_TASKS, raise_on_missing_output=False):
         name = actor.get("class_name") or ""
-        if actor.get("node_id") and actor.get("pid") and is_work(name):
+        if actor.get("node_id") and is_work(name):
             nodes = classes.setdefault(name, {})
             nodes[actor["node_id"]] = nodes.get(actor["node_id"], 0) + 1
     return classes

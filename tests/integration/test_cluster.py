@@ -80,18 +80,19 @@ def test_fixed_three_node_cluster_runs_every_cpu_heavy_stage_on_every_node(corpu
 
     On a fixed cluster the langid pool starts at the node count
     (``min_actors``): left to grow, it stops at what keeps pace with reading,
-    one or two actors for this small corpus.  More tokenize pieces than
-    actors outlast the actors' start, so every started actor gets work.
-    decontaminate and redact ask for memory no other stage asks for, so
-    their tasks show they took it from their resources sections.
-    Tokenize's actors take one CPU (one call at a time): a 2-CPU actor runs
-    two calls at once and finished this 15 MB corpus's pieces before the
-    actors on the other nodes had started.
+    one or two actors for this small corpus.  Tokenize asks for an actor per
+    piece (calls), whatever the cluster holds; an actor is placed once its
+    node has started a worker for it, which on three nodes sharing two cores
+    takes seconds.  With the default two calls per actor the first actors
+    finished this 15 MB corpus before the last node's actor was placed, so
+    here each actor runs one call on two encode threads, slow enough for
+    every node to get one.  decontaminate and redact ask for memory no other
+    stage asks for, so their tasks show they took it from their resources
+    sections.
     """
-    config = run_config(corpus, tmp_path / "out", langid={"min_actors": 3}, tokenize={"cpus": 1}, decontaminate={"memory_mb": 300},
-                        redact={"memory_mb": 200})
+    config = run_config(corpus, tmp_path / "out", langid={"min_actors": 3}, decontaminate={"memory_mb": 300}, redact={"memory_mb": 200})
     data = yaml.safe_load(config.read_text())
-    data["tokenize"]["min_pieces"] = 48
+    data["tokenize"].update(min_pieces=48, threads=2)  # one call per actor at a time: see above
     data["steps"][4:4] = ["decontaminate", "redact"]
     eval_set = _eval_set(corpus, tmp_path / "eval.jsonl", 3)
     data["decontaminate"] = {"eval_sets": [{"path": str(eval_set), "fields": ["text"], "id_field": "id"}]}
