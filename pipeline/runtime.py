@@ -160,3 +160,28 @@ def data_settings(preserve_order: bool = False, reservation: bool = True):
         yield
     finally:
         ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled = before
+
+
+
+def cancel_all(refs: list) -> None:
+    """Cancel the tasks behind ``refs`` and wait for them to end (at most a minute).
+
+    A step that fails must not leave tasks writing into its output after it
+    has returned: a failed export went on writing parts into its folder.
+    """
+    import ray
+
+    for ref in refs:
+        ray.cancel(ref)
+    ray.wait(refs, num_returns=len(refs), timeout=60)
+
+
+def get_all(refs: list) -> list:
+    """Every task's result, in order; at the first failure the rest are cancelled (``cancel_all``) before it is raised."""
+    import ray
+
+    try:
+        return ray.get(refs)
+    except BaseException:
+        cancel_all(refs)
+        raise

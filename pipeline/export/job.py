@@ -34,7 +34,7 @@ from pipeline.export.assemble import PROVENANCE_SUFFIX, assemble
 from pipeline.export.megatron_index import megatron_dtype
 from pipeline.export.shard_parts import PARTS, ShardTask, histograms, write_parts
 from pipeline.resources import StageResources, task_options
-from pipeline.runtime import ensure_ray
+from pipeline.runtime import cancel_all, ensure_ray, get_all
 from pipeline.shards.verify import read_manifest
 from pipeline.stage_files import prepare_output
 from pipeline.storage import Storage, join
@@ -95,10 +95,14 @@ def _summed_histograms(storage: Storage, tasks: list[ShardTask], options: dict) 
     """Per language, the shards' histograms summed in completion order (the driver holds one per language)."""
     pending = [ray.remote(histograms).options(**options).remote(storage, t) for t in tasks]
     total: dict[str, np.ndarray] = {}
-    while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        for lang, hist in ray.get(done[0]).items():
-            total[lang] = total[lang] + hist if lang in total else hist
+    try:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for lang, hist in ray.get(done[0]).items():
+                total[lang] = total[lang] + hist if lang in total else hist
+    except BaseException:
+        cancel_all(pending)
+        raise
     return total
 
 
@@ -151,7 +155,7 @@ def run_export(
     hists = _summed_histograms(storage, tasks, options) if plans and any(p.remainder > 0 for p in plans) else {}
     cuts = {lang: cut(h, next(p.remainder for p in plans if p.lang == lang)) for lang, h in hists.items()}
     write = ray.remote(write_parts).options(**options)
-    written = ray.get([write.remote(storage, t, cuts, per_language, out, dtype) for t in tasks])
+    written = get_all([write.remote(storage, t, cuts, per_language, out, dtype) for t in tasks])
     datasets: dict[str, list[tuple[int, dict]]] = {}
     for task, parts in zip(tasks, written):
         for name, counts in parts.items():
@@ -160,7 +164,7 @@ def run_export(
                for name, parts in datasets.items() if not sum(c["tokens"] for _, c in parts)}
     names = [name for name in sorted(datasets) if name not in skipped]
     join_parts = ray.remote(assemble).options(**options)
-    made = ray.get([
+    made = get_all([
         join_parts.remote(storage, out, name, [i for i, _ in datasets[name]], sum(c["sequences"] for _, c in datasets[name]), dtype)
         for name in names
     ])

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -189,6 +190,10 @@ def test_corrupt_token_bytes_fail_the_export_naming_the_shard(ray_session, shard
     (damaged / victim).write_bytes(bytes(data))
     with pytest.raises(UserError, match=f"shard {victim}: sha256"):
         run_export(str(damaged), str(tmp_path / "out"))
+    # no task of the failed export is still writing once it has raised
+    written = sorted(p for p in (tmp_path / "out").rglob("*"))
+    time.sleep(2)
+    assert sorted(p for p in (tmp_path / "out").rglob("*")) == written
 
 
 def test_hugging_face_datasets_loads_the_shards_in_one_call(shards, tmp_path):
