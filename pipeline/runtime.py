@@ -162,12 +162,12 @@ def data_settings(preserve_order: bool = False, reservation: bool = True):
         ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled = before
 
 
-
 def cancel_all(refs: list) -> None:
     """Cancel the tasks behind ``refs`` and wait for them to end (at most a minute).
 
     A step that fails must not leave tasks writing into its output after it
-    has returned: a failed export went on writing parts into its folder.
+    has returned: a failed export went on writing parts into its folder, and
+    dedup's clusters/ files are written by tasks the same way.
     """
     import ray
 

@@ -23,6 +23,7 @@ import ray
 from filters.dedup_config import DedupConfig
 from pipeline.documents import ID
 from pipeline.resources import ResourcesConfig, StageResources, task_options
+from pipeline.runtime import get_all
 from pipeline.stage_io import STAGE_FILE, StageReport
 from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_dedup
 from pipeline.stages.dedup_near import near_dedup
@@ -67,7 +68,7 @@ def write_clusters(report: StageReport, storage: Storage, res: StageResources | 
     """
     task = ray.remote(_cluster_file).options(**task_options(res or ResourcesConfig().dedup))
     refs = [task.remote(storage, report.out, kind, entry["path"]) for kind in ("kept", "rejected") for entry in report.data["files"][kind]]
-    files = [f for f in ray.get(refs) if f is not None]
+    files = [f for f in get_all(refs) if f is not None]
     report.data["clusters"] = {"rows": sum(f["rows"] for f in files), "files": files}
     data = json.dumps(report.data, indent=2, ensure_ascii=False).encode()
     storage.write_bytes(join(report.out, STAGE_FILE), data)
