@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -59,14 +61,51 @@ def corpus(n: int) -> tuple[Path, dict]:
     return folder, json.loads(meta.read_text())
 
 
+def spilled_mib(address: str) -> int:
+    """MiB Ray's object store has spilled since it started (its memory summary)."""
+    from ray._private.internal_api import memory_summary
+
+    found = re.search(r"Spilled (\d+) MiB", memory_summary(address, stats_only=True))
+    return int(found.group(1)) if found else 0
+
+
+class SpillDisk(threading.Thread):
+    """Peak bytes in the session's spill folders, sampled every ``every`` seconds."""
+
+    def __init__(self, session: Path, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.session, self.every, self.peak, self.stopped = session, every, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            total = 0
+            for folder in self.session.glob("ray_spilled_objects*"):
+                for entry in os.scandir(folder):
+                    try:
+                        total += entry.stat().st_size
+                    except FileNotFoundError:  # restored and deleted while listed
+                        pass
+            self.peak = max(self.peak, total)
+
+
 def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -> dict:
+    import ray
+
     shutil.rmtree(out, ignore_errors=True)
+    spilled_before = spilled_mib(address)
+    disk = SpillDisk(Path(ray._private.worker.global_worker.node.get_session_dir_path()))
+    disk.start()
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
     env = {"PYTHONPATH": pythonpath(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
-    measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
+    try:
+        measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
+    finally:
+        disk.stopped.set()
+        disk.join()
     stage = json.loads((out / "stage.json").read_text())
     measured.pop("output_tail")
-    return {**measured, "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}
+    spill = {"spilled_mib": spilled_mib(address) - spilled_before, "spill_disk_peak_mb": round(disk.peak / 2**20)}
+    return {**measured, **spill, "counts": stage["counts"], "rejected_by_reason": stage["rejected_by_reason"]}
 
 
 def cluster_rows(out: Path) -> pa.Table:
@@ -109,6 +148,7 @@ def main() -> None:
             out = WORK / f"dedup_synth_{n}-{side}"
             run[side] = run_side(tree, src, out, args.flags, address)
             run[side]["us_per_document"] = round(1e6 * run[side]["seconds"] / n, 1)
+            run[side]["spilled_bytes_per_document"] = round(run[side]["spilled_mib"] * 2**20 / n)
             run[side]["worker_peak_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
             print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)
         if "baseline" in run:

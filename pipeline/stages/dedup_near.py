@@ -56,16 +56,22 @@ BAND_ROW_BYTES = 40
 _SIG, _PRIO, _KEYS, _KEY, _JID = "sig", "prio", "keys", "key", "jid"
 
 
-def _join_schema(num_perm: int) -> pa.Schema:
-    sig = pa.binary(4 * num_perm)
-    return pa.schema(
-        [(_JID, pa.string()), (LEFT, pa.string()), (RIGHT, pa.string()), ("left_sig", sig),
-         (LEFT_PRIO, pa.float64()), (_SIG, sig), (_PRIO, pa.float64()), (PART, pa.int64())]
-    )
+# Rows of both verify joins: pair rows (LEFT, RIGHT set) and signature rows
+# (JID, SIG, PRIO set) share one schema so a partition gets both.  Signatures
+# are variable-size binary although every one has 4 * num_perm bytes: a null
+# fixed-size value still takes its full width, and pair rows outnumber
+# signature rows (~3 candidates per document, 18 bands at the defaults), so
+# fixed-size null columns were ~1 KB of zeros per candidate row (benchmarks/
+# dedup_verify_bytes.py); a null here costs its 4-byte offset.
+JOIN_SCHEMA = pa.schema(
+    [(_JID, pa.string()), (LEFT, pa.string()), (RIGHT, pa.string()), ("left_sig", pa.binary()),
+     (LEFT_PRIO, pa.float64()), (_SIG, pa.binary()), (_PRIO, pa.float64()), (PART, pa.int64())]
+)
 
 
 def _sig_matrix(arr: pa.Array, num_perm: int) -> np.ndarray:
-    """Fixed-size binary signatures as an (n x num_perm) uint32 view."""
+    """Signatures (binary of 4 * num_perm bytes each) as an (n x num_perm) uint32 array."""
+    arr = pc.cast(arr, pa.binary(4 * num_perm))
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     flat = np.frombuffer(arr.buffers()[1], dtype=np.uint32)
     return flat[arr.offset * num_perm : (arr.offset + len(arr)) * num_perm].reshape(len(arr), num_perm)
@@ -119,29 +125,25 @@ def _band_rows(table: pa.Table, bands: int, parts: int) -> pa.Table:
     return pa.table({_KEY: pa.array(keys), ID: ids, PART: partition_of(keys, parts)})
 
 
-def _candidates(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
+def _join_rows(key: pa.Array, parts: int, **columns) -> pa.Table:
+    """``columns`` as ``JOIN_SCHEMA`` rows (the others null), partitioned by ``key``."""
+    n = len(key)
+    cols = {f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in JOIN_SCHEMA if f.name != PART}
+    return pa.table({**cols, PART: string_partition(key, parts)}, schema=JOIN_SCHEMA)
+
+
+def _candidates(table: pa.Table, parts: int) -> pa.Table:
     """Candidate pairs of one band partition, as join rows keyed by the left id."""
     table = table.sort_by([(_KEY, "ascending"), (ID, "ascending")])
     left, right = bucket_pairs(table[_KEY].to_numpy(), np.arange(table.num_rows))
     ids = table[ID].combine_chunks()
-    left_ids, right_ids = ids.take(pa.array(left)), ids.take(pa.array(right))
-    n = len(left)
-    return pa.table(
-        {_JID: left_ids, LEFT: left_ids, RIGHT: right_ids, "left_sig": pa.nulls(n, schema.field("left_sig").type),
-         LEFT_PRIO: pa.nulls(n, pa.float64()), _SIG: pa.nulls(n, schema.field(_SIG).type),
-         _PRIO: pa.nulls(n, pa.float64()), PART: string_partition(left_ids, parts)},
-        schema=schema,
-    )
+    left_ids = ids.take(pa.array(left))
+    return _join_rows(left_ids, parts, **{LEFT: left_ids, RIGHT: ids.take(pa.array(right))})
 
 
-def _sig_join_rows(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
-    n = table.num_rows
-    return pa.table(
-        {_JID: table[ID], LEFT: pa.nulls(n, pa.string()), RIGHT: pa.nulls(n, pa.string()),
-         "left_sig": pa.nulls(n, schema.field("left_sig").type), LEFT_PRIO: pa.nulls(n, pa.float64()),
-         _SIG: table[_SIG], _PRIO: table[_PRIO], PART: string_partition(table[ID].combine_chunks(), parts)},
-        schema=schema,
-    )
+def _sig_join_rows(table: pa.Table, parts: int) -> pa.Table:
+    ids = table[ID].combine_chunks()
+    return _join_rows(ids, parts, **{_JID: ids, _SIG: pc.cast(table[_SIG], pa.binary()), _PRIO: table[_PRIO]})
 
 
 def _split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -156,7 +158,7 @@ def _lookup(jids, sig_rows: pa.Table) -> tuple[pa.Array, pa.Array]:
     return sig_rows[_SIG].combine_chunks().take(at), sig_rows[_PRIO].combine_chunks().take(at)
 
 
-def _attach_left(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
+def _attach_left(table: pa.Table, parts: int) -> pa.Table:
     """Round 1 (partitioned by left id): dedupe pairs, attach the left signature, re-key by right id."""
     pairs, sig_rows = _split(table)
     pairs = pairs.sort_by([(LEFT, "ascending"), (RIGHT, "ascending")])
@@ -168,13 +170,8 @@ def _attach_left(table: pa.Table, schema: pa.Schema, parts: int) -> pa.Table:
         )
         pairs = pairs.filter(pa.concat_arrays([pa.array([True]), pc.invert(same.combine_chunks())]))
     sig, prio = _lookup(pairs[LEFT], sig_rows)
-    n = pairs.num_rows
     right = pairs[RIGHT].combine_chunks()
-    return pa.table(
-        {_JID: right, LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio,
-         _SIG: pa.nulls(n, schema.field(_SIG).type), _PRIO: pa.nulls(n, pa.float64()), PART: string_partition(right, parts)},
-        schema=schema,
-    )
+    return _join_rows(right, parts, **{LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio})
 
 
 def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
@@ -192,16 +189,15 @@ def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
 def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
     """All verified near-duplicate edges of the live documents of ``ds``, materialized."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
-    schema = _join_schema(cfg.num_perm)
     opts = task_options(res)
     sigs = ds.map_batches(
         _signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
     ).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
     band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow", **opts)
-    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, schema, parts), opts)
-    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(schema, parts), batch_format="pyarrow", **opts)
-    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, schema, parts), opts)
+    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, parts), opts)
+    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(parts,), batch_format="pyarrow", **opts)
+    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, parts), opts)
     return shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold), opts).materialize()
 
 
