@@ -37,7 +37,7 @@ def main() -> None:
     from pipeline.resources import ResourcesConfig
     from pipeline.stages import dedup_exact, dedup_near
     from pipeline.stages.dedup_apply import _document_rows, _mapping_rows
-    from pipeline.stages.dedup_components import cluster_mapping, initial_pieces, large_star, reduce_partition
+    from pipeline.stages.dedup_components import cluster_mapping, initial_pieces, large_star, reduce_rows
     from pipeline.stages.dedup_ranks import rank_nodes
     from pipeline.stages.dedup_tasks import InProcess
 
@@ -52,13 +52,18 @@ def main() -> None:
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     sigs = exact.map_batches(dedup_near._signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow").materialize()
     band_rows = sigs.map_batches(dedup_near._band_rows, fn_args=(bands, 4), batch_format="pyarrow").materialize()
+    shuffled = lambda ds_, fn: dedup_exact.shuffle_partitions(ds_, cfg, 4, fn).materialize()
+    candidates = shuffled(band_rows, lambda t: dedup_near._candidates(t, 4))
+    sig_rows = sigs.map_batches(dedup_near._sig_join_rows, fn_args=(4,), batch_format="pyarrow").materialize()
+    left_done = shuffled(candidates.union(sig_rows), lambda t: dedup_near._attach_left(t, 4))
     edges = dedup_near.verified_edges(exact, cfg, res)
     m = edges.count()
     # The rank and round state, built in this process by the steps the tasks run.
     blocks = ray.get(edges.to_arrow_refs())
     ranking = rank_nodes(InProcess(), blocks, 2 * m, 4)
-    pieces = [initial_pieces(ranking.positions[b], ranking.offsets, 4, *[reply[b] for reply in ranking.replies]) for b in range(len(blocks))]
-    after_large = [reduce_partition(large_star, 4, ranking.nodes, *[piece[p] for piece in pieces])[:4] for p in range(4)]
+    pieces = [initial_pieces(ranking.positions[b], ranking.offsets, 4, *[reply[b] for reply in ranking.replies])[:4] for b in range(len(blocks))]
+    whole = lambda column: np.array([(0, len(piece)) for piece in column], np.int64).reshape(-1, 2)
+    after_large = [reduce_rows(large_star, 4, ranking.nodes, None, whole([piece[p] for piece in pieces]), *[piece[p] for piece in pieces])[:4] for p in range(4)]
     nbytes = lambda arrays: sum(a.nbytes for group in arrays for a in group)
     mapping = cluster_mapping(edges, cfg, res)
     join_docs = exact.map_batches(_document_rows, fn_args=(4,), batch_format="pyarrow").materialize()
@@ -78,6 +83,9 @@ def main() -> None:
             "exact_dedup_output_materialized": per(exact, n),
             "signature_table": per(sigs, live),
             "band_rows": per(band_rows, live),
+            "verify_candidate_rows": per(candidates, live),
+            "verify_signature_rows_each_join": per(sig_rows, live),
+            "verify_left_attached_rows": per(left_done, live),
             "apply_join_document_rows": per(join_docs, n),
             "rank_range_ids_per_node": round(nbytes([ranking.ids]) / max(ranking.nodes, 1), 1),
         },

@@ -49,10 +49,23 @@ def blocks(table, count=3):
     return [table.slice(i, size) for i in range(0, table.num_rows, size)]
 
 
-def rounds(table, parts=3, ranges=2):
+class Bounded(InProcess):
+    """In-process steps that record the rows each star reduce took."""
+
+    def __init__(self):
+        self.rows = []
+
+    def call(self, fn, outputs, *args):
+        if fn in (dedup_components.reduce_rows, dedup_components.partial_least):
+            bounds = args[4] if fn is dedup_components.reduce_rows else args[1]
+            self.rows.append(int(np.sum(bounds[:, 1] - bounds[:, 0])))
+        return super().call(fn, outputs, *args)
+
+
+def rounds(table, parts=3, ranges=2, limit=np.inf, tasks=None):
     """The rounds' ``id -> cluster`` (each moved id once) and their number."""
     log = []
-    mapping = pa.concat_tables(component_rounds(InProcess(), blocks(table), table.num_rows, parts, ranges, log.append))
+    mapping = pa.concat_tables(component_rounds(tasks or InProcess(), blocks(table), table.num_rows, parts, ranges, log.append, limit))
     assert mapping.num_rows == len(set(mapping["id"].to_pylist()))
     return as_dict(mapping), len(log)
 
@@ -168,3 +181,33 @@ def test_ids_with_commas_quotes_spaces_and_non_ascii():
     got = rounds(table, parts=2, ranges=3)[0]
     assert got == moved(clusters(table))
     assert set(got.values()) == {"東京", "x y"}
+
+
+def test_chunks_cut_pieces_in_order_within_the_limit():
+    assert dedup_components.chunks([3, 0, 4], np.inf) == [[(0, 0, 3), (2, 0, 4)]]
+    assert dedup_components.chunks([3, 0, 4], 3) == [[(0, 0, 3)], [(2, 0, 3)], [(2, 3, 4)]]
+    assert dedup_components.chunks([5], 2) == [[(0, 0, 2)], [(0, 2, 4)], [(0, 4, 5)]]
+    assert dedup_components.chunks([0, 0], 2) == [[]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_partitions_past_the_limit_reduce_in_chunks_with_the_same_answer(seed):
+    """Every reduce takes at most ``limit`` rows; the chunks share one least per node."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(200, 3000))
+    table = numbered(rng.integers(0, n, 2 * n), rng.integers(0, n, 2 * n), rng.choice([np.nan, 1.0, 2.0], size=n))
+    tasks = Bounded()
+    assert rounds(table, parts=2, ranges=3, limit=97, tasks=tasks)[0] == moved(clusters(table))
+    assert max(tasks.rows) <= 97
+
+
+def test_giant_star_and_chain_stay_within_the_limit():
+    """A 100k-leaf star's centre holds all its edges: chunked, in as many rounds as unchunked."""
+    n = 100_000
+    star = numbered(np.arange(1, n + 1), np.zeros(n, np.int64))
+    tasks = Bounded()
+    got, n_rounds = rounds(star, limit=20_000, tasks=tasks)
+    assert len(got) == n and set(got.values()) == {"n0"} and n_rounds <= 2 and max(tasks.rows) <= 20_000
+    chain = numbered(np.arange(20_000 - 1), np.arange(1, 20_000))
+    tasks = Bounded()
+    assert rounds(chain, parts=2, limit=5_000, tasks=tasks)[0] == moved(clusters(chain)) and max(tasks.rows) <= 5_000
