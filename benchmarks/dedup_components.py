@@ -2,9 +2,11 @@
 small-star rounds) vs today's driver numpy (``components.clusters``) vs
 ``scipy.sparse.csgraph.connected_components``, on synthetic graphs.
 
-Graphs (node ids are strings ``n<i>`` as in the stage, shuffled so id order
-says nothing about position): a chain (the most rounds), a star (one giant
-cluster), a random graph with as many edges as nodes (many components).
+Graphs (node ids are strings ``n<h(i)>`` as in the stage, ``h`` a bijective
+multiplicative hash so id order says nothing about position): a chain (the
+most rounds), a star (one giant cluster), a random graph with as many edges
+as nodes (many components).  Edges are made in blocks of ``BLOCK`` (Ray
+tasks for the Ray paths, so no process holds a 160M-edge table of strings).
 Every method runs in its own process; memory is that process's peak RSS above
 its level once the edge table is built (Ray: the largest worker's peak USS,
 benchmarks/dedup_memory.py).  scipy gets integer node indices (the string
@@ -12,7 +14,10 @@ encoding is not timed for it) and its component count is checked against
 numpy's; the Ray paths (the stage's budget, ``resources.dedup``; ``ray_auto``
 picks one task or rounds as the stage does, ``ray_rounds`` forces rounds over
 4 partitions) must equal numpy's id -> cluster exactly, checked after the
-timed part, which ends when every mapping row is computed.
+timed part, which ends when every mapping row is computed.  Past
+``--numpy-max`` edges numpy needs more memory than this machine has (~316
+B/edge): it is not run, and the Ray paths are checked against scipy's counts
+(documents moved, clusters of two or more).
 
     python benchmarks/dedup_components.py [--sizes 100000 1000000] [--ray-max 1000000] [--ray-methods ray_auto ray_rounds]
 """
@@ -40,30 +45,55 @@ from measure import pythonpath, save  # noqa: E402
 GRAPHS = ("chain", "star", "random")
 
 
-def graph(kind: str, m: int, seed: int = 0) -> pa.Table:
-    """``m`` edges of the given shape."""
-    rng = np.random.default_rng(seed)
+BLOCK = 1_000_000
+# Odd, so i -> i * MULT mod 2**32 is a bijection: distinct names for up to 2**32 nodes.
+MULT = np.uint64(2654435761)
+
+
+def endpoints(kind: str, m: int, start: int, stop: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Node indices of edges ``start`` to ``stop`` of an ``m``-edge graph."""
+    i = np.arange(start, stop)
     if kind == "chain":
-        left, right, n = np.arange(m), np.arange(1, m + 1), m + 1
-    elif kind == "star":
-        left, right, n = np.zeros(m, np.int64), np.arange(1, m + 1), m + 1
-    else:
-        n = m
-        left, right = rng.integers(0, n, m), rng.integers(0, n, m)
-    names = np.char.add("n", rng.permutation(n).astype(str))
-    prio = pa.nulls(m, pa.float64())
-    return pa.table({"left": pa.array(names[left].tolist()), "right": pa.array(names[right].tolist()), "left_prio": prio, "right_prio": prio})
+        return i, i + 1
+    if kind == "star":
+        return np.zeros(len(i), np.int64), i + 1
+    rng = np.random.default_rng([seed, start])
+    return rng.integers(0, m, len(i)), rng.integers(0, m, len(i))
+
+
+def nodes(kind: str, m: int) -> int:
+    return m if kind == "random" else m + 1
+
+
+def names(idx: np.ndarray) -> pa.Array:
+    hashed = (idx.astype(np.uint64) * MULT) & np.uint64(0xFFFFFFFF)
+    return pc.binary_join_element_wise("n", pc.cast(pa.array(hashed), pa.string()), "")
+
+
+def block(kind: str, m: int, start: int) -> pa.Table:
+    left, right = endpoints(kind, m, start, min(m, start + BLOCK))
+    prio = pa.nulls(len(left), pa.float64())
+    return pa.table({"left": names(left), "right": names(right), "left_prio": prio, "right_prio": prio})
+
+
+def graph(kind: str, m: int) -> pa.Table:
+    """``m`` edges of the given shape."""
+    return pa.concat_tables([block(kind, m, start) for start in range(0, m, BLOCK)])
 
 
 def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def one(method: str, kind: str, m: int) -> dict:
+def _unique_clusters(table: pa.Table) -> set:
+    return set(pc.unique(table["cluster"]).to_pylist())
+
+
+def one(method: str, kind: str, m: int, check_numpy: bool = True) -> dict:
     """Run one method in this process; print what it measured."""
     from pipeline.stages.components import clusters
 
-    table = graph(kind, m)
+    table = graph(kind, m) if method == "numpy_driver" else None
     before = _maxrss()
     t = time.perf_counter()
     out: dict = {}
@@ -74,14 +104,16 @@ def one(method: str, kind: str, m: int) -> dict:
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
-        encoded = pc.dictionary_encode(pa.concat_arrays([table["left"].combine_chunks(), table["right"].combine_chunks()]))
-        idx = encoded.indices.to_numpy()
-        n = len(encoded.dictionary)
+        ends = [endpoints(kind, m, start, min(m, start + BLOCK)) for start in range(0, m, BLOCK)]
+        left, right = (np.concatenate([end[k] for end in ends]) for k in (0, 1))
+        n = nodes(kind, m)
         t = time.perf_counter()
-        matrix = coo_matrix((np.ones(m, np.int8), (idx[:m], idx[m:])), shape=(n, n)).tocsr()
+        matrix = coo_matrix((np.ones(m, np.int8), (left.astype(np.int32), right.astype(np.int32))), shape=(n, n)).tocsr()
         count, labels = connected_components(matrix, directed=False)
+        out["seconds"] = round(time.perf_counter() - t, 3)
         out["components"] = int(count)
         out["moved"] = int(n - count)
+        out["clusters"] = int(np.count_nonzero(np.bincount(labels) > 1))
     else:
         import ray
 
@@ -89,22 +121,34 @@ def one(method: str, kind: str, m: int) -> dict:
         from pipeline.resources import ResourcesConfig
         from pipeline.stages.dedup_components import cluster_mapping
 
+        unique_clusters = ray.remote(_unique_clusters)
+
         ray.init(address="local", num_cpus=os.cpu_count(), logging_level="ERROR")
-        edges = ray.data.from_arrow([table.slice(i, 250_000) for i in range(0, m, 250_000)]).materialize()
-        del table
+        make = ray.remote(block)
+        made = [make.remote(kind, m, start) for start in range(0, m, BLOCK)]
+        ray.wait(made, num_returns=len(made), fetch_local=False)
+        edges = ray.data.from_arrow_refs(made)
         rounds: list = []
         t = time.perf_counter()
         parts = None if method == "ray_auto" else 4
         mapping = cluster_mapping(edges, DedupConfig(num_partitions=parts), ResourcesConfig().dedup, rounds.append)
-        got = pa.concat_tables(ray.get(mapping.to_arrow_refs()))
+        refs = mapping.to_arrow_refs()
+        ray.wait(refs, num_returns=len(refs), fetch_local=False)
         out["seconds"] = round(time.perf_counter() - t, 3)
-        out["moved"] = got.num_rows
         out["rounds"] = len(rounds)
+        out["reduce_tasks_per_round"] = max(r["reduce_tasks"] for r in rounds) if rounds else 1
         out["peak_above_table_mb"] = round((_maxrss() - before) / 2**20, 1)
-        ray.shutdown()
-        reference = clusters(graph(kind, m))
-        reference = reference.filter(pc.not_equal(reference["id"], reference["cluster"]))
-        out["equals_numpy"] = got.sort_by("id").equals(reference.sort_by("id"))
+        if check_numpy:
+            got = pa.concat_tables(ray.get(refs))
+            out["moved"] = got.num_rows
+            ray.shutdown()
+            reference = clusters(graph(kind, m))
+            reference = reference.filter(pc.not_equal(reference["id"], reference["cluster"]))
+            out["equals_numpy"] = got.sort_by("id").equals(reference.sort_by("id"))
+        else:
+            out["moved"] = mapping.count()
+            out["clusters"] = len(set().union(*ray.get([unique_clusters.remote(ref) for ref in refs])))
+            ray.shutdown()
     out.setdefault("seconds", round(time.perf_counter() - t, 3))
     out.setdefault("peak_above_table_mb", round((_maxrss() - before) / 2**20, 1))
     return out
@@ -117,32 +161,41 @@ def main() -> None:
     parser.add_argument("--chain-ray-max", type=int, default=100_000, help="largest chain the Ray methods run at")
     parser.add_argument("--ray-methods", nargs="+", default=["ray_auto", "ray_rounds"], choices=["ray_auto", "ray_rounds"])
     parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=GRAPHS)
-    parser.add_argument("--one", nargs=3, metavar=("METHOD", "GRAPH", "EDGES"), help=argparse.SUPPRESS)
+    parser.add_argument("--numpy-max", type=int, default=40_000_000, help="largest size numpy runs at (it needs ~316 B/edge)")
+    parser.add_argument("--one", nargs=4, metavar=("METHOD", "GRAPH", "EDGES", "CHECK"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="dedup_components")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]))))
+        print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]), args.one[3] == "numpy")))
         return
     result = {"runs": []}
     settings = {"pentaglot": {"ray_auto": "the stage's choice under resources.dedup (2 GiB): one Ray task, or int64-rank rounds past 400 B/edge",
                               "ray_rounds": "int64-rank large-star / small-star rounds as Ray tasks, 4 partitions and 4 rank ranges", "ray_methods": args.ray_methods},
                 "baseline": {"numpy_driver": "components.clusters on the driver", "scipy": "scipy.sparse.csgraph.connected_components on integer indices"},
-                "sizes": args.sizes, "graphs": args.graphs, "ray_max": args.ray_max, "chain_ray_max": args.chain_ray_max}
+                "sizes": args.sizes, "graphs": args.graphs, "numpy_max": args.numpy_max, "ray_max": args.ray_max, "chain_ray_max": args.chain_ray_max}
     root = Path(__file__).resolve().parents[1]
     for m in args.sizes:
         for kind in args.graphs:
-            methods = ["numpy_driver", "scipy"]
+            check = "numpy" if m <= args.numpy_max else "scipy"
+            methods = ["numpy_driver", "scipy"] if check == "numpy" else ["scipy"]
             if m <= (args.chain_ray_max if kind == "chain" else args.ray_max):
                 methods += args.ray_methods
             run = {"graph": kind, "edges": m, "load_avg_before": os.getloadavg()}
             for method in methods:
-                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m)], env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
+                measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m), check], env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
                 inner = json.loads(measured["output_tail"].strip().splitlines()[-1])
                 run[method] = {**inner, "worker_peak_uss_mb": measured["worker_peak_uss_mb"],
                                "bytes_per_edge_above_table": round(inner["peak_above_table_mb"] * 2**20 / m, 1)}
                 print(json.dumps({"graph": kind, "edges": m, "method": method, **run[method]}), flush=True)
-            base = run["numpy_driver"]["seconds"]
-            run["time_vs_numpy_driver"] = {k: round(run[k]["seconds"] / base, 2) for k in methods}
+            if check == "numpy":
+                base = run["numpy_driver"]["seconds"]
+                run["time_vs_numpy_driver"] = {k: round(run[k]["seconds"] / base, 2) for k in methods}
+            else:
+                run["numpy_driver"] = f"not run: past --numpy-max ({args.numpy_max:,} edges; ~316 B/edge is more than this machine's memory)"
+                for k in methods[1:]:
+                    run[k]["equals_scipy_counts"] = run[k]["moved"] == run["scipy"]["moved"] and run[k]["clusters"] == run["scipy"]["clusters"]
+            base = run["scipy"]["seconds"]
+            run["time_vs_scipy"] = {k: round(run[k]["seconds"] / base, 2) for k in methods}
             result["runs"].append(run)
             save(args.name, result, settings, ("scipy",))
 

@@ -35,13 +35,15 @@ class _Peaks(threading.Thread):
         vm = psutil.virtual_memory()
         self.base_used = vm.total - vm.available
         self.peaks = {"driver_rss": 0, "worker_uss": 0, "worker_rss": 0, "system": 0}
+        self.peak_worker = ""  # the process title (Ray's ``ray::<task>``) at the largest USS
 
     def _sample(self) -> None:
         try:
             self.peaks["driver_rss"] = max(self.peaks["driver_rss"], self.root.memory_info().rss)
             for child in filter(_is_worker, self.workers_under.children(recursive=True)):
                 info = child.memory_full_info()
-                self.peaks["worker_uss"] = max(self.peaks["worker_uss"], info.uss)
+                if info.uss > self.peaks["worker_uss"]:
+                    self.peaks["worker_uss"], self.peak_worker = info.uss, " ".join(child.cmdline())[:200]
                 self.peaks["worker_rss"] = max(self.peaks["worker_rss"], info.rss)
         except psutil.Error:
             pass
@@ -83,4 +85,4 @@ def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, w
     peaks = {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()}
     return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": peaks["driver_rss"],
             "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_rss_mb": peaks["worker_rss"],
-            "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}
+            "worker_peak_title": sampler.peak_worker, "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}
