@@ -26,14 +26,15 @@ _remote_run = ray.remote(_run)
 
 
 class RayTasks:
-    """Steps as Ray tasks sized by the stage's resources."""
+    """Steps as Ray tasks sized by the stage's resources, named after the step
+    (the dashboard and a worker's process title show ``ray::<step>``)."""
 
     def __init__(self, res: StageResources):
         self.options = task_options(res)
 
     def call(self, fn: Callable, outputs: int, *args) -> list:
         """``fn(*args)`` (a list of ``outputs`` values) as one task: a ref per output."""
-        refs = _remote_run.options(num_returns=outputs, **self.options).remote(fn, outputs, *args)
+        refs = _remote_run.options(num_returns=outputs, name=fn.__name__, **self.options).remote(fn, outputs, *args)
         return refs if outputs > 1 else [refs]
 
     def get(self, refs: Sequence) -> list:

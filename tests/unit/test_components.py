@@ -211,3 +211,15 @@ def test_giant_star_and_chain_stay_within_the_limit():
     chain = numbered(np.arange(20_000 - 1), np.arange(1, 20_000))
     tasks = Bounded()
     assert rounds(chain, parts=2, limit=5_000, tasks=tasks)[0] == moved(clusters(chain)) and max(tasks.rows) <= 5_000
+
+
+def test_rank_requests_carry_only_their_own_keys():
+    """A pickled Arrow slice carries its parent's buffers: each range's piece is its own copy."""
+    import pickle
+
+    from pipeline.stages.dedup_ranks import request
+
+    keys = pa.array([b"k%06d" % i for i in range(100_000)], pa.binary())
+    pieces = request(keys, pa.array([b"k010000"], pa.binary()), 3)
+    assert [len(p) for p in pieces] == [10_000, 90_000, 0]
+    assert len(pickle.dumps(pieces[0], protocol=5)) < 0.2 * len(pickle.dumps(keys, protocol=5))
