@@ -35,7 +35,7 @@ from filters.dedup_normalize import normalize_for_matching
 from filters.hashing import string_digests
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
 from pipeline.errors import UserError
-from pipeline.resources import StageResources, blocks_for, task_options
+from pipeline.resources import StageResources, blocks_for, released, task_options
 
 EXACT_DUP = "exact_dup"
 NEAR_DUP = "near_dup"
@@ -104,7 +104,7 @@ def shuffle_partitions(
 ) -> ray.data.Dataset:
     """Apply ``fn`` to each whole hash partition (rows sharing ``PART``)."""
     ds.context.shuffle_strategy = _SHUFFLES[cfg.shuffle]
-    return ds.groupby(PART, num_partitions=parts).map_groups(fn, batch_format="pyarrow", **(ray_options or {}))
+    return ds.groupby(PART, num_partitions=parts).map_groups(released(fn), batch_format="pyarrow", **(ray_options or {}))
 
 
 def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:

@@ -31,7 +31,7 @@ from filters.dedup_config import DedupConfig
 from filters.dedup_signatures import document_signatures, resolve_languages
 from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, verified
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask
-from pipeline.resources import StageResources, task_options
+from pipeline.resources import StageResources, released, task_options
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
 from pipeline.stages.dedup_apply import apply_clusters
 from pipeline.stages.dedup_components import cluster_mapping
@@ -191,7 +191,7 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) 
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     opts = task_options(res)
     sigs = ds.map_batches(
-        _signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
+        released(_signature_rows), fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
     ).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
     band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow", **opts)

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import ray
 
-from pipeline.resources import StageResources, task_options
+from pipeline.resources import StageResources, released, task_options
 
 
 def _run(fn: Callable, outputs: int, *args):
@@ -22,7 +22,7 @@ def _run(fn: Callable, outputs: int, *args):
     return out[0] if outputs == 1 else out
 
 
-_remote_run = ray.remote(_run)
+_remote_run = ray.remote(released(_run))
 
 
 class RayTasks:
