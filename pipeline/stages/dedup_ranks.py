@@ -44,9 +44,10 @@ from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO, key_i
 SAMPLES_PER_RANGE = 64
 # Share of the per-task budget one range's keys may take: a range task holds
 # the pieces it receives, their concatenation, its dictionary encoding and
-# sort, and a reply per block (a few times its keys' bytes; not measured
-# alone: at 10M edges, 3 ranges of ~70 MB of keys, no worker passed 1.57 GB).
-RANGE_SHARE = 1 / 16
+# sort, and a reply per block.  At 1/16 the 40M-edge star's largest worker
+# (a range task) peaked at 2,240 MB of the 2 GiB budget; at 1/32, 1,802 MB
+# (benchmarks/dedup_components.py).
+RANGE_SHARE = 1 / 32
 
 
 def ranges_for(key_bytes: int, budget_bytes: int) -> int:
