@@ -58,14 +58,13 @@ from pipeline.stages.dedup_ranks import Ranking, rank_nodes, range_of, ranges_fo
 from pipeline.stages.dedup_tasks import RayTasks
 
 MAPPING_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.string())])
-_NAMED_SCHEMA = pa.schema([("id", pa.string()), ("centre", pa.int64())])
 # Peak bytes of ``components.clusters`` in one task per edge (the edge table,
 # its dictionary encoding and int64 labels), measured: benchmarks/dedup_components.py.
 ONE_TASK_BYTES_PER_EDGE = 400
-# Bytes of an edge in the rounds: an int64 pair each way.
-PAIR_BYTES = 32
 # Bytes of one (node, neighbour) row.
 ROW_BYTES = 16
+# Bytes of an edge in the rounds: a row each way.
+PAIR_BYTES = 2 * ROW_BYTES
 # Share of the per-task budget one reduce's rows may take: it holds its
 # pieces, their concatenation, the packed codes and their sort, and its split
 # output (~100 B per row at the peak, measured on the 40M-edge star's centre
@@ -241,10 +240,8 @@ def name_leaves(offsets: np.ndarray, *pieces: np.ndarray) -> list:
     centres; and those centres cut by range (a request to each centre's range)."""
     pairs = np.concatenate([_NO_PAIRS, *pieces])
     leaves, first = np.unique(pairs[:, 0], return_index=True)
-    centres = np.unique(pairs[:, 1])
-    order, bounds = _cut(range_of(centres, offsets), len(offsets) - 1)
-    ranged = centres[order]
-    return [np.stack([leaves, pairs[first, 1]], axis=1), centres, *(ranged[bounds[s] : bounds[s + 1]] for s in range(len(offsets) - 1))]
+    centres = np.unique(pairs[:, 1])  # sorted, so each centre range is one run of them
+    return [np.stack([leaves, pairs[first, 1]], axis=1), centres, *np.split(centres, np.searchsorted(centres, offsets[1:-1]))]
 
 
 def centre_ids(ids: pa.Array, offset: int, *requests: np.ndarray) -> list[pa.Array]:
