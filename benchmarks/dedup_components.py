@@ -185,6 +185,7 @@ def main() -> None:
                 measured = run_with_peaks([sys.executable, __file__, "--one", method, kind, str(m), check], env={"PYTHONPATH": pythonpath(root), "RAY_ADDRESS": ""}, cwd=str(root))
                 inner = json.loads(measured["output_tail"].strip().splitlines()[-1])
                 run[method] = {**inner, "worker_peak_uss_mb": measured["worker_peak_uss_mb"], "worker_peak_title": measured["worker_peak_title"].strip(),
+                               "worker_peak_heap_mb": measured["worker_peak_heap_mb"], "worker_peak_heap_title": measured["worker_peak_heap_title"].strip(),
                                "bytes_per_edge_above_table": round(inner["peak_above_table_mb"] * 2**20 / m, 1)}
                 print(json.dumps({"graph": kind, "edges": m, "method": method, **run[method]}), flush=True)
             if check == "numpy":

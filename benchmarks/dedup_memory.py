@@ -5,7 +5,13 @@ questions are per process: is the driver flat as the corpus grows, and does
 any one worker (the tasks it runs) stay within the stage's per-task budget?
 A worker's RSS counts the object-store pages it maps (blocks it reads
 zero-copy), so its unique set size (USS: pages no other process shares) is
-kept as the task-memory figure, and RSS beside it.
+kept, and RSS beside it.  USS still counts the pages of objects the process
+created that no other process has mapped yet (the plasma store never
+touches them): a task that returns a 500 MB block holds 500 MB of
+``/dev/shm/plasma*`` USS until a reader maps it.  Those pages are Ray's
+object store, budgeted by ``object_store_memory``, not the task's, so each
+process's *heap* (USS outside the object store's mappings) is kept too, and
+is the figure held against the per-task budget.
 """
 
 from __future__ import annotations
@@ -25,6 +31,17 @@ def _is_worker(proc: psutil.Process) -> bool:
         return False
 
 
+def _sizes(proc: psutil.Process) -> tuple[int, int, int]:
+    """RSS, USS, and USS outside the object store's mappings (``/dev/shm/plasma*``, fallback files)."""
+    rss = uss = store = 0
+    for m in proc.memory_maps(grouped=True):
+        private = m.private_clean + m.private_dirty
+        rss, uss = rss + m.rss, uss + private
+        if "plasma" in m.path:
+            store += private
+    return rss, uss, uss - store
+
+
 class _Peaks(threading.Thread):
     """Samples the driver, its Ray workers and the machine until stopped."""
 
@@ -34,21 +51,31 @@ class _Peaks(threading.Thread):
         self.workers_under = psutil.Process(workers_under)
         vm = psutil.virtual_memory()
         self.base_used = vm.total - vm.available
-        self.peaks = {"driver_rss": 0, "worker_uss": 0, "worker_rss": 0, "system": 0}
+        self.peaks = dict.fromkeys(("driver_rss", "driver_uss", "driver_heap", "worker_uss", "worker_heap", "worker_rss", "system"), 0)
         self.peak_worker = ""  # the process title (Ray's ``ray::<task>``) at the largest USS
+        self.peak_heap_worker = ""  # ... and at the largest heap
 
     def _sample(self) -> None:
         try:
-            self.peaks["driver_rss"] = max(self.peaks["driver_rss"], self.root.memory_info().rss)
+            rss, uss, heap = _sizes(self.root)
+            self._raise("driver_rss", rss), self._raise("driver_uss", uss), self._raise("driver_heap", heap)
             for child in filter(_is_worker, self.workers_under.children(recursive=True)):
-                info = child.memory_full_info()
-                if info.uss > self.peaks["worker_uss"]:
-                    self.peaks["worker_uss"], self.peak_worker = info.uss, " ".join(child.cmdline())[:200]
-                self.peaks["worker_rss"] = max(self.peaks["worker_rss"], info.rss)
+                rss, uss, heap = _sizes(child)
+                if self._raise("worker_uss", uss):
+                    self.peak_worker = " ".join(child.cmdline())[:200]
+                if self._raise("worker_heap", heap):
+                    self.peak_heap_worker = " ".join(child.cmdline())[:200]
+                self._raise("worker_rss", rss)
         except psutil.Error:
             pass
         vm = psutil.virtual_memory()
         self.peaks["system"] = max(self.peaks["system"], vm.total - vm.available - self.base_used)
+
+    def _raise(self, key: str, value: int) -> bool:
+        if value <= self.peaks[key]:
+            return False
+        self.peaks[key] = value
+        return True
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
@@ -72,7 +99,7 @@ def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = No
 
 
 def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, workers_under: int | None) -> dict:
-    """Run ``cmd``; wall seconds, driver peak RSS, largest worker peak USS/RSS (MB), system peak."""
+    """Run ``cmd``; wall seconds, driver peak RSS/USS/heap, largest worker peak USS/heap/RSS (MB), system peak."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
     sampler = _Peaks(proc.pid, every, workers_under or proc.pid)
@@ -84,5 +111,7 @@ def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, w
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
     peaks = {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()}
     return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": peaks["driver_rss"],
-            "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_rss_mb": peaks["worker_rss"],
-            "worker_peak_title": sampler.peak_worker, "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}
+            "driver_peak_uss_mb": peaks["driver_uss"], "driver_peak_heap_mb": peaks["driver_heap"],
+            "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_title": sampler.peak_worker,
+            "worker_peak_heap_mb": peaks["worker_heap"], "worker_peak_heap_title": sampler.peak_heap_worker,
+            "worker_peak_rss_mb": peaks["worker_rss"], "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}

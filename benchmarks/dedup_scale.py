@@ -4,8 +4,9 @@ Corpus: benchmarks/dedup_synthetic.py (seeded, five languages, 30% near copies).
 Each size runs ``pentaglot dedup`` once per side, interleaved, each in a fresh
 local Ray of this machine's CPUs; the baseline is the commit's tree extracted
 with ``git archive`` under benchmarks/work/.  Recorded per run: wall time, time
-per document, the driver's peak RSS, the largest worker's peak USS (against
-the dedup stage's per-task budget, ``resources.dedup.memory_mb``), the
+per document, the driver's peak RSS, USS and heap, the largest worker's peak
+USS and heap (the heap against the dedup stage's per-task budget,
+``resources.dedup.memory_mb``; dedup_memory.py says why), the
 machine's memory peak, the counts, and whether both sides wrote the same
 clusters/ (id, cluster_id, keep) rows.
 
@@ -149,7 +150,8 @@ def main() -> None:
             run[side] = run_side(tree, src, out, args.flags, address)
             run[side]["us_per_document"] = round(1e6 * run[side]["seconds"] / n, 1)
             run[side]["spilled_bytes_per_document"] = round(run[side]["spilled_mib"] * 2**20 / n)
-            run[side]["worker_peak_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
+            run[side]["worker_peak_within_budget"] = run[side]["worker_peak_heap_mb"] <= budget  # heap: see dedup_memory
+            run[side]["worker_peak_uss_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
             print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)
         if "baseline" in run:
             run["same_clusters"] = cluster_rows(WORK / f"dedup_synth_{n}-baseline").equals(cluster_rows(WORK / f"dedup_synth_{n}-this_branch"))

@@ -186,7 +186,7 @@ def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> 
     """Mark every exact duplicate ``exact_dup`` with ``dup_of``; set ``dup_cluster`` on all live rows."""
     check_keep_column(ds, cfg.keep)
     opts = task_options(res)
-    keyed = ds.map_batches(_keyed, fn_args=(cfg,), batch_format="pyarrow", zero_copy_batch=True, **opts).materialize()
+    keyed = ds.map_batches(released(_keyed), fn_args=(cfg,), batch_format="pyarrow", zero_copy_batch=True, **opts).materialize()
     parts = num_partitions(cfg, keyed.size_bytes(), res)
-    probed = keyed.map_batches(_with_probes, fn_args=(parts,), batch_format="pyarrow", zero_copy_batch=True, **opts)
+    probed = keyed.map_batches(released(_with_probes), fn_args=(parts,), batch_format="pyarrow", zero_copy_batch=True, **opts)
     return shuffle_partitions(probed, cfg, parts, _resolve, opts)

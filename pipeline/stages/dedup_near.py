@@ -196,9 +196,9 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) 
         released(_signature_rows), fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
     ).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
-    band_rows = sigs.map_batches(_band_rows, fn_args=(bands, parts), batch_format="pyarrow", **opts)
+    band_rows = sigs.map_batches(released(_band_rows), fn_args=(bands, parts), batch_format="pyarrow", **opts)
     pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, parts), opts)
-    sig_rows = sigs.map_batches(_sig_join_rows, fn_args=(parts,), batch_format="pyarrow", **opts)
+    sig_rows = sigs.map_batches(released(_sig_join_rows), fn_args=(parts,), batch_format="pyarrow", **opts)
     left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, parts), opts)
     return shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold), opts).materialize()
 
