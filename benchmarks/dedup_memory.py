@@ -57,8 +57,8 @@ class _Peaks(threading.Thread):
 
     def _sample(self) -> None:
         try:
-            rss, uss, heap = _sizes(self.root)
-            self._raise("driver_rss", rss), self._raise("driver_uss", uss), self._raise("driver_heap", heap)
+            for key, value in zip(("driver_rss", "driver_uss", "driver_heap"), _sizes(self.root)):
+                self._raise(key, value)
             for child in filter(_is_worker, self.workers_under.children(recursive=True)):
                 rss, uss, heap = _sizes(child)
                 if self._raise("worker_uss", uss):
