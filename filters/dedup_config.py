@@ -40,7 +40,10 @@ class DedupConfig(Section):
     Ray's exchange for those partitions: both move rows by the same hash
     partition number; "sort" runs
     as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
-    Ray's aggregator actors (seconds of fixed cost per shuffle, scales further).
+    Ray's aggregator actors (seconds of fixed cost per shuffle).  "hash" is
+    untested: on a 2-CPU node it hangs in near dedup, where Ray Data's
+    aggregators for its several shuffles hold the CPU budget the map tasks
+    need (benchmarks/README.md, dedup at scale).
     """
 
     exact_only: bool = False
