@@ -21,8 +21,8 @@ import ray
 
 from filters.dedup_config import DedupConfig
 from pipeline.documents import ID, ensure_base_columns, live_mask, reject
-from pipeline.resources import StageResources, released, task_options
-from pipeline.stages.dedup_exact import DUP_CLUSTER, DUP_OF, NEAR_DUP, PART, num_partitions, shuffle_partitions, string_partition
+from pipeline.resources import StageResources, task_options
+from pipeline.stages.dedup_exact import DUP_CLUSTER, DUP_OF, NEAR_DUP, PART, map_tables, num_partitions, shuffle_partitions, string_partition
 
 _MAP_ID, _MAP_CLUSTER = "_dedup_map_id", "_dedup_map_cluster"
 
@@ -65,6 +65,6 @@ def apply_clusters(ds: ray.data.Dataset, mapping: ray.data.Dataset, cfg: DedupCo
         return ds
     opts = task_options(res)
     parts = num_partitions(cfg, ds.size_bytes() + mapping.size_bytes(), res)
-    docs = ds.map_batches(released(_document_rows), fn_args=(parts,), batch_format="pyarrow", zero_copy_batch=True, **opts)
-    rows = mapping.map_batches(released(_mapping_rows), fn_args=(parts,), batch_format="pyarrow", **opts)
+    docs = map_tables(ds, _document_rows, (parts,), opts, zero_copy_batch=True)
+    rows = map_tables(mapping, _mapping_rows, (parts,), opts)
     return shuffle_partitions(docs.union(rows), cfg, parts, _apply, opts)

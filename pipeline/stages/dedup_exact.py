@@ -15,8 +15,9 @@ Two documents with one id would otherwise be merged silently by the cluster
 join on id.
 
 Also home of what both dedup stages share: the keep priority, the partition
-numbers, and ``shuffle_partitions`` (groupby on a coarse partition column, so
-``map_groups`` runs once per partition with vectorized code, not once per key).
+numbers, ``shuffle_partitions`` (groupby on a coarse partition column, so
+``map_groups`` runs once per partition with vectorized code, not once per key)
+and ``map_tables`` (the steps' Arrow maps).
 """
 
 from __future__ import annotations
@@ -97,6 +98,13 @@ def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
 def string_partition(values: pa.Array, parts: int) -> pa.Array:
     """Hash partition of each string (ids), the same in every task."""
     return pa.array(hashing.string_partition(values, parts))
+
+
+def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, ray_options: dict, **kwargs) -> ray.data.Dataset:
+    """``fn(table, *args)`` over ``ds``'s Arrow batches; each call hands Arrow's
+    kept pages back when it returns (``released``), as ``shuffle_partitions``
+    does, so a worker doesn't hold one dedup step's memory into the next."""
+    return ds.map_batches(released(fn), fn_args=args, batch_format="pyarrow", **ray_options, **kwargs)
 
 
 def shuffle_partitions(
@@ -186,7 +194,7 @@ def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> 
     """Mark every exact duplicate ``exact_dup`` with ``dup_of``; set ``dup_cluster`` on all live rows."""
     check_keep_column(ds, cfg.keep)
     opts = task_options(res)
-    keyed = ds.map_batches(released(_keyed), fn_args=(cfg,), batch_format="pyarrow", zero_copy_batch=True, **opts).materialize()
+    keyed = map_tables(ds, _keyed, (cfg,), opts, zero_copy_batch=True).materialize()
     parts = num_partitions(cfg, keyed.size_bytes(), res)
-    probed = keyed.map_batches(released(_with_probes), fn_args=(parts,), batch_format="pyarrow", zero_copy_batch=True, **opts)
+    probed = map_tables(keyed, _with_probes, (parts,), opts, zero_copy_batch=True)
     return shuffle_partitions(probed, cfg, parts, _resolve, opts)

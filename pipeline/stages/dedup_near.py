@@ -31,11 +31,11 @@ from filters.dedup_config import DedupConfig
 from filters.dedup_signatures import document_signatures, resolve_languages
 from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, verified
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask
-from pipeline.resources import StageResources, released, task_options
+from pipeline.resources import StageResources, task_options
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
 from pipeline.stages.dedup_apply import apply_clusters
 from pipeline.stages.dedup_components import cluster_mapping
-from pipeline.stages.dedup_exact import PART, keep_priority, num_partitions, partition_of, shuffle_partitions, string_partition
+from pipeline.stages.dedup_exact import PART, keep_priority, map_tables, num_partitions, partition_of, shuffle_partitions, string_partition
 
 LANG = "lang"
 # Documents per signature batch; within a batch, signatures are hashed over
@@ -192,13 +192,11 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) 
     """All verified near-duplicate edges of the live documents of ``ds``, materialized."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     opts = task_options(res)
-    sigs = ds.map_batches(
-        released(_signature_rows), fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow", batch_size=SIGNATURE_BATCH, **opts
-    ).materialize()
+    sigs = map_tables(ds, _signature_rows, (cfg, bands, rows, res.memory_bytes), opts, batch_size=SIGNATURE_BATCH).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
-    band_rows = sigs.map_batches(released(_band_rows), fn_args=(bands, parts), batch_format="pyarrow", **opts)
+    band_rows = map_tables(sigs, _band_rows, (bands, parts), opts)
     pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, parts), opts)
-    sig_rows = sigs.map_batches(released(_sig_join_rows), fn_args=(parts,), batch_format="pyarrow", **opts)
+    sig_rows = map_tables(sigs, _sig_join_rows, (parts,), opts)
     left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, parts), opts)
     return shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold), opts).materialize()
 
