@@ -36,7 +36,7 @@ def main() -> None:
     from filters.lsh import optimal_bands
     from pipeline.resources import ResourcesConfig
     from pipeline.stages import dedup_exact, dedup_near
-    from pipeline.stages.dedup_apply import _document_rows, _mapping_rows
+    from pipeline.stages.dedup_apply import _document_rows, _mapping_rows, join_schema
     from pipeline.stages.dedup_components import cluster_mapping, initial_pieces, large_star, reduce_rows
     from pipeline.stages.dedup_ranks import rank_nodes
     from pipeline.stages.dedup_tasks import InProcess
@@ -47,12 +47,12 @@ def main() -> None:
     n = table.num_rows
     ds = ray.data.from_arrow([table.slice(i, 10_000) for i in range(0, n, 10_000)]).materialize()
     keyed = ds.map_batches(dedup_exact._keyed, fn_args=(cfg,), batch_format="pyarrow").materialize()
-    probed = keyed.map_batches(dedup_exact._with_probes, fn_args=(4,), batch_format="pyarrow").materialize()
+    probed = keyed.map_batches(dedup_exact._with_probes, fn_args=(4, dedup_exact.probed_schema(dedup_exact.arrow_schema(keyed))), batch_format="pyarrow").materialize()
     exact = dedup_exact.exact_dedup(ds, cfg, res).materialize()
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     sigs = exact.map_batches(dedup_near._signature_rows, fn_args=(cfg, bands, rows, res.memory_bytes), batch_format="pyarrow").materialize()
     band_rows = sigs.map_batches(dedup_near._band_rows, fn_args=(bands, 4), batch_format="pyarrow").materialize()
-    shuffled = lambda ds_, fn: dedup_exact.shuffle_partitions(ds_, cfg, 4, fn).materialize()
+    shuffled = lambda ds_, fn: dedup_exact.shuffle_partitions(ds_, cfg, res, 4, fn).materialize()
     candidates = shuffled(band_rows, lambda t: dedup_near._candidates(t, 4))
     sig_rows = sigs.map_batches(dedup_near._sig_join_rows, fn_args=(4,), batch_format="pyarrow").materialize()
     left_done = shuffled(candidates.union(sig_rows), lambda t: dedup_near._attach_left(t, 4))
@@ -66,8 +66,9 @@ def main() -> None:
     after_large = [reduce_rows(large_star, 4, ranking.nodes, None, whole([piece[p] for piece in pieces]), *[piece[p] for piece in pieces])[:4] for p in range(4)]
     nbytes = lambda arrays: sum(a.nbytes for group in arrays for a in group)
     mapping = cluster_mapping(edges, cfg, res)
-    join_docs = exact.map_batches(_document_rows, fn_args=(4,), batch_format="pyarrow").materialize()
-    join_map = mapping.map_batches(_mapping_rows, fn_args=(4,), batch_format="pyarrow").materialize()
+    schema = join_schema(dedup_exact.arrow_schema(exact))
+    join_docs = exact.map_batches(_document_rows, fn_args=(4, schema), batch_format="pyarrow").materialize()
+    join_map = mapping.map_batches(_mapping_rows, fn_args=(4, schema), batch_format="pyarrow").materialize()
     live = sigs.count()
     per = lambda ds_, count: round(ds_.size_bytes() / max(count, 1), 1)
     result = {

@@ -37,13 +37,15 @@ class DedupConfig(Section):
     within the stage's per-task memory budget, ``resources.dedup.memory_mb``;
     it also fixes the range partitions the component rounds rank nodes over,
     and 1 runs connected components in one task).  ``shuffle`` picks
-    Ray's exchange for those partitions: both move rows by the same hash
-    partition number; "sort" runs
-    as plain tasks (no start-up cost, best up to a few nodes), "hash" uses
-    Ray's aggregator actors (seconds of fixed cost per shuffle).  "hash" is
-    untested: on a 2-CPU node it hangs in near dedup, where Ray Data's
-    aggregators for its several shuffles hold the CPU budget the map tasks
-    need (benchmarks/README.md, dedup at scale).
+    Ray's exchange for those partitions; all move rows by the same partition
+    key.  "hash" (the default) is Ray's task-based hash shuffle, whose map
+    tasks batch a quarter of the task budget of input each, so the driver
+    owns far fewer pieces, and pieces are zstd-compressed.  "sort" is Ray's
+    pull-based sort shuffle, faster below ~1M documents on one node, but the
+    driver owns a piece per (input block, output block), which grows with the
+    square of the data.  "disk" is "hash" with the pieces in files on
+    the nodes' disks instead of the object store (benchmarks/README.md,
+    dedup at scale, measures all three).
     """
 
     exact_only: bool = False
@@ -55,7 +57,7 @@ class DedupConfig(Section):
     normalize: MatchNormalizeConfig = Field(default_factory=MatchNormalizeConfig)
     keep: str = "lowest_id"
     num_partitions: Optional[int] = Field(None, ge=1)
-    shuffle: Literal["sort", "hash"] = "sort"
+    shuffle: Literal["sort", "hash", "disk"] = "hash"
 
     @field_validator("keep")
     @classmethod

@@ -15,9 +15,10 @@ Two documents with one id would otherwise be merged silently by the cluster
 join on id.
 
 Also home of what both dedup stages share: the keep priority, the partition
-numbers, ``shuffle_partitions`` (groupby on a coarse partition column, so
-``map_groups`` runs once per partition with vectorized code, not once per key)
-and ``map_tables`` (the steps' Arrow maps).
+keys, ``shuffle_partitions`` (rows with one partition key meet in one block,
+and the step's vectorized code runs once per block, not once per key),
+``map_tables`` (the steps' Arrow maps) and ``conform`` (one schema for the
+two sides of a join).
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ PRIO = "_dedup_prio"
 _HASH = "_dedup_hash"
 _HASH_LOW = "_dedup_hash_low"
 _PROBE_ID, _PROBE_SOURCE = "_dedup_probe_id", "_dedup_probe_source"
-_SHUFFLES = {"sort": ShuffleStrategy.SORT_SHUFFLE_PULL_BASED, "hash": ShuffleStrategy.HASH_SHUFFLE}
+# Partition keys per shuffle partition in the hash exchanges.  Ray hashes
+# the key again into ``parts`` partitions, and ``parts`` distinct keys hashed
+# into ``parts`` bins leave some bins empty and others with three or four
+# keys (and three or four times the rows and memory); 64 keys per bin even
+# that out.  The sort exchange range-partitions the keys it samples and gets
+# one key per partition: with 64 its driver peaked at 924 MB against 358 MB
+# (250k documents).
+KEYS_PER_PARTITION = 64
 
 
 def keep_priority(table: pa.Table, keep: str) -> pa.Array:
@@ -91,13 +99,31 @@ def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
     return cfg.num_partitions or blocks_for(nbytes, res.memory_bytes, share=PARTITION_SHARE)
 
 
-def partition_of(hashes: np.ndarray, parts: int) -> pa.Array:
-    return pa.array(hashing.hash_partition(hashes, parts))
+def partition_keys(cfg: DedupConfig, parts: int) -> int:
+    """Distinct ``PART`` keys a shuffle into ``parts`` partitions spreads its rows over."""
+    return parts if cfg.shuffle == "sort" else parts * KEYS_PER_PARTITION
 
 
-def string_partition(values: pa.Array, parts: int) -> pa.Array:
-    """Hash partition of each string (ids), the same in every task."""
-    return pa.array(hashing.string_partition(values, parts))
+def partition_of(hashes: np.ndarray, keys: int) -> pa.Array:
+    """Partition key (``PART``) of each 64-bit hash, one of ``keys``."""
+    return pa.array(hashing.hash_partition(hashes, keys))
+
+
+def string_partition(values: pa.Array, keys: int) -> pa.Array:
+    """Partition key of each string (ids), the same in every task."""
+    return pa.array(hashing.string_partition(values, keys))
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns (missing ones null).
+
+    Ray's hash exchange concatenates a partition's pieces without merging
+    schemas, so both sides of a join (and input files with different fields)
+    must arrive with one schema.
+    """
+    n = table.num_rows
+    names = set(table.column_names)
+    return pa.table([pc.cast(table[f.name], f.type) if f.name in names else pa.nulls(n, f.type) for f in schema], schema=schema)
 
 
 def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, ray_options: dict, **kwargs) -> ray.data.Dataset:
@@ -107,12 +133,43 @@ def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, r
     return ds.map_batches(released(fn), fn_args=args, batch_format="pyarrow", **ray_options, **kwargs)
 
 
+# Share of the per-task budget one hash-exchange map task's input may take:
+# it holds its input, the rows reordered by partition and the compressed
+# pieces.  Ray's default (1 GiB per task) measured 2,313 MB of heap in a
+# 2 GiB budget at 4M documents (benchmarks/dedup_scale.py).
+MAP_INPUT_SHARE = 1 / 4
+
+
+def arrow_schema(ds: ray.data.Dataset) -> pa.Schema:
+    """``ds``'s Arrow schema (of all its blocks, once executed); empty for an empty dataset."""
+    schema = ds.schema()
+    return schema.base_schema if schema is not None else pa.schema([])
+
+
 def shuffle_partitions(
-    ds: ray.data.Dataset, cfg: DedupConfig, parts: int, fn: Callable[[pa.Table], pa.Table], ray_options: dict | None = None
+    ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources, parts: int, fn: Callable[[pa.Table], pa.Table]
 ) -> ray.data.Dataset:
-    """Apply ``fn`` to each whole hash partition (rows sharing ``PART``)."""
-    ds.context.shuffle_strategy = _SHUFFLES[cfg.shuffle]
-    return ds.groupby(PART, num_partitions=parts).map_groups(released(fn), batch_format="pyarrow", **(ray_options or {}))
+    """Apply ``fn`` to whole blocks in which every ``PART`` key's rows all are.
+
+    ``fn`` sees several keys at once, so it must only ever combine rows with
+    equal hashes or ids (every step here does).  "sort" range-partitions by
+    the key (the block count follows the input's, as ``groupby`` does);
+    "hash" and "disk" hash it into ``parts`` partitions with Ray's task-based
+    exchange, whose map tasks batch their input per node, so the driver owns
+    (input GiB x ``parts``) pieces instead of (input blocks x ``parts``); "disk"
+    keeps the pieces in files on the nodes' disks instead of the object store.
+    """
+    ctx = ds.context
+    ctx.raise_original_map_exception = True  # a step's UserError (a duplicate id) reaches the CLI as itself
+    if cfg.shuffle == "sort":
+        ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+        grouped = ds.sort(PART)
+    else:
+        ctx.shuffle_strategy = ShuffleStrategy.SHUFFLE_V2
+        ctx.use_disk_based_hash_shuffle = cfg.shuffle == "disk"
+        ctx.shuffle_input_batch_bytes = int(res.memory_bytes * MAP_INPUT_SHARE)
+        grouped = ds.repartition(parts, keys=[PART])
+    return map_tables(grouped, fn, (), task_options(res), batch_size=None)
 
 
 def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
@@ -130,15 +187,21 @@ def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
     return table.append_column(PRIO, keep_priority(table, cfg.keep))
 
 
-def _with_probes(table: pa.Table, parts: int) -> pa.Table:
+def _with_probes(table: pa.Table, keys: int, schema: pa.Schema) -> pa.Table:
     """Documents to their text's partition, plus an id probe to the id's partition."""
-    docs = table.append_column(PART, partition_of(table[_HASH_LOW].to_numpy(), parts)).drop_columns([_HASH_LOW])
+    docs = table.append_column(PART, partition_of(table[_HASH_LOW].to_numpy(), keys)).drop_columns([_HASH_LOW])
     has_id = pc.is_valid(table[ID])
     ids = pc.cast(table[ID].filter(has_id), pa.string()).combine_chunks()
     probes = pa.table(
-        {_PROBE_ID: ids, _PROBE_SOURCE: pc.cast(table[SOURCE].filter(has_id), pa.string()), PART: string_partition(ids, parts)}
+        {_PROBE_ID: ids, _PROBE_SOURCE: pc.cast(table[SOURCE].filter(has_id), pa.string()), PART: string_partition(ids, keys)}
     )
-    return pa.concat_tables([docs, probes], promote_options="permissive")
+    return conform(pa.concat_tables([docs, probes], promote_options="permissive"), schema)
+
+
+def probed_schema(keyed: pa.Schema) -> pa.Schema:
+    """Schema of ``_with_probes``' rows: the keyed documents' (all input fields) and the probe columns."""
+    fields = [f for f in keyed if f.name != _HASH_LOW]
+    return pa.schema(fields + [pa.field(PART, pa.int64()), pa.field(_PROBE_ID, pa.string()), pa.field(_PROBE_SOURCE, pa.string())])
 
 
 def check_unique_ids(ids: pa.Array, sources: pa.Array) -> None:
@@ -160,8 +223,6 @@ def check_unique_ids(ids: pa.Array, sources: pa.Array) -> None:
 
 def _split_probes(table: pa.Table) -> pa.Table:
     """Check this partition's id probes, then return its documents alone."""
-    if _PROBE_ID not in table.column_names:
-        return table
     is_probe = pc.is_valid(table[_PROBE_ID])
     probes = table.filter(is_probe)
     check_unique_ids(probes[_PROBE_ID].combine_chunks(), probes[_PROBE_SOURCE].combine_chunks())
@@ -196,5 +257,5 @@ def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> 
     opts = task_options(res)
     keyed = map_tables(ds, _keyed, (cfg,), opts, zero_copy_batch=True).materialize()
     parts = num_partitions(cfg, keyed.size_bytes(), res)
-    probed = map_tables(keyed, _with_probes, (parts,), opts, zero_copy_batch=True)
-    return shuffle_partitions(probed, cfg, parts, _resolve, opts)
+    probed = map_tables(keyed, _with_probes, (partition_keys(cfg, parts), probed_schema(arrow_schema(keyed))), opts, zero_copy_batch=True)
+    return shuffle_partitions(probed, cfg, res, parts, _resolve)

@@ -35,7 +35,9 @@ from pipeline.resources import StageResources, task_options
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
 from pipeline.stages.dedup_apply import apply_clusters
 from pipeline.stages.dedup_components import cluster_mapping
-from pipeline.stages.dedup_exact import PART, keep_priority, map_tables, num_partitions, partition_of, shuffle_partitions, string_partition
+from pipeline.stages.dedup_exact import (
+    PART, keep_priority, map_tables, num_partitions, partition_keys, partition_of, shuffle_partitions, string_partition,
+)
 
 LANG = "lang"
 # Documents per signature batch; within a batch, signatures are hashed over
@@ -121,31 +123,31 @@ def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int, bu
     )
 
 
-def _band_rows(table: pa.Table, bands: int, parts: int) -> pa.Table:
-    keys = table[_KEYS].combine_chunks().flatten().to_numpy()
+def _band_rows(table: pa.Table, bands: int, keys: int) -> pa.Table:
+    band = table[_KEYS].combine_chunks().flatten().to_numpy()
     ids = table[ID].combine_chunks().take(pa.array(np.repeat(np.arange(table.num_rows), bands)))
-    return pa.table({_KEY: pa.array(keys), ID: ids, PART: partition_of(keys, parts)})
+    return pa.table({_KEY: pa.array(band), ID: ids, PART: partition_of(band, keys)})
 
 
-def _join_rows(key: pa.Array, parts: int, **columns) -> pa.Table:
+def _join_rows(key: pa.Array, keys: int, **columns) -> pa.Table:
     """``columns`` as ``JOIN_SCHEMA`` rows (the others null), partitioned by ``key``."""
     n = len(key)
     cols = {f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in JOIN_SCHEMA if f.name != PART}
-    return pa.table({**cols, PART: string_partition(key, parts)}, schema=JOIN_SCHEMA)
+    return pa.table({**cols, PART: string_partition(key, keys)}, schema=JOIN_SCHEMA)
 
 
-def _candidates(table: pa.Table, parts: int) -> pa.Table:
+def _candidates(table: pa.Table, keys: int) -> pa.Table:
     """Candidate pairs of one band partition, as join rows keyed by the left id."""
     table = table.sort_by([(_KEY, "ascending"), (ID, "ascending")])
     left, right = bucket_pairs(table[_KEY].to_numpy(), np.arange(table.num_rows))
     ids = table[ID].combine_chunks()
     left_ids = ids.take(pa.array(left))
-    return _join_rows(left_ids, parts, **{LEFT: left_ids, RIGHT: ids.take(pa.array(right))})
+    return _join_rows(left_ids, keys, **{LEFT: left_ids, RIGHT: ids.take(pa.array(right))})
 
 
-def _sig_join_rows(table: pa.Table, parts: int) -> pa.Table:
+def _sig_join_rows(table: pa.Table, keys: int) -> pa.Table:
     ids = table[ID].combine_chunks()
-    return _join_rows(ids, parts, **{_JID: ids, _SIG: pc.cast(table[_SIG], pa.binary()), _PRIO: table[_PRIO]})
+    return _join_rows(ids, keys, **{_JID: ids, _SIG: pc.cast(table[_SIG], pa.binary()), _PRIO: table[_PRIO]})
 
 
 def _split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -160,7 +162,7 @@ def _lookup(jids, sig_rows: pa.Table) -> tuple[pa.Array, pa.Array]:
     return sig_rows[_SIG].combine_chunks().take(at), sig_rows[_PRIO].combine_chunks().take(at)
 
 
-def _attach_left(table: pa.Table, parts: int) -> pa.Table:
+def _attach_left(table: pa.Table, keys: int) -> pa.Table:
     """Round 1 (partitioned by left id): dedupe pairs, attach the left signature, re-key by right id."""
     pairs, sig_rows = _split(table)
     pairs = pairs.sort_by([(LEFT, "ascending"), (RIGHT, "ascending")])
@@ -173,7 +175,7 @@ def _attach_left(table: pa.Table, parts: int) -> pa.Table:
         pairs = pairs.filter(pa.concat_arrays([pa.array([True]), pc.invert(same.combine_chunks())]))
     sig, prio = _lookup(pairs[LEFT], sig_rows)
     right = pairs[RIGHT].combine_chunks()
-    return _join_rows(right, parts, **{LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio})
+    return _join_rows(right, keys, **{LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio})
 
 
 def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
@@ -194,11 +196,12 @@ def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) 
     opts = task_options(res)
     sigs = map_tables(ds, _signature_rows, (cfg, bands, rows, res.memory_bytes), opts, batch_size=SIGNATURE_BATCH).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
-    band_rows = map_tables(sigs, _band_rows, (bands, parts), opts)
-    pairs = shuffle_partitions(band_rows, cfg, parts, lambda t: _candidates(t, parts), opts)
-    sig_rows = map_tables(sigs, _sig_join_rows, (parts,), opts)
-    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, parts, lambda t: _attach_left(t, parts), opts)
-    return shuffle_partitions(left_done.union(sig_rows), cfg, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold), opts).materialize()
+    keys = partition_keys(cfg, parts)
+    band_rows = map_tables(sigs, _band_rows, (bands, keys), opts)
+    pairs = shuffle_partitions(band_rows, cfg, res, parts, lambda t: _candidates(t, keys))
+    sig_rows = map_tables(sigs, _sig_join_rows, (keys,), opts)
+    left_done = shuffle_partitions(pairs.union(sig_rows), cfg, res, parts, lambda t: _attach_left(t, keys))
+    return shuffle_partitions(left_done.union(sig_rows), cfg, res, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold)).materialize()
 
 
 def near_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
