@@ -35,6 +35,7 @@ from dedup_memory import run_with_peaks  # noqa: E402
 from dedup_synthetic import write  # noqa: E402
 from measure import WORK, pythonpath, save  # noqa: E402
 
+from filters.dedup_config import DedupConfig  # noqa: E402
 from pipeline.resources import ResourcesConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +125,9 @@ def main() -> None:
     budget = ResourcesConfig().dedup.memory_mb
     result = {"runs": []}
     settings = {"pentaglot": {"tree": "this checkout"}, "baseline": {"tree": "commit extracted", "commit": git("rev-parse", args.baseline)},
-                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(), "shuffle": "sort (default)"}}
+                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count()}}
+    settings["pentaglot"]["default_shuffle"] = DedupConfig().shuffle  # --flags may override it on both sides
+    settings["baseline"]["default_shuffle"] = "its commit's default (sort before 1a8314d)"
     import ray
 
     # One local Ray for every run, started here: on the loaded shared machine a
