@@ -36,11 +36,15 @@ CLUSTER_SCHEMA = pa.schema([(ID, pa.string()), ("cluster_id", pa.string()), ("ke
 def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     cfg = cfg or DedupConfig()
     res = res or ResourcesConfig().dedup
-    ds = exact_dedup(ds, cfg, res)
+    exact = exact_dedup(ds, cfg, res)
     if cfg.exact_only:
-        return ds
+        return exact
     # Read twice (signatures, then the final annotation): materialize once.
-    return near_dedup(ds.materialize(), cfg, res)
+    # Rebinding drops the lazy plan, which holds exact dedup's materialized
+    # input (the whole corpus again, 19 GB of spill at 16M documents) for as
+    # long as it is referenced.
+    exact = exact.materialize()
+    return near_dedup(exact, cfg, res)
 
 
 def _cluster_file(storage: Storage, out: str, kind: str, path: str) -> dict | None:
