@@ -31,7 +31,7 @@ def parse_shingles(values: tuple[str, ...]) -> dict | None:
 @click.option("--keep", help="which document a cluster keeps: lowest_id (default), longest, or a numeric column (higher wins)")
 @click.option("--seed", type=int, help="MinHash seed (default 1)")
 @click.option("--num-partitions", type=int, help="hash-shuffle partitions of every dedup shuffle (default: from the data size and resources.dedup.memory_mb)")
-@click.option("--shuffle", type=click.Choice(["sort", "hash", "disk"]), help="Ray exchange used for the shuffles: sort, hash (default: task-based, compressed pieces), disk (hash with pieces on local disk)")
+@click.option("--shuffle", type=click.Choice(["sort", "hash", "disk"]), help="Ray exchange used for the shuffles: hash (default; task-based, compressed pieces, flat driver), sort (faster on a small cluster; driver state grows with the square of the data), disk (hash with pieces on local disk)")
 def command(threshold, num_perm, shingles, exact_only, exact_match, keep, seed, num_partitions, shuffle, **opts):
     """Remove exact and near duplicates (MinHash + LSH); write kept/, rejected/, clusters/."""
     flags = {

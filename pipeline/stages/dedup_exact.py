@@ -54,7 +54,7 @@ _PROBE_ID, _PROBE_SOURCE = "_dedup_probe_id", "_dedup_probe_source"
 # keys (and three or four times the rows and memory); 64 keys per bin even
 # that out.  The sort exchange range-partitions the keys it samples and gets
 # one key per partition: with 64 its driver peaked at 924 MB against 358 MB
-# (250k documents).
+# (max RSS, 250k documents).
 KEYS_PER_PARTITION = 64
 
 
@@ -135,8 +135,9 @@ def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, r
 
 # Share of the per-task budget one hash-exchange map task's input may take:
 # it holds its input, the rows reordered by partition and the compressed
-# pieces.  Ray's default (1 GiB per task) measured 2,313 MB of heap in a
-# 2 GiB budget at 4M documents (benchmarks/dedup_scale.py).
+# pieces.  With Ray's default (1 GiB per task) a 4M-document run of
+# benchmarks/dedup_scale.py measured a 2,313 MB worker heap in a 2 GiB budget;
+# at a quarter, 1,381 MB (dedup_scale_exchange.json).
 MAP_INPUT_SHARE = 1 / 4
 
 
