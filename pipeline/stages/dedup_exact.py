@@ -156,8 +156,9 @@ def shuffle_partitions(
     equal hashes or ids (every step here does).  "sort" range-partitions by
     the key (the block count follows the input's, as ``groupby`` does);
     "hash" and "disk" hash it into ``parts`` partitions with Ray's task-based
-    exchange, whose map tasks batch their input per node, so the driver owns
-    (input GiB x ``parts``) pieces instead of (input blocks x ``parts``); "disk"
+    exchange, whose map tasks take ``MAP_INPUT_SHARE`` of the budget of input
+    each, so the driver owns (input / batch x ``parts``) pieces instead of
+    (input blocks x ``parts``); "disk"
     keeps the pieces in files on the nodes' disks instead of the object store.
     """
     ctx = ds.context
