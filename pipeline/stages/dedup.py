@@ -40,9 +40,9 @@ def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResour
     if cfg.exact_only:
         return exact
     # Read twice (signatures, then the final annotation): materialize once.
-    # Rebinding drops the lazy plan, which holds exact dedup's materialized
-    # input (the whole corpus again, 19 GB of spill at 16M documents) for as
-    # long as it is referenced.
+    # Rebinding drops the lazy plan, which references exact dedup's
+    # materialized input (the keyed corpus).  Measured at 250k documents: the
+    # object store held 96 MiB less at the verify step; not measured larger.
     exact = exact.materialize()
     return near_dedup(exact, cfg, res)
 
