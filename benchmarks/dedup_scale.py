@@ -127,7 +127,7 @@ def main() -> None:
     settings = {"pentaglot": {"tree": "this checkout"}, "baseline": {"tree": "commit extracted", "commit": git("rev-parse", args.baseline)},
                 "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count()}}
     settings["pentaglot"]["default_shuffle"] = DedupConfig().shuffle  # --flags may override it on both sides
-    settings["baseline"]["default_shuffle"] = "its commit's default (sort before 1a8314d)"
+    settings["baseline"]["default_shuffle"] = "its commit's default (sort before 1a8314d, hash from it)"
     import ray
 
     # One local Ray for every run, started here: on the loaded shared machine a

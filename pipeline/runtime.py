@@ -101,6 +101,11 @@ def ensure_ray(num_cpus: int | None = None) -> None:
     global _STARTED_LOCAL, _LOCAL_CPUS
     import ray
 
+    # A UserError raised inside any stage's map (a duplicate id in dedup)
+    # reaches the CLI as itself, not wrapped in Ray Data's task error.
+    from ray.data import DataContext
+
+    DataContext.get_current().raise_original_map_exception = True
     if ray.is_initialized():
         return
     quiet = not Console.verbose

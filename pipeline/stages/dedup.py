@@ -25,8 +25,10 @@ from pipeline.documents import ID
 from pipeline.resources import ResourcesConfig, StageResources, task_options
 from pipeline.runtime import get_all
 from pipeline.stage_io import STAGE_FILE, StageReport
-from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_dedup
-from pipeline.stages.dedup_near import near_dedup
+from pipeline.stages.dedup_apply import apply_clusters
+from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_decisions, map_tables
+from pipeline.stages.dedup_lookup import with_tag
+from pipeline.stages.dedup_near import near_decisions
 from pipeline.storage import Storage, join
 
 CLUSTERS = "clusters"
@@ -36,15 +38,12 @@ CLUSTER_SCHEMA = pa.schema([(ID, pa.string()), ("cluster_id", pa.string()), ("ke
 def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
     cfg = cfg or DedupConfig()
     res = res or ResourcesConfig().dedup
-    exact = exact_dedup(ds, cfg, res)
-    if cfg.exact_only:
-        return exact
-    # Read twice (signatures, then the final annotation): materialize once.
-    # Rebinding drops the lazy plan, which references exact dedup's
-    # materialized input (the keyed corpus).  Measured at 250k documents: the
-    # object store held 96 MiB less at the verify step; not measured larger.
-    exact = exact.materialize()
-    return near_dedup(exact, cfg, res)
+    # Every later step reads the documents (keys, signatures, the apply):
+    # materialize them once, each block tagged so decisions can find it.
+    tagged = map_tables(ds, with_tag, (), task_options(res), batch_size=None, zero_copy_batch=True).materialize()
+    exact = exact_decisions(tagged, cfg, res)
+    decisions = exact if cfg.exact_only else near_decisions(tagged, exact, cfg, res)
+    return apply_clusters(tagged, decisions, cfg, res)
 
 
 def _cluster_file(storage: Storage, out: str, kind: str, path: str) -> dict | None:

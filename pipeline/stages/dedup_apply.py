@@ -1,17 +1,13 @@
-"""Apply the near-dup clusters to the documents: a hash-partitioned join on id.
+"""Apply the dedup decisions to the documents, which stay in their blocks.
 
-The ``id -> cluster`` rows (only documents that are not their cluster's kept
-one) and the documents meet in one hash shuffle: a document travels to the
-partition of its ``dup_cluster`` (its own id when live, its exact-dup
-representative's otherwise, so exact copies follow their representative into
-the near cluster), a mapping row to the partition of its id.  Each partition
-then looks up only its own share of the mapping, so the apply costs one
-shuffle of the corpus instead of (mapped ids x batches) for a broadcast table.
-Ray Data's own ``Dataset.join`` needs the hash shuffle's aggregator actors
-(seconds of start-up per shuffle on a small cluster) and one schema per side;
-documents carry whatever fields their input had, so the join is the stage's
-usual ``shuffle_partitions`` over the union of both, each side ``conform``-ed
-to one schema (the documents' fields and the mapping's).
+Exact dedup decides ``document -> representative`` and near dedup
+``representative -> the document its cluster keeps``; both are small rows.
+``composed`` joins them on the representative in one hash shuffle of those
+small rows (with each representative's block tag, from the signature rows),
+so an exact copy follows its representative into the near cluster.  Then
+``apply_clusters`` maps over the tagged documents, each block fetching only
+its own tag's decisions (``dedup_lookup.py``): the apply moves decisions,
+not documents, so it costs one read of the corpus and no shuffle of it.
 """
 
 from __future__ import annotations
@@ -24,53 +20,74 @@ from filters.dedup_config import DedupConfig
 from pipeline.documents import ID, ensure_base_columns, live_mask, reject
 from pipeline.resources import StageResources, task_options
 from pipeline.stages.dedup_exact import (
-    DUP_CLUSTER, DUP_OF, NEAR_DUP, PART, arrow_schema, conform, map_tables, num_partitions, partition_keys, shuffle_partitions,
+    DUP_CLUSTER, DUP_OF, EXACT_DUP, NEAR_DUP, PART, map_tables, num_partitions, partition_keys, shuffle_partitions,
     string_partition,
 )
+from pipeline.stages.dedup_lookup import CLUSTER, DECISION_SCHEMA, REASON, TAG, TagLookup, tag_lookup
 
-_MAP_ID, _MAP_CLUSTER = "_dedup_map_id", "_dedup_map_cluster"
-
-
-def _document_rows(table: pa.Table, keys: int, schema: pa.Schema) -> pa.Table:
-    key = pc.coalesce(table[DUP_CLUSTER], pc.cast(table[ID], pa.string()))  # rows exact dedup passed by: own id
-    return conform(table.append_column(PART, string_partition(key.combine_chunks(), keys)), schema)
+COMPOSE_SCHEMA = pa.schema(list(DECISION_SCHEMA) + [pa.field(PART, pa.int64())])
 
 
-def _mapping_rows(table: pa.Table, keys: int, schema: pa.Schema) -> pa.Table:
-    ids = table["id"].combine_chunks()
-    return conform(pa.table({_MAP_ID: ids, _MAP_CLUSTER: table["cluster"], PART: string_partition(ids, keys)}), schema)
+def _compose_rows(table: pa.Table, key: str, keys: int) -> pa.Table:
+    """``table``'s columns as ``COMPOSE_SCHEMA`` rows (the others null), partitioned by ``key``."""
+    n = table.num_rows
+    cols = [pc.cast(table[f.name], f.type) if f.name in table.column_names else pa.nulls(n, f.type) for f in DECISION_SCHEMA]
+    return pa.table(cols + [string_partition(table[key], keys)], schema=COMPOSE_SCHEMA)
 
 
-def join_schema(documents: pa.Schema) -> pa.Schema:
-    """Rows of the apply join: the documents' fields, then the partition key and the mapping's two columns."""
-    extra = [pa.field(PART, pa.int64()), pa.field(_MAP_ID, pa.string()), pa.field(_MAP_CLUSTER, pa.string())]
-    return pa.schema([f for f in documents if f.name != PART] + extra)
+def _near_rows(table: pa.Table, keys: int) -> pa.Table:
+    """Near mapping (id, cluster) rows as decisions without a tag yet."""
+    rows = pa.table({ID: table["id"], CLUSTER: table["cluster"], REASON: pa.repeat(pa.scalar(NEAR_DUP), table.num_rows)})
+    return _compose_rows(rows, ID, keys)
 
 
-def _apply(table: pa.Table) -> pa.Table:
-    """One partition (``join_schema`` rows): point every document at its cluster's kept one; reject the moved live ones."""
-    is_map = pc.is_valid(table[_MAP_ID])
-    mapping = table.filter(is_map)
-    map_ids, map_clusters = mapping[_MAP_ID].combine_chunks(), mapping[_MAP_CLUSTER].combine_chunks()
-    table = ensure_base_columns(table.filter(pc.invert(is_map)).drop_columns([_MAP_ID, _MAP_CLUSTER, PART]))
-    current = table[DUP_CLUSTER].combine_chunks()
-    at = pc.index_in(current, value_set=map_ids)
-    cluster = pc.coalesce(map_clusters.take(at), current)
-    table = table.set_column(table.column_names.index(DUP_CLUSTER), DUP_CLUSTER, cluster)
-    ids = pc.cast(table[ID], pa.string())
-    moved = pc.fill_null(pc.not_equal(cluster, ids), False)
-    table = reject(table, pc.and_(live_mask(table), moved), NEAR_DUP)
-    return table.set_column(table.column_names.index(DUP_OF), DUP_OF, pc.if_else(moved, cluster, pa.scalar(None, pa.string())))
+def _compose(table: pa.Table) -> pa.Table:
+    """One partition: tag each near decision; point each exact one at its representative's cluster.
+
+    Rows are near decisions (``REASON`` near_dup), tag rows (no ``REASON``)
+    and exact decisions keyed by their representative (``CLUSTER``).
+    """
+    reason = table[REASON]
+    near = table.filter(pc.equal(reason, NEAR_DUP))
+    tags = table.filter(pc.is_null(reason))
+    exact = table.filter(pc.equal(reason, EXACT_DUP))
+    near_ids = near[ID].combine_chunks()
+    tag = tags[TAG].combine_chunks().take(pc.index_in(near_ids, value_set=tags[ID].combine_chunks()))
+    near = near.set_column(near.column_names.index(TAG), TAG, tag)
+    moved = near[CLUSTER].combine_chunks().take(pc.index_in(exact[CLUSTER], value_set=near_ids))
+    exact = exact.set_column(exact.column_names.index(CLUSTER), CLUSTER, pc.coalesce(moved, exact[CLUSTER]))
+    return pa.concat_tables([near, exact]).drop_columns([PART])
 
 
-def apply_clusters(ds: ray.data.Dataset, mapping: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """``ds`` (materialized exact-dedup output) with ``mapping`` joined on ``dup_cluster``."""
-    if mapping.count() == 0:
-        return ds
+def composed(exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+    """Every document's decision: exact ones (``exact``, id -> representative)
+    carried into the near clusters (``near``, id -> cluster), near ones tagged
+    from ``tags`` (id, tag of every live representative); materialized."""
+    if near.count() == 0:
+        return exact
     opts = task_options(res)
-    parts = num_partitions(cfg, ds.size_bytes() + mapping.size_bytes(), res)
-    schema = join_schema(arrow_schema(ds))
+    parts = num_partitions(cfg, exact.size_bytes() + near.size_bytes() + tags.size_bytes(), res)
     keys = partition_keys(cfg, parts)
-    docs = map_tables(ds, _document_rows, (keys, schema), opts, zero_copy_batch=True)
-    rows = map_tables(mapping, _mapping_rows, (keys, schema), opts)
-    return shuffle_partitions(docs.union(rows), cfg, res, parts, _apply)
+    # An empty side is left out: Ray's exchange gives its empty blocks no schema.
+    sides = [(near, _near_rows, ()), (tags, _compose_rows, (ID,)), (exact, _compose_rows, (CLUSTER,))]
+    rows = [map_tables(ds, fn, (*args, keys), opts) for ds, fn, args in sides if ds.count()]
+    return shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose).materialize()
+
+
+def _apply(table: pa.Table, lookup: TagLookup) -> pa.Table:
+    """One block: set ``dup_cluster`` on live rows (the kept document's id,
+    their own when unique) and ``dup_of`` and the reason on the decided ones."""
+    table = ensure_base_columns(table)
+    rows, at = lookup.match(table)
+    cluster = rows[CLUSTER].combine_chunks().take(at)
+    reason = rows[REASON].combine_chunks().take(at)
+    ids = pc.cast(table[ID], pa.string())
+    own = pc.if_else(live_mask(table), ids, pa.scalar(None, pa.string()))
+    table = reject(table, pc.is_valid(cluster), reason).drop_columns([TAG])
+    return table.append_column(DUP_CLUSTER, pc.coalesce(cluster, own)).append_column(DUP_OF, cluster)
+
+
+def apply_clusters(tagged: ray.data.Dataset, decisions: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+    """``tagged`` (materialized ``with_tag`` documents) with ``decisions`` applied, block by block."""
+    lookup = tag_lookup(decisions, cfg, res)
+    return map_tables(tagged, _apply, (lookup,), task_options(res), batch_size=None)

@@ -1,24 +1,26 @@
-"""Exact dedup on Ray: a 128-bit hash of each text, grouped by a hash shuffle.
+"""Exact dedup on Ray: a 128-bit hash of each text, grouped by a hash shuffle of small rows.
 
-The documents themselves go through the shuffle (a groupby on a partition
-number derived from the hash), so every group of equal texts lands in one
-partition whole and is resolved there without any join; one shuffle of the
-corpus is the price, the same as any groupby.  The keyed corpus is
-materialized first, so the partition count comes from its size in bytes and
-the stage's per-task memory budget (``resources.blocks_for``).
+Only a key row per document travels (digest, priority, id, block tag: about
+60 bytes plus the id), grouped on a partition number derived from the
+digest, so every group of equal texts lands in one partition whole and is
+decided there: the first in keep order stays, every other becomes an
+``exact_dup`` decision row (id, tag, representative).  The documents never
+move: the decisions reach them through their block's tag
+(``dedup_lookup.py``).  The key rows are materialized first, so the
+partition count comes from their size in bytes and the stage's per-task
+memory budget (``num_partitions``).
 
 The same shuffle checks that ids are unique: every row also sends a small
 probe (its id and source) to the partition of its id's hash, and a partition
 that receives one id twice fails the stage with a ``UserError`` naming the id
 and both sources, before near dedup starts and before anything is written.
-Two documents with one id would otherwise be merged silently by the cluster
-join on id.
+Two documents with one id would otherwise share one decision silently.
 
 Also home of what both dedup stages share: the keep priority, the partition
 keys, ``shuffle_partitions`` (rows with one partition key meet in one block,
 and the step's vectorized code runs once per block, not once per key),
-``map_tables`` (the steps' Arrow maps) and ``conform`` (one schema for the
-two sides of a join).
+``map_tables`` (the steps' Arrow maps) and ``conform`` (one schema for rows
+of several kinds in one shuffle).
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from filters import hashing
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
 from filters.hashing import string_digests
-from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask, reject
+from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.resources import StageResources, blocks_for, released, task_options
+from pipeline.stages.dedup_lookup import TAG, decision_rows
 
 EXACT_DUP = "exact_dup"
 NEAR_DUP = "near_dup"
@@ -94,8 +97,8 @@ PARTITION_SHARE = 1 / 32
 def num_partitions(cfg: DedupConfig, nbytes: int, res: StageResources) -> int:
     """Shuffle partitions for ``nbytes`` of shuffled rows: the setting if given,
     else as many as keep each task within the per-task memory budget, and a
-    small input still cut like a read (``blocks_for``), so the stage's output
-    isn't one file that every later step reads as one task."""
+    small input still cut like a read (``blocks_for``), so the step after the
+    shuffle isn't one task."""
     return cfg.num_partitions or blocks_for(nbytes, res.memory_bytes, share=PARTITION_SHARE)
 
 
@@ -141,12 +144,6 @@ def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, r
 MAP_INPUT_SHARE = 1 / 4
 
 
-def arrow_schema(ds: ray.data.Dataset) -> pa.Schema:
-    """``ds``'s Arrow schema (of all its blocks, once executed); empty for an empty dataset."""
-    schema = ds.schema()
-    return schema.base_schema if schema is not None else pa.schema([])
-
-
 def shuffle_partitions(
     ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources, parts: int, fn: Callable[[pa.Table], pa.Table]
 ) -> ray.data.Dataset:
@@ -162,7 +159,6 @@ def shuffle_partitions(
     keeps the pieces in files on the nodes' disks instead of the object store.
     """
     ctx = ds.context
-    ctx.raise_original_map_exception = True  # a step's UserError (a duplicate id) reaches the CLI as itself
     if cfg.shuffle == "sort":
         ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
         grouped = ds.sort(PART)
@@ -174,36 +170,41 @@ def shuffle_partitions(
     return map_tables(grouped, fn, (), task_options(res), batch_size=None)
 
 
-def _keyed(table: pa.Table, cfg: DedupConfig) -> pa.Table:
-    """Add the text hash and priority; non-live rows are spread by id."""
+def _key_rows(table: pa.Table, cfg: DedupConfig) -> pa.Table:
+    """One small row per document: its text's digest (null unless live), priority, id, tag and source."""
     table = ensure_base_columns(table)
-    live = live_mask(table).to_numpy(zero_copy_only=False) if table.num_rows else np.zeros(0, bool)
+    live = live_mask(table)
     texts = pc.fill_null(table[TEXT], "").combine_chunks()
     if cfg.exact_match == "matching":
         texts = normalize_for_matching(texts, cfg.normalize)
-    ids = pc.fill_null(pc.cast(table[ID], pa.string()), "").combine_chunks()
-    keyed_text = pc.if_else(pa.array(live, pa.bool_()), texts, pc.cast(ids, texts.type))
-    digests, low = string_digests(keyed_text)
-    table = table.append_column(_HASH, digests)
-    table = table.append_column(_HASH_LOW, pa.array(low))
-    return table.append_column(PRIO, keep_priority(table, cfg.keep))
-
-
-def _with_probes(table: pa.Table, keys: int, schema: pa.Schema) -> pa.Table:
-    """Documents to their text's partition, plus an id probe to the id's partition."""
-    docs = table.append_column(PART, partition_of(table[_HASH_LOW].to_numpy(), keys)).drop_columns([_HASH_LOW])
-    has_id = pc.is_valid(table[ID])
-    ids = pc.cast(table[ID].filter(has_id), pa.string()).combine_chunks()
-    probes = pa.table(
-        {_PROBE_ID: ids, _PROBE_SOURCE: pc.cast(table[SOURCE].filter(has_id), pa.string()), PART: string_partition(ids, keys)}
+    digests, low = string_digests(pc.if_else(live, texts, ""))
+    return pa.table(
+        {
+            _HASH: pc.if_else(live, digests, pa.scalar(None, pa.binary(16))),
+            _HASH_LOW: pa.array(low),
+            PRIO: keep_priority(table, cfg.keep),
+            ID: pc.cast(table[ID], pa.string()),
+            TAG: table[TAG],
+            SOURCE: pc.cast(table[SOURCE], pa.string()),
+        }
     )
-    return conform(pa.concat_tables([docs, probes], promote_options="permissive"), schema)
 
 
-def probed_schema(keyed: pa.Schema) -> pa.Schema:
-    """Schema of ``_with_probes``' rows: the keyed documents' (all input fields) and the probe columns."""
-    fields = [f for f in keyed if f.name != _HASH_LOW]
-    return pa.schema(fields + [pa.field(PART, pa.int64()), pa.field(_PROBE_ID, pa.string()), pa.field(_PROBE_SOURCE, pa.string())])
+KEY_SCHEMA = pa.schema(
+    [(_HASH, pa.binary(16)), (PRIO, pa.float64()), (ID, pa.string()), (TAG, pa.uint64()), (PART, pa.int64()),
+     (_PROBE_ID, pa.string()), (_PROBE_SOURCE, pa.string())]
+)
+
+
+def _with_probes(table: pa.Table, keys: int) -> pa.Table:
+    """Live rows to their text's partition, plus an id probe of every row with an id to the id's partition."""
+    live = pc.is_valid(table[_HASH])
+    docs = table.filter(live)
+    docs = docs.append_column(PART, partition_of(docs[_HASH_LOW].to_numpy(), keys)).drop_columns([_HASH_LOW, SOURCE])
+    has_id = pc.is_valid(table[ID])
+    ids = table[ID].filter(has_id).combine_chunks()
+    probes = pa.table({_PROBE_ID: ids, _PROBE_SOURCE: table[SOURCE].filter(has_id), PART: string_partition(ids, keys)})
+    return conform(pa.concat_tables([docs, probes], promote_options="permissive"), KEY_SCHEMA)
 
 
 def check_unique_ids(ids: pa.Array, sources: pa.Array) -> None:
@@ -223,41 +224,33 @@ def check_unique_ids(ids: pa.Array, sources: pa.Array) -> None:
     )
 
 
-def _split_probes(table: pa.Table) -> pa.Table:
-    """Check this partition's id probes, then return its documents alone."""
+def _resolve(table: pa.Table) -> pa.Table:
+    """In one partition: check the id probes, then decide each equal-hash group:
+    its first (best priority, then lowest id) is kept, each other row becomes
+    an ``exact_dup`` decision pointing at it."""
     is_probe = pc.is_valid(table[_PROBE_ID])
     probes = table.filter(is_probe)
     check_unique_ids(probes[_PROBE_ID].combine_chunks(), probes[_PROBE_SOURCE].combine_chunks())
-    return table.filter(pc.invert(is_probe)).drop_columns([_PROBE_ID, _PROBE_SOURCE])
-
-
-def _resolve(table: pa.Table) -> pa.Table:
-    """In one partition: first of each equal-hash group (best priority, then
-    lowest id) is kept, the others are ``exact_dup`` of it."""
-    table = _split_probes(table)
-    mask = live_mask(table)
-    rest = table.filter(pc.invert(mask))
-    live = table.filter(mask).sort_by([(_HASH, "ascending"), (PRIO, "descending"), (ID, "ascending")])
+    live = table.filter(pc.invert(is_probe)).sort_by([(_HASH, "ascending"), (PRIO, "descending"), (ID, "ascending")])
     hashes = live[_HASH].combine_chunks()
     n = live.num_rows
     first = np.ones(n, dtype=bool)
     if n > 1:
         first[1:] = pc.not_equal(hashes.slice(1), hashes.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    rep = live[ID].combine_chunks().take(pa.array(group_start, pa.int64()))
-    live = live.append_column(DUP_CLUSTER, pc.cast(rep, pa.string()))
-    live = live.append_column(DUP_OF, pc.if_else(pa.array(first), pa.nulls(n, pa.string()), live[DUP_CLUSTER]))
-    live = reject(live, pa.array(~first), EXACT_DUP)
-    for name in (DUP_CLUSTER, DUP_OF):
-        rest = rest.append_column(name, pa.nulls(rest.num_rows, pa.string()))
-    return pa.concat_tables([live, rest], promote_options="permissive").drop_columns([_HASH, PART, PRIO])
+    dups = pa.array(~first)
+    rep = live[ID].combine_chunks().take(pa.array(group_start, pa.int64())).filter(dups)
+    return decision_rows(live[ID].filter(dups), live[TAG].filter(dups), rep, EXACT_DUP)
 
 
-def exact_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """Mark every exact duplicate ``exact_dup`` with ``dup_of``; set ``dup_cluster`` on all live rows."""
-    check_keep_column(ds, cfg.keep)
+def exact_decisions(tagged: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+    """``exact_dup`` decisions (id, tag, representative) of ``tagged`` (``with_tag`` documents), materialized.
+
+    Only key rows go through the shuffle; the documents stay where they are.
+    """
+    check_keep_column(tagged, cfg.keep)
     opts = task_options(res)
-    keyed = map_tables(ds, _keyed, (cfg,), opts, zero_copy_batch=True).materialize()
+    keyed = map_tables(tagged, _key_rows, (cfg,), opts).materialize()
     parts = num_partitions(cfg, keyed.size_bytes(), res)
-    probed = map_tables(keyed, _with_probes, (partition_keys(cfg, parts), probed_schema(arrow_schema(keyed))), opts, zero_copy_batch=True)
-    return shuffle_partitions(probed, cfg, res, parts, _resolve)
+    probed = map_tables(keyed, _with_probes, (partition_keys(cfg, parts),), opts)
+    return shuffle_partitions(probed, cfg, res, parts, _resolve).materialize()

@@ -1,7 +1,9 @@
 """Near-dedup on Ray: MinHash signatures, LSH banding, verification, components.
 
-1. Signatures and band keys: ``map_batches`` over live rows (``filters``, all
-   vectorized); materialized once, since banding and verification read them.
+1. Signatures and band keys: ``map_batches`` over the live rows that exact
+   dedup did not decide are copies (each block looks its own decisions up by
+   tag, ``dedup_lookup.py``); ``filters``, all vectorized; materialized once,
+   since banding and verification read them.
 2. Banding: one row per (document, band) holding only the 64-bit bucket key
    (band index and language mixed in) and the id, hash-shuffled on the key;
    each partition turns its buckets into candidate pairs.  Signatures do not
@@ -11,9 +13,10 @@
    partition looks its pairs' signatures up with ``index_in``), and only pairs
    whose full-signature Jaccard estimate reaches the threshold become edges,
    so a banding false positive never merges two clusters.
-4. Components of the verified edges as Ray work (``dedup_components.py``),
-   then the ``id -> cluster`` rows joined back onto the documents by a hash
-   shuffle on id (``dedup_apply.py``).  The driver holds counts only.
+4. Components of the verified edges as Ray work (``dedup_components.py``);
+   their ``id -> cluster`` rows are composed with exact dedup's decisions
+   and carry each document's block tag (``dedup_apply.py``).  The driver
+   holds counts only.
 
 Partitions: band rows are ~40 bytes each (key, id, partition) and the join
 shuffles carry the signatures, so every shuffle here gets as many partitions
@@ -33,11 +36,12 @@ from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, ver
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask
 from pipeline.resources import StageResources, task_options
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
-from pipeline.stages.dedup_apply import apply_clusters
+from pipeline.stages.dedup_apply import composed
 from pipeline.stages.dedup_components import cluster_mapping
 from pipeline.stages.dedup_exact import (
     PART, keep_priority, map_tables, num_partitions, partition_keys, partition_of, shuffle_partitions, string_partition,
 )
+from pipeline.stages.dedup_lookup import TAG, TagLookup, tag_lookup
 
 LANG = "lang"
 # Documents per signature batch; within a batch, signatures are hashed over
@@ -103,10 +107,11 @@ def piecewise_signatures(texts: pa.Array, langs: pa.Array, cfg: DedupConfig, max
     )
 
 
-def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int, budget_bytes: int) -> pa.Table:
-    """id, signature, band keys and keep priority of every live row."""
+def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int, budget_bytes: int, exact: TagLookup) -> pa.Table:
+    """id, tag, signature, band keys and keep priority of every live row that is no exact copy."""
     table = ensure_base_columns(table)
-    live = table.filter(live_mask(table))
+    _, copy = exact.match(table)
+    live = table.filter(pc.and_(live_mask(table), pc.is_null(copy)))
     texts = pc.fill_null(live[TEXT], "").combine_chunks()
     langs = resolve_languages(texts, live[LANG] if LANG in live.column_names else None)
     sigs = piecewise_signatures(texts, langs, cfg, signature_piece_bytes(budget_bytes))
@@ -116,6 +121,7 @@ def _signature_rows(table: pa.Table, cfg: DedupConfig, bands: int, rows: int, bu
     return pa.table(
         {
             ID: pc.cast(live[ID], pa.string()),
+            TAG: live[TAG],
             _SIG: sig_arr,
             _PRIO: keep_priority(live, cfg.keep),
             _KEYS: pa.FixedSizeListArray.from_arrays(pa.array(keys.ravel()), bands),
@@ -190,21 +196,25 @@ def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
     )
 
 
-def verified_edges(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """All verified near-duplicate edges of the live documents of ``ds``, materialized."""
+def verified_edges(tagged: ray.data.Dataset, exact: TagLookup, cfg: DedupConfig, res: StageResources) -> tuple[ray.data.Dataset, ray.data.Dataset]:
+    """All verified near-duplicate edges among the live documents of ``tagged``
+    that ``exact`` does not name as copies, and the (id, tag) of each of those
+    documents; both materialized."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     opts = task_options(res)
-    sigs = map_tables(ds, _signature_rows, (cfg, bands, rows, res.memory_bytes), opts, batch_size=SIGNATURE_BATCH).materialize()
+    sigs = map_tables(tagged, _signature_rows, (cfg, bands, rows, res.memory_bytes, exact), opts, batch_size=SIGNATURE_BATCH).materialize()
+    tags = sigs.select_columns([ID, TAG]).materialize()
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
     keys = partition_keys(cfg, parts)
     band_rows = map_tables(sigs, _band_rows, (bands, keys), opts)
     pairs = shuffle_partitions(band_rows, cfg, res, parts, lambda t: _candidates(t, keys))
     sig_rows = map_tables(sigs, _sig_join_rows, (keys,), opts)
     left_done = shuffle_partitions(pairs.union(sig_rows), cfg, res, parts, lambda t: _attach_left(t, keys))
-    return shuffle_partitions(left_done.union(sig_rows), cfg, res, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold)).materialize()
+    edges = shuffle_partitions(left_done.union(sig_rows), cfg, res, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold))
+    return edges.materialize(), tags
 
 
-def near_dedup(ds: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """Mark near duplicates ``near_dup`` (``ds`` comes from ``exact_dedup``, materialized)."""
-    mapping = cluster_mapping(verified_edges(ds, cfg, res), cfg, res)
-    return apply_clusters(ds, mapping, cfg, res)
+def near_decisions(tagged: ray.data.Dataset, exact: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+    """Every document's decision (``exact`` ones carried into the near clusters), materialized."""
+    edges, tags = verified_edges(tagged, tag_lookup(exact, cfg, res), cfg, res)
+    return composed(exact, cluster_mapping(edges, cfg, res), tags, cfg, res)
