@@ -121,11 +121,14 @@ def main() -> None:
     parser.add_argument("--skip-baseline-above", type=int, default=None, help="run only this branch above this size")
     parser.add_argument("--flags", nargs="*", default=[], help="extra `pentaglot dedup` flags for both sides")
     parser.add_argument("--name", default="dedup_scale")
+    parser.add_argument("--object-store-gb", type=float, default=None, help="Ray's object store size (default: Ray's, 30%% of memory)")
     args = parser.parse_args()
     budget = ResourcesConfig().dedup.memory_mb
     result = {"runs": []}
     settings = {"pentaglot": {"tree": "this checkout"}, "baseline": {"tree": "commit extracted", "commit": git("rev-parse", args.baseline)},
-                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count()}}
+                "both": {"flags": args.flags, "dedup_memory_budget_mb": budget, "ray_cpus": os.cpu_count(),
+                         "object_store_gb": args.object_store_gb or "Ray's default",
+                         "ray_env": {k: v for k, v in os.environ.items() if k.startswith("RAY_")}}}
     settings["pentaglot"]["default_shuffle"] = DedupConfig().shuffle  # --flags may override it on both sides
     settings["baseline"]["default_shuffle"] = "its commit's default (sort before 1a8314d, hash from it)"
     import ray
@@ -135,7 +138,8 @@ def main() -> None:
     # Each run is its own Ray job, with its own workers.
     for attempt in range(6):
         try:
-            ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, logging_level="ERROR")
+            store = int(args.object_store_gb * 2**30) if args.object_store_gb else None
+            ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, logging_level="ERROR", object_store_memory=store)
             break
         except Exception as err:  # Ray raises a bare Exception for the start timeout
             if "timed out during startup" not in str(err) or attempt == 5:

@@ -26,7 +26,7 @@ import xxhash
 
 from filters.dedup_config import DedupConfig
 from filters.hashing import hash_partition
-from pipeline.documents import ID
+from pipeline.documents import ID, ensure_base_columns
 from pipeline.resources import StageResources, partitions_for
 from pipeline.stages.dedup_tasks import RayTasks
 
@@ -42,6 +42,7 @@ LOOKUP_SHARE = 1 / 32
 
 def with_tag(table: pa.Table) -> pa.Table:
     """``table`` with one ``TAG`` value on every row, derived from the block itself."""
+    table = ensure_base_columns(table)
     n = table.num_rows
     ids = pc.fill_null(pc.cast(table[ID], pa.string()), "") if n else None
     key = f"{ids[0].as_py()}\0{ids[n - 1].as_py()}\0{n}" if n else ""
