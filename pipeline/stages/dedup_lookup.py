@@ -22,10 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import ray
-import xxhash
 
 from filters.dedup_config import DedupConfig
-from filters.hashing import hash_partition
+from filters.hashing import hash_partition, string_hashes
 from pipeline.documents import ID, ensure_base_columns
 from pipeline.resources import StageResources, partitions_for
 from pipeline.stages.dedup_tasks import RayTasks
@@ -46,7 +45,7 @@ def with_tag(table: pa.Table) -> pa.Table:
     n = table.num_rows
     ids = pc.fill_null(pc.cast(table[ID], pa.string()), "") if n else None
     key = f"{ids[0].as_py()}\0{ids[n - 1].as_py()}\0{n}" if n else ""
-    return table.append_column(TAG, pa.array(np.full(n, xxhash.xxh3_64_intdigest(key.encode()), np.uint64)))
+    return table.append_column(TAG, pa.array(np.full(n, string_hashes(pa.array([key]))[0], np.uint64)))
 
 
 def decision_rows(ids, tags, clusters, reason: str) -> pa.Table:
