@@ -20,25 +20,17 @@ from filters.dedup_config import DedupConfig
 from pipeline.documents import ID, ensure_base_columns, live_mask, reject
 from pipeline.resources import StageResources, task_options
 from pipeline.stages.dedup_exact import (
-    DUP_CLUSTER, DUP_OF, EXACT_DUP, NEAR_DUP, PART, map_tables, num_partitions, partition_keys, shuffle_partitions,
-    string_partition,
+    DUP_CLUSTER, DUP_OF, EXACT_DUP, NEAR_DUP, PART, keyed_rows, map_tables, num_partitions, partition_keys, shuffle_partitions,
 )
 from pipeline.stages.dedup_lookup import CLUSTER, DECISION_SCHEMA, REASON, TAG, TagLookup, tag_lookup
 
 COMPOSE_SCHEMA = pa.schema(list(DECISION_SCHEMA) + [pa.field(PART, pa.int64())])
 
 
-def _compose_rows(table: pa.Table, key: str, keys: int) -> pa.Table:
-    """``table``'s columns as ``COMPOSE_SCHEMA`` rows (the others null), partitioned by ``key``."""
-    n = table.num_rows
-    cols = [pc.cast(table[f.name], f.type) if f.name in table.column_names else pa.nulls(n, f.type) for f in DECISION_SCHEMA]
-    return pa.table(cols + [string_partition(table[key], keys)], schema=COMPOSE_SCHEMA)
-
-
 def _near_rows(table: pa.Table, keys: int) -> pa.Table:
     """Near mapping (id, cluster) rows as decisions without a tag yet."""
     rows = pa.table({ID: table["id"], CLUSTER: table["cluster"], REASON: pa.repeat(pa.scalar(NEAR_DUP), table.num_rows)})
-    return _compose_rows(rows, ID, keys)
+    return keyed_rows(rows, COMPOSE_SCHEMA, ID, keys)
 
 
 def _compose(table: pa.Table) -> pa.Table:
@@ -69,7 +61,7 @@ def composed(exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dat
     parts = num_partitions(cfg, exact.size_bytes() + near.size_bytes() + tags.size_bytes(), res)
     keys = partition_keys(cfg, parts)
     # An empty side is left out: Ray's exchange gives its empty blocks no schema.
-    sides = [(near, _near_rows, ()), (tags, _compose_rows, (ID,)), (exact, _compose_rows, (CLUSTER,))]
+    sides = [(near, _near_rows, ()), (tags, keyed_rows, (COMPOSE_SCHEMA, ID)), (exact, keyed_rows, (COMPOSE_SCHEMA, CLUSTER))]
     rows = [map_tables(ds, fn, (*args, keys), opts) for ds, fn, args in sides if ds.count()]
     return shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose).materialize()
 

@@ -121,12 +121,17 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with exactly ``schema``'s columns (missing ones null).
 
     Ray's hash exchange concatenates a partition's pieces without merging
-    schemas, so both sides of a join (and input files with different fields)
-    must arrive with one schema.
+    schemas, so rows of several kinds that meet in one shuffle must arrive
+    with one schema.
     """
     n = table.num_rows
     names = set(table.column_names)
     return pa.table([pc.cast(table[f.name], f.type) if f.name in names else pa.nulls(n, f.type) for f in schema], schema=schema)
+
+
+def keyed_rows(table: pa.Table, schema: pa.Schema, key: str, keys: int) -> pa.Table:
+    """``table`` as ``schema``'s rows (``conform``), sent to the partition of its string column ``key``."""
+    return conform(table.append_column(PART, string_partition(table[key], keys)), schema)
 
 
 def map_tables(ds: ray.data.Dataset, fn: Callable[..., pa.Table], args: tuple, ray_options: dict, **kwargs) -> ray.data.Dataset:

@@ -43,7 +43,7 @@ def with_tag(table: pa.Table) -> pa.Table:
     """``table`` with one ``TAG`` value on every row, derived from the block itself."""
     table = ensure_base_columns(table)
     n = table.num_rows
-    ids = pc.fill_null(pc.cast(table[ID], pa.string()), "") if n else None
+    ids = pc.fill_null(pc.cast(table[ID], pa.string()), "")
     key = f"{ids[0].as_py()}\0{ids[n - 1].as_py()}\0{n}" if n else ""
     return table.append_column(TAG, pa.array(np.full(n, string_hashes(pa.array([key]))[0], np.uint64)))
 
@@ -89,7 +89,7 @@ class TagLookup:
         return rows, pc.index_in(pc.cast(table[ID], pa.string()), value_set=rows[ID].combine_chunks())
 
 
-def tag_lookup(decisions: ray.data.Dataset, cfg: DedupConfig, res: StageResources, tasks=None) -> TagLookup:
+def tag_lookup(decisions: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> TagLookup:
     """``decisions`` (materialized ``DECISION_SCHEMA`` rows) partitioned by tag with Ray tasks.
 
     Partitions are sized from the rows' bytes and the per-task budget; the
@@ -98,7 +98,7 @@ def tag_lookup(decisions: ray.data.Dataset, cfg: DedupConfig, res: StageResource
     """
     if decisions.count() == 0:
         return TagLookup([])
-    tasks = tasks or RayTasks(res)
+    tasks = RayTasks(res)
     parts = cfg.num_partitions or partitions_for(decisions.size_bytes(), res.memory_bytes, LOOKUP_SHARE)
     pieces = [tasks.call(_split, parts, block, parts) for block in decisions.to_arrow_refs()]
     return TagLookup([tasks.call(_concat, 1, *(p[i] for p in pieces))[0] for i in range(parts)])

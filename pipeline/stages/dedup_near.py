@@ -39,7 +39,7 @@ from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
 from pipeline.stages.dedup_apply import composed
 from pipeline.stages.dedup_components import cluster_mapping
 from pipeline.stages.dedup_exact import (
-    PART, keep_priority, map_tables, num_partitions, partition_keys, partition_of, shuffle_partitions, string_partition,
+    PART, keep_priority, keyed_rows, map_tables, num_partitions, partition_keys, partition_of, shuffle_partitions,
 )
 from pipeline.stages.dedup_lookup import TAG, TagLookup, tag_lookup
 
@@ -135,25 +135,17 @@ def _band_rows(table: pa.Table, bands: int, keys: int) -> pa.Table:
     return pa.table({_KEY: pa.array(band), ID: ids, PART: partition_of(band, keys)})
 
 
-def _join_rows(key: pa.Array, keys: int, **columns) -> pa.Table:
-    """``columns`` as ``JOIN_SCHEMA`` rows (the others null), partitioned by ``key``."""
-    n = len(key)
-    cols = {f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in JOIN_SCHEMA if f.name != PART}
-    return pa.table({**cols, PART: string_partition(key, keys)}, schema=JOIN_SCHEMA)
-
-
 def _candidates(table: pa.Table, keys: int) -> pa.Table:
     """Candidate pairs of one band partition, as join rows keyed by the left id."""
     table = table.sort_by([(_KEY, "ascending"), (ID, "ascending")])
     left, right = bucket_pairs(table[_KEY].to_numpy(), np.arange(table.num_rows))
     ids = table[ID].combine_chunks()
     left_ids = ids.take(pa.array(left))
-    return _join_rows(left_ids, keys, **{LEFT: left_ids, RIGHT: ids.take(pa.array(right))})
+    return keyed_rows(pa.table({LEFT: left_ids, RIGHT: ids.take(pa.array(right))}), JOIN_SCHEMA, LEFT, keys)
 
 
 def _sig_join_rows(table: pa.Table, keys: int) -> pa.Table:
-    ids = table[ID].combine_chunks()
-    return _join_rows(ids, keys, **{_JID: ids, _SIG: pc.cast(table[_SIG], pa.binary()), _PRIO: table[_PRIO]})
+    return keyed_rows(pa.table({_JID: table[ID], _SIG: table[_SIG], _PRIO: table[_PRIO]}), JOIN_SCHEMA, _JID, keys)
 
 
 def _split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -181,7 +173,7 @@ def _attach_left(table: pa.Table, keys: int) -> pa.Table:
         pairs = pairs.filter(pa.concat_arrays([pa.array([True]), pc.invert(same.combine_chunks())]))
     sig, prio = _lookup(pairs[LEFT], sig_rows)
     right = pairs[RIGHT].combine_chunks()
-    return _join_rows(right, keys, **{LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio})
+    return keyed_rows(pa.table({LEFT: pairs[LEFT], RIGHT: right, "left_sig": sig, LEFT_PRIO: prio}), JOIN_SCHEMA, RIGHT, keys)
 
 
 def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:

@@ -2,7 +2,8 @@
 
 import pyarrow as pa
 
-from pipeline.stages.dedup_apply import _apply, _compose, _compose_rows, _near_rows
+from pipeline.stages.dedup_apply import COMPOSE_SCHEMA, _apply, _compose, _near_rows
+from pipeline.stages.dedup_exact import keyed_rows
 from pipeline.stages.dedup_lookup import DECISION_SCHEMA, TAG, TagLookup, _split, decision_rows, with_tag
 
 
@@ -53,7 +54,7 @@ def test_exact_copies_follow_their_representative_into_its_near_cluster():
     exact = decision_rows(pa.array(["b", "d"]), pa.array([1, 2], pa.uint64()), pa.array(["a", "e"]), "exact_dup")
     near = pa.table({"id": ["a"], "cluster": ["c"]})
     tags = pa.table({"id": ["a", "c", "e"], TAG: pa.array([7, 8, 9], pa.uint64())})
-    rows = pa.concat_tables([_near_rows(near, keys), _compose_rows(tags, "id", keys), _compose_rows(exact, "_dedup_cluster", keys)])
+    rows = pa.concat_tables([_near_rows(near, keys), keyed_rows(tags, COMPOSE_SCHEMA, "id", keys), keyed_rows(exact, COMPOSE_SCHEMA, "_dedup_cluster", keys)])
     out = _compose(rows)
     assert out.schema == DECISION_SCHEMA
     got = sorted(zip(*out.to_pydict().values()))
