@@ -167,6 +167,35 @@ def data_settings(preserve_order: bool = False, reservation: bool = True):
         ctx.execution_options.preserve_order, ctx.op_resource_reservation_enabled = before
 
 
+# Ray Data's object-store limit, in object stores, while a stage materializes
+# a dataset: more than any kept dataset fills (Ray spills past the store).
+_KEPT_LIMIT_STORES = 1e6
+
+
+def materialized(ds):
+    """``ds.materialize()`` without Ray Data's object-store backpressure.
+
+    Ray Data (2.60) charges each block an operator produced, for as long as
+    anything holds it, against that operator's share of half the object
+    store.  A materialized dataset is held whole, so once it passes that
+    share its operators run one task at a time, while Ray spills the blocks
+    to disk anyway.  At 16M documents dedup's signatures (11 GB against a
+    12 GB store) ran on one of two CPUs for the last third of their pass
+    (``benchmarks/results/dedup_scale_lookup_16m.json``).  The limit is
+    lifted for this one execution; its tasks are still bounded by the CPUs
+    and memory they ask for.  The result keeps ``ds``'s setting.
+    """
+    ctx = ds.context
+    before = ctx.override_object_store_memory_limit_fraction
+    ctx.override_object_store_memory_limit_fraction = _KEPT_LIMIT_STORES
+    try:
+        out = ds.materialize()
+    finally:
+        ctx.override_object_store_memory_limit_fraction = before
+    out.context.override_object_store_memory_limit_fraction = before
+    return out
+
+
 def cancel_all(refs: list) -> None:
     """Cancel the tasks behind ``refs`` and wait for them to end (at most a minute).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from pathlib import Path
 
@@ -24,6 +25,13 @@ os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    """Flush each test's progress mark: CI shows only the tail of its output,
+    and a run that dies without pytest's summary (a driver whose Ray runtime
+    went away exits at once) then still shows how far it got."""
+    sys.stdout.flush()
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,7 @@ from filters.spans import merge_spans, replace_spans
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask, map_live, reject
 from pipeline.errors import UserError
 from pipeline.resources import ResourcesConfig, StageResources, task_options
+from pipeline.runtime import materialized
 from pipeline.stage_io import StageReport
 from pipeline.stages.per_document import per_document
 from pipeline.stages.stage_readback import add_to_stage_json, exploded
@@ -180,7 +181,7 @@ def _join_partitions(cfg: DecontaminateConfig, index_bytes: int, ds: ray.data.Da
 def _joined(ds: ray.data.Dataset, items: EvalItems, cfg: DecontaminateConfig, index_bytes: int, opts: dict) -> ray.data.Dataset:
     """The join path; ``opts`` (``resources.decontaminate``) is what each map and
     partition task reserves; the join's aggregators are sized by Ray Data from the data."""
-    ds = ds.materialize()  # read twice: its n-grams, then the join
+    ds = materialized(ds)  # read twice: its n-grams, then the join
     parts = _join_partitions(cfg, index_bytes, ds)
     refs, totals = _index_chunks(items, cfg, parts)
     index_rows = ray.data.from_arrow_refs(refs)

@@ -23,7 +23,7 @@ import ray
 from filters.dedup_config import DedupConfig
 from pipeline.documents import ID
 from pipeline.resources import ResourcesConfig, StageResources, task_options
-from pipeline.runtime import get_all
+from pipeline.runtime import get_all, materialized
 from pipeline.stage_io import STAGE_FILE, StageReport
 from pipeline.stages.dedup_apply import apply_clusters
 from pipeline.stages.dedup_exact import DUP_CLUSTER, exact_decisions, map_tables
@@ -40,7 +40,7 @@ def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResour
     res = res or ResourcesConfig().dedup
     # Every later step reads the documents (keys, signatures, the apply):
     # materialize them once, each block tagged so decisions can find it.
-    tagged = map_tables(ds, with_tag, (), task_options(res), batch_size=None, zero_copy_batch=True).materialize()
+    tagged = materialized(map_tables(ds, with_tag, (), task_options(res), batch_size=None, zero_copy_batch=True))
     exact = exact_decisions(tagged, cfg, res)
     decisions = exact if cfg.exact_only else near_decisions(tagged, exact, cfg, res)
     return apply_clusters(tagged, decisions, cfg, res)

@@ -19,6 +19,7 @@ import ray
 from filters.dedup_config import DedupConfig
 from pipeline.documents import ID, ensure_base_columns, live_mask, reject
 from pipeline.resources import StageResources, task_options
+from pipeline.runtime import materialized
 from pipeline.stages.dedup_exact import (
     DUP_CLUSTER, DUP_OF, EXACT_DUP, NEAR_DUP, PART, keyed_rows, map_tables, num_partitions, partition_keys, shuffle_partitions,
 )
@@ -63,7 +64,7 @@ def composed(exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dat
     # An empty side is left out: Ray's exchange gives its empty blocks no schema.
     sides = [(near, _near_rows, ()), (tags, keyed_rows, (COMPOSE_SCHEMA, ID)), (exact, keyed_rows, (COMPOSE_SCHEMA, CLUSTER))]
     rows = [map_tables(ds, fn, (*args, keys), opts) for ds, fn, args in sides if ds.count()]
-    return shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose).materialize()
+    return materialized(shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose))
 
 
 def _apply(table: pa.Table, lookup: TagLookup) -> pa.Table:

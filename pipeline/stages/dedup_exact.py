@@ -40,6 +40,7 @@ from filters.hashing import string_digests
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.resources import StageResources, blocks_for, released, task_options
+from pipeline.runtime import materialized
 from pipeline.stages.dedup_lookup import TAG, decision_rows
 
 EXACT_DUP = "exact_dup"
@@ -255,7 +256,7 @@ def exact_decisions(tagged: ray.data.Dataset, cfg: DedupConfig, res: StageResour
     """
     check_keep_column(tagged, cfg.keep)
     opts = task_options(res)
-    keyed = map_tables(tagged, _key_rows, (cfg,), opts).materialize()
+    keyed = materialized(map_tables(tagged, _key_rows, (cfg,), opts))
     parts = num_partitions(cfg, keyed.size_bytes(), res)
     probed = map_tables(keyed, _with_probes, (partition_keys(cfg, parts),), opts)
-    return shuffle_partitions(probed, cfg, res, parts, _resolve).materialize()
+    return materialized(shuffle_partitions(probed, cfg, res, parts, _resolve))

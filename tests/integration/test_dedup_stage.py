@@ -191,3 +191,27 @@ def test_bad_shingle_flag_is_a_user_error(deduped):
     _, tmp = deduped
     result = CliRunner().invoke(main, ["dedup", str(tmp / "in"), str(tmp / "bad2"), "--shingle", "en-word-5"])
     assert result.exit_code == 2 and "LANG=UNIT:SIZE" in result.output
+
+
+def test_materialized_lifts_the_store_limit_for_its_own_execution_only(ray_session, monkeypatch):
+    """A kept dataset runs without Ray Data's object-store limit; the datasets
+    before and after keep theirs, so later steps are still backpressured."""
+    import ray
+
+    from pipeline.runtime import materialized
+
+    ds = ray.data.range(1000, override_num_blocks=4).map_batches(lambda t: t, batch_format="pyarrow")
+    before = ds.context.override_object_store_memory_limit_fraction
+    during = []
+    run = ray.data.Dataset.materialize
+
+    def spy(self):
+        during.append(self.context.override_object_store_memory_limit_fraction)
+        return run(self)
+
+    monkeypatch.setattr(ray.data.Dataset, "materialize", spy)
+    out = materialized(ds)
+    assert during[0] > 1000  # object stores: no kept dataset reaches it
+    assert ds.context.override_object_store_memory_limit_fraction == before
+    assert out.context.override_object_store_memory_limit_fraction == before
+    assert sorted(r["id"] for r in out.take_all()) == list(range(1000))
