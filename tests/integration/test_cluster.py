@@ -121,18 +121,21 @@ def test_autoscaling_cluster_grows_past_one_worker(corpus, tmp_path):
     """Ray's fake-multinode autoscaler: head with 0 CPUs, workers from 0 to 3.
 
     Ray Data's own stages hold back to what the cluster has, so the demand an
-    autoscaler sees comes mostly from tokenize's actors (one per piece, each
-    pending until a node can hold it): this fails when a step before it
-    leaves its output in one piece.  Counted are the workers the run's demand
+    autoscaler sees comes from actors pending until a node can hold them.
+    Left to the corpus, that was tokenize's actors alone (one per piece): with
+    dedup's few MB of output in two pieces, one actor, and on CI's loaded 2
+    cores the run ended on the first worker.  So the pools ask for three
+    actors each, as a user sizing them for the cluster they expect would:
+    langid's third (1 CPU each) waits through langid, and tokenize's (a whole
+    node each) through tokenize.  Counted are the workers the run's demand
     launched, those that joined after a short last step ended included
-    (``cluster_run.launches_settled``): on CI's loaded 2 cores tokenize
-    finished before the node it asked for registered.
+    (``cluster_run.launches_settled``).
     """
     if shutil.which("unshare") is None or shutil.which("ip") is None or os.geteuid() != 0:
         pytest.skip("needs unshare, ip and root to give the harness its own PID and network namespaces")
     # The fake provider can't state a node type's memory, and the autoscaler launches
     # nothing for a memory request it can't see fit: tasks ask for CPUs only here.
-    config = run_config(corpus, tmp_path / "out", reserve_memory=False)
+    config = run_config(corpus, tmp_path / "out", reserve_memory=False, langid={"min_actors": 3}, tokenize={"min_actors": 3})
     ray_tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
     try:
         # Own PIDs (the harness's `ray stop` sees only its own processes) and own ports (`ray start` takes 6379, 8265).
