@@ -10,8 +10,18 @@ created that no other process has mapped yet (the plasma store never
 touches them): a task that returns a 500 MB block holds 500 MB of
 ``/dev/shm/plasma*`` USS until a reader maps it.  Those pages are Ray's
 object store, budgeted by ``object_store_memory``, not the task's, so each
-process's *heap* (USS outside the object store's mappings) is kept too, and
-is the figure held against the per-task budget.
+process's *heap* is kept too, and is the figure held against the per-task
+budget: its anonymous resident pages (``RssAnon``), which the object store's
+shared-memory pages are not part of.
+
+The heap and RSS come from ``/proc/<pid>/status``, counters the kernel keeps;
+USS needs ``smaps``, a walk of every mapped page.  With a full 12 GB object
+store mapped by eleven workers one such pass took 1.1 s, so sampling it every
+quarter second kept most of a core of this 2-CPU machine busy (93% in ``top``
+during a 16M run), and a pass costs more the more store pages the workers map:
+it took more from the large runs than from the small ones they are compared
+with.  The USS pass is therefore spaced to use at most ``USS_SHARE`` of a core, and
+the sampler's own CPU seconds are reported.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ import time
 
 import psutil
 
+USS_SHARE = 0.1  # of one core, at most, spent on the smaps passes that give USS
+
 
 def _is_worker(proc: psutil.Process) -> bool:
     try:
@@ -31,15 +43,19 @@ def _is_worker(proc: psutil.Process) -> bool:
         return False
 
 
-def _sizes(proc: psutil.Process) -> tuple[int, int, int]:
-    """RSS, USS, and USS outside the object store's mappings (``/dev/shm/plasma*``, fallback files)."""
-    rss = uss = store = 0
-    for m in proc.memory_maps(grouped=True):
-        private = m.private_clean + m.private_dirty
-        rss, uss = rss + m.rss, uss + private
-        if "plasma" in m.path:
-            store += private
-    return rss, uss, uss - store
+def _status(proc: psutil.Process) -> tuple[int, int]:
+    """RSS and heap (anonymous resident bytes), from ``/proc/<pid>/status``."""
+    fields = {}
+    with open(f"/proc/{proc.pid}/status") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "RssAnon:")):
+                name, kib = line.split()[:2]
+                fields[name] = int(kib) * 1024
+    return fields["VmRSS:"], fields["RssAnon:"]
+
+
+def _uss(proc: psutil.Process) -> int:
+    return sum(m.private_clean + m.private_dirty for m in proc.memory_maps(grouped=True))
 
 
 class _Peaks(threading.Thread):
@@ -54,19 +70,22 @@ class _Peaks(threading.Thread):
         self.peaks = dict.fromkeys(("driver_rss", "driver_uss", "driver_heap", "worker_uss", "worker_heap", "worker_rss", "system"), 0)
         self.peak_worker = ""  # the process title (Ray's ``ray::<task>``) at the largest USS
         self.peak_heap_worker = ""  # ... and at the largest heap
+        self.cpu_seconds = 0.0
 
-    def _sample(self) -> None:
+    def _sample(self, with_uss: bool) -> None:
         try:
-            for key, value in zip(("driver_rss", "driver_uss", "driver_heap"), _sizes(self.root)):
+            for key, value in zip(("driver_rss", "driver_heap"), _status(self.root)):
                 self._raise(key, value)
+            if with_uss:
+                self._raise("driver_uss", _uss(self.root))
             for child in filter(_is_worker, self.workers_under.children(recursive=True)):
-                rss, uss, heap = _sizes(child)
-                if self._raise("worker_uss", uss):
-                    self.peak_worker = " ".join(child.cmdline())[:200]
+                rss, heap = _status(child)
                 if self._raise("worker_heap", heap):
                     self.peak_heap_worker = " ".join(child.cmdline())[:200]
                 self._raise("worker_rss", rss)
-        except psutil.Error:
+                if with_uss and self._raise("worker_uss", _uss(child)):
+                    self.peak_worker = " ".join(child.cmdline())[:200]
+        except (psutil.Error, OSError):  # a worker exited while read
             pass
         vm = psutil.virtual_memory()
         self.peaks["system"] = max(self.peaks["system"], vm.total - vm.available - self.base_used)
@@ -78,8 +97,14 @@ class _Peaks(threading.Thread):
         return True
 
     def run(self) -> None:
+        next_uss = 0.0
         while not self.stopped.wait(self.every):
-            self._sample()
+            started = time.monotonic()
+            with_uss = started >= next_uss
+            self._sample(with_uss)
+            if with_uss:
+                next_uss = started + (time.monotonic() - started) / USS_SHARE
+        self.cpu_seconds = time.thread_time()
 
 
 def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25, workers_under: int | None = None) -> dict:
@@ -114,4 +139,5 @@ def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, w
             "driver_peak_uss_mb": peaks["driver_uss"], "driver_peak_heap_mb": peaks["driver_heap"],
             "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_title": sampler.peak_worker,
             "worker_peak_heap_mb": peaks["worker_heap"], "worker_peak_heap_title": sampler.peak_heap_worker,
-            "worker_peak_rss_mb": peaks["worker_rss"], "system_peak_mb": peaks["system"], "output_tail": output[-1500:]}
+            "worker_peak_rss_mb": peaks["worker_rss"], "system_peak_mb": peaks["system"],
+            "sampler_cpu_seconds": round(sampler.cpu_seconds, 1), "output_tail": output[-1500:]}
