@@ -44,8 +44,9 @@ def _is_worker(proc: psutil.Process) -> bool:
 
 
 def _status(proc: psutil.Process) -> tuple[int, int]:
-    """RSS and heap (anonymous resident bytes), from ``/proc/<pid>/status``."""
-    fields = {}
+    """RSS and heap (anonymous resident bytes), from ``/proc/<pid>/status``; an
+    exiting (zombie) worker's status has neither: 0."""
+    fields = {"VmRSS:": 0, "RssAnon:": 0}
     with open(f"/proc/{proc.pid}/status") as status:
         for line in status:
             if line.startswith(("VmRSS:", "RssAnon:")):
