@@ -18,10 +18,11 @@ The heap and RSS come from ``/proc/<pid>/status``, counters the kernel keeps;
 USS needs ``smaps``, a walk of every mapped page.  With a full 12 GB object
 store mapped by eleven workers one such pass took 1.1 s, so sampling it every
 quarter second kept most of a core of this 2-CPU machine busy (93% in ``top``
-during a 16M run), and a pass costs more the more store pages the workers map:
-it took more from the large runs than from the small ones they are compared
-with.  The USS pass is therefore spaced to use at most ``USS_SHARE`` of a core, and
-the sampler's own CPU seconds are reported.
+during a 16M run).  A pass costs more the more store pages the workers map, so
+it would take more from the large runs than from the small ones they are
+compared with (how much was not measured).  The USS pass is therefore spaced
+to use at most ``USS_SHARE`` of a core, and the sampler's own CPU seconds are
+reported.
 """
 
 from __future__ import annotations

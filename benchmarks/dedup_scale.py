@@ -2,8 +2,8 @@
 
 Corpus: benchmarks/dedup_synthetic.py (seeded, five languages, 30% near copies).
 Each size runs ``pentaglot dedup`` once per side, interleaved, each its own Ray
-job on one local Ray of this machine's CPUs; the baseline is the commit's tree extracted
-with ``git archive`` under benchmarks/work/.  Recorded per run: wall time, time
+job on one local Ray of this machine's CPUs; the baseline is the commit's tree
+extracted with ``git archive`` under benchmarks/work/.  Recorded per run: wall time, time
 per document, the driver's peak RSS, USS and heap, the largest worker's peak
 USS and heap (the heap against the dedup stage's per-task budget,
 ``resources.dedup.memory_mb``; dedup_memory.py says why), the
