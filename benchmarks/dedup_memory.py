@@ -73,24 +73,31 @@ class _Peaks(threading.Thread):
         self.peak_worker = ""  # the process title (Ray's ``ray::<task>``) at the largest USS
         self.peak_heap_worker = ""  # ... and at the largest heap
         self.cpu_seconds = 0.0
+        self.failed = ""  # why the sampler stopped early, if it did
 
     def _sample(self, with_uss: bool) -> None:
+        self._read(self.root, with_uss, "driver_rss", "driver_heap", "driver_uss")
         try:
-            for key, value in zip(("driver_rss", "driver_heap"), _status(self.root)):
-                self._raise(key, value)
-            if with_uss:
-                self._raise("driver_uss", _uss(self.root))
-            for child in filter(_is_worker, self.workers_under.children(recursive=True)):
-                rss, heap = _status(child)
-                if self._raise("worker_heap", heap):
-                    self.peak_heap_worker = " ".join(child.cmdline())[:200]
-                self._raise("worker_rss", rss)
-                if with_uss and self._raise("worker_uss", _uss(child)):
-                    self.peak_worker = " ".join(child.cmdline())[:200]
-        except (psutil.Error, OSError):  # a worker exited while read
-            pass
+            children = self.workers_under.children(recursive=True)
+        except psutil.NoSuchProcess:  # the command, when it is the workers' root, has just ended
+            children = []
+        for child in filter(_is_worker, children):
+            self._read(child, with_uss, "worker_rss", "worker_heap", "worker_uss")
         vm = psutil.virtual_memory()
         self.peaks["system"] = max(self.peaks["system"], vm.total - vm.available - self.base_used)
+
+    def _read(self, proc: psutil.Process, with_uss: bool, rss_key: str, heap_key: str, uss_key: str) -> None:
+        """One process's RSS and heap (and USS), each raising its peak; a
+        process that exits while read is skipped, the others still are read."""
+        try:
+            rss, heap = _status(proc)
+            self._raise(rss_key, rss)
+            if self._raise(heap_key, heap) and proc is not self.root:
+                self.peak_heap_worker = " ".join(proc.cmdline())[:200]
+            if with_uss and self._raise(uss_key, _uss(proc)) and proc is not self.root:
+                self.peak_worker = " ".join(proc.cmdline())[:200]
+        except (psutil.Error, OSError):
+            pass
 
     def _raise(self, key: str, value: int) -> bool:
         if value <= self.peaks[key]:
@@ -100,12 +107,15 @@ class _Peaks(threading.Thread):
 
     def run(self) -> None:
         next_uss = 0.0
-        while not self.stopped.wait(self.every):
-            started = time.monotonic()
-            with_uss = started >= next_uss
-            self._sample(with_uss)
-            if with_uss:
-                next_uss = started + (time.monotonic() - started) / USS_SHARE
+        try:
+            while not self.stopped.wait(self.every):
+                started = time.monotonic()
+                with_uss = started >= next_uss
+                self._sample(with_uss)
+                if with_uss:
+                    next_uss = started + (time.monotonic() - started) / USS_SHARE
+        except BaseException as err:  # its peaks are partial: the run must not be reported
+            self.failed = f"{type(err).__name__}: {err}"
         self.cpu_seconds = time.thread_time()
 
 
@@ -136,6 +146,8 @@ def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, w
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
+    if sampler.failed:
+        raise RuntimeError(f"the memory sampler stopped during {' '.join(cmd)} ({sampler.failed}): its peaks are partial")
     peaks = {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()}
     return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": peaks["driver_rss"],
             "driver_peak_uss_mb": peaks["driver_uss"], "driver_peak_heap_mb": peaks["driver_heap"],
