@@ -70,40 +70,37 @@ class _Peaks(threading.Thread):
         vm = psutil.virtual_memory()
         self.base_used = vm.total - vm.available
         self.peaks = dict.fromkeys(("driver_rss", "driver_uss", "driver_heap", "worker_uss", "worker_heap", "worker_rss", "system"), 0)
-        self.peak_worker = ""  # the process title (Ray's ``ray::<task>``) at the largest USS
-        self.peak_heap_worker = ""  # ... and at the largest heap
+        self.titles = dict.fromkeys(self.peaks, "")  # each peak's process title (Ray's ``ray::<task>``)
         self.cpu_seconds = 0.0
         self.failed = ""  # why the sampler stopped early, if it did
 
     def _sample(self, with_uss: bool) -> None:
-        self._read(self.root, with_uss, "driver_rss", "driver_heap", "driver_uss")
+        self._read(self.root, with_uss, "driver")
         try:
             children = self.workers_under.children(recursive=True)
         except psutil.NoSuchProcess:  # the command, when it is the workers' root, has just ended
             children = []
         for child in filter(_is_worker, children):
-            self._read(child, with_uss, "worker_rss", "worker_heap", "worker_uss")
+            self._read(child, with_uss, "worker")
         vm = psutil.virtual_memory()
         self.peaks["system"] = max(self.peaks["system"], vm.total - vm.available - self.base_used)
 
-    def _read(self, proc: psutil.Process, with_uss: bool, rss_key: str, heap_key: str, uss_key: str) -> None:
-        """One process's RSS and heap (and USS), each raising its peak; a
+    def _read(self, proc: psutil.Process, with_uss: bool, who: str) -> None:
+        """One process's RSS and heap (and USS), each raising ``who``'s peak; a
         process that exits while read is skipped, the others still are read."""
         try:
             rss, heap = _status(proc)
-            self._raise(rss_key, rss)
-            if self._raise(heap_key, heap) and proc is not self.root:
-                self.peak_heap_worker = " ".join(proc.cmdline())[:200]
-            if with_uss and self._raise(uss_key, _uss(proc)) and proc is not self.root:
-                self.peak_worker = " ".join(proc.cmdline())[:200]
+            self._raise(f"{who}_rss", rss, proc)
+            self._raise(f"{who}_heap", heap, proc)
+            if with_uss:
+                self._raise(f"{who}_uss", _uss(proc), proc)
         except (psutil.Error, OSError):
             pass
 
-    def _raise(self, key: str, value: int) -> bool:
-        if value <= self.peaks[key]:
-            return False
-        self.peaks[key] = value
-        return True
+    def _raise(self, key: str, value: int, proc: psutil.Process) -> None:
+        if value > self.peaks[key]:
+            self.peaks[key] = value
+            self.titles[key] = " ".join(proc.cmdline())[:200]
 
     def run(self) -> None:
         next_uss = 0.0
@@ -151,7 +148,7 @@ def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, w
     peaks = {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()}
     return {"seconds": round(time.perf_counter() - started, 1), "driver_peak_rss_mb": peaks["driver_rss"],
             "driver_peak_uss_mb": peaks["driver_uss"], "driver_peak_heap_mb": peaks["driver_heap"],
-            "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_title": sampler.peak_worker,
-            "worker_peak_heap_mb": peaks["worker_heap"], "worker_peak_heap_title": sampler.peak_heap_worker,
+            "worker_peak_uss_mb": peaks["worker_uss"], "worker_peak_title": sampler.titles["worker_uss"],
+            "worker_peak_heap_mb": peaks["worker_heap"], "worker_peak_heap_title": sampler.titles["worker_heap"],
             "worker_peak_rss_mb": peaks["worker_rss"], "system_peak_mb": peaks["system"],
             "sampler_cpu_seconds": round(sampler.cpu_seconds, 1), "output_tail": output[-1500:]}
