@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import ray
 from pydantic import BaseModel
 
+from pipeline.checkpoints import Checkpoints
 from pipeline.config import ReaderConfig, StorageConfig
 from pipeline.preflight import check_stage_input
 from pipeline.progress import stage_progress
 from pipeline.readers.tally import InputTally
 from pipeline.resources import ResourcesConfig, StageResources, check_resources
 from pipeline.runtime import ensure_ray
+from pipeline.stage_files import prepare_output
 from pipeline.stage_io import StageReport, read_documents, write_stage
 from pipeline.stages.decontaminate import decontaminate, write_contamination_report
 from pipeline.stages.dedup import dedup, write_clusters
@@ -44,19 +47,23 @@ class DocumentStage:
     ``io_as_stage``: for a stateless per-batch stage, read, stage and write
     run fused as one task when their Ray arguments are equal (Ray Data fuses
     only then), and that task holds the stage's memory budget; the other stages
-    read and write with ``resources.io``.
+    read and write with ``resources.io``.  ``checkpoints``: ``annotate`` takes
+    ``kept=``, where it keeps the datasets it reads more than once
+    (pipeline/checkpoints.py: ``OUT/_checkpoints``, removed once the stage is
+    written).
     """
 
     annotate: Callable[[ray.data.Dataset, BaseModel, StageResources], ray.data.Dataset]
     after_write: Callable[[StageReport, Storage, StageResources], object] | None = None
     io_as_stage: bool = False
+    checkpoints: bool = False
 
 
 STAGES: dict[str, DocumentStage] = {
     "normalize": DocumentStage(normalize, io_as_stage=True),
     "langid": DocumentStage(langid),
     "filter": DocumentStage(quality, io_as_stage=True),
-    "dedup": DocumentStage(dedup, write_clusters),
+    "dedup": DocumentStage(dedup, write_clusters, checkpoints=True),
     "decontaminate": DocumentStage(decontaminate, lambda r, s, _: write_contamination_report(r, s), io_as_stage=True),
     "redact": DocumentStage(redact, lambda r, s, _: write_pii_report(r, s), io_as_stage=True),
 }
@@ -90,9 +97,16 @@ def run_document_stage(
     io = res if stage.io_as_stage else resources.io
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
     tally = InputTally()
-    with stage_progress(name, sum(f.size for f in files)):
-        ds = stage.annotate(read_documents(inputs, reader, storage, tally=tally, res=io), cfg, res)
-        report = write_stage(ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally, res=io)
+    prepare_output(out, storage, overwrite)
+    kept = Checkpoints.under(out, storage, res) if stage.checkpoints else None
+    annotate = partial(stage.annotate, kept=kept) if kept is not None else stage.annotate
+    try:
+        with stage_progress(name, sum(f.size for f in files)):
+            ds = annotate(read_documents(inputs, reader, storage, tally=tally, res=io), cfg, res)
+            report = write_stage(ds, out, name, storage=storage, extra=extra, started=started, tally=tally, res=io, prepared=True)
+    finally:
+        if kept is not None:
+            kept.clear()
     if stage.after_write is not None:
         stage.after_write(report, storage, res)
     return report

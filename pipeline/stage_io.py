@@ -284,17 +284,21 @@ def write_stage(
     started: float | None = None,
     tally: InputTally | None = None,
     res: StageResources | None = None,
+    prepared: bool = False,
 ) -> StageReport:
     """Write ``ds`` as a stage output folder and commit it with ``stage.json``.
 
     ``extra`` is merged into stage.json (e.g. the stage's effective config).
     ``tally``, the one ``ds`` was read with, makes ``read`` the reader's count
     and is checked against the output before anything is committed; ``res``
-    (``resources.io``) is what each write task reserves.
+    (``resources.io``) is what each write task reserves.  ``prepared``: the
+    caller has already cleared ``out`` (``prepare_output``) and may have put
+    files there that ``ds`` still reads (a stage's checkpoints).
     """
     storage = storage if isinstance(storage, Storage) else Storage(storage)
     started = time.time() if started is None else started
-    prepare_output(out, storage, overwrite)
+    if not prepared:
+        prepare_output(out, storage, overwrite)
     sink = StageSink(out, storage)
     ds.write_datasink(sink, ray_remote_args=task_options(res or StageResources()))
     result = sink.result or PartResult()

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import ray
 
 from filters.dedup_config import DedupConfig
+from pipeline.checkpoints import IN_STORE, Kept
 from pipeline.documents import ID
 from pipeline.resources import ResourcesConfig, StageResources, task_options
 from pipeline.runtime import get_all, materialized
@@ -35,14 +36,16 @@ CLUSTERS = "clusters"
 CLUSTER_SCHEMA = pa.schema([(ID, pa.string()), ("cluster_id", pa.string()), ("keep", pa.bool_())])
 
 
-def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResources | None = None) -> ray.data.Dataset:
+def dedup(ds: ray.data.Dataset, cfg: DedupConfig | None = None, res: StageResources | None = None, kept: Kept = IN_STORE) -> ray.data.Dataset:
     cfg = cfg or DedupConfig()
     res = res or ResourcesConfig().dedup
     # Every later step reads the documents (keys, signatures, the apply):
-    # materialize them once, each block tagged so decisions can find it.
+    # materialize them once, each block tagged so decisions can find it.  Their
+    # lineage is a read and a map, so they stay in the store; the decisions and
+    # edges, ends of shuffle chains, are ``kept`` (pipeline/checkpoints.py).
     tagged = materialized(map_tables(ds, with_tag, (), task_options(res), batch_size=None, zero_copy_batch=True))
-    exact = exact_decisions(tagged, cfg, res)
-    decisions = exact if cfg.exact_only else near_decisions(tagged, exact, cfg, res)
+    exact = exact_decisions(tagged, cfg, res, kept)
+    decisions = exact if cfg.exact_only else near_decisions(tagged, exact, cfg, res, kept)
     return apply_clusters(tagged, decisions, cfg, res)
 
 

@@ -17,9 +17,9 @@ import pyarrow.compute as pc
 import ray
 
 from filters.dedup_config import DedupConfig
+from pipeline.checkpoints import IN_STORE, Kept
 from pipeline.documents import ID, ensure_base_columns, live_mask, reject
 from pipeline.resources import StageResources, task_options
-from pipeline.runtime import materialized
 from pipeline.stages.dedup_exact import (
     DUP_CLUSTER, DUP_OF, EXACT_DUP, NEAR_DUP, PART, keyed_rows, map_tables, num_partitions, partition_keys, shuffle_partitions,
 )
@@ -52,10 +52,12 @@ def _compose(table: pa.Table) -> pa.Table:
     return pa.concat_tables([near, exact]).drop_columns([PART])
 
 
-def composed(exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
+def composed(
+    exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dataset, cfg: DedupConfig, res: StageResources, kept: Kept = IN_STORE
+) -> ray.data.Dataset:
     """Every document's decision: exact ones (``exact``, id -> representative)
     carried into the near clusters (``near``, id -> cluster), near ones tagged
-    from ``tags`` (id, tag of every live representative); materialized."""
+    from ``tags`` (id, tag of every live representative); ``kept``."""
     if near.count() == 0:
         return exact
     opts = task_options(res)
@@ -64,7 +66,7 @@ def composed(exact: ray.data.Dataset, near: ray.data.Dataset, tags: ray.data.Dat
     # An empty side is left out: Ray's exchange gives its empty blocks no schema.
     sides = [(near, _near_rows, ()), (tags, keyed_rows, (COMPOSE_SCHEMA, ID)), (exact, keyed_rows, (COMPOSE_SCHEMA, CLUSTER))]
     rows = [map_tables(ds, fn, (*args, keys), opts) for ds, fn, args in sides if ds.count()]
-    return materialized(shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose))
+    return kept.keep(shuffle_partitions(rows[0].union(*rows[1:]), cfg, res, parts, _compose), "decisions")
 
 
 def _apply(table: pa.Table, lookup: TagLookup) -> pa.Table:

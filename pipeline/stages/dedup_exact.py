@@ -37,10 +37,10 @@ from filters import hashing
 from filters.dedup_config import DedupConfig
 from filters.dedup_normalize import normalize_for_matching
 from filters.hashing import string_digests
+from pipeline.checkpoints import IN_STORE, Kept
 from pipeline.documents import ID, SOURCE, TEXT, ensure_base_columns, live_mask
 from pipeline.errors import UserError
 from pipeline.resources import StageResources, blocks_for, released, task_options
-from pipeline.runtime import materialized
 from pipeline.stages.dedup_lookup import TAG, decision_rows
 
 EXACT_DUP = "exact_dup"
@@ -249,14 +249,14 @@ def _resolve(table: pa.Table) -> pa.Table:
     return decision_rows(live[ID].filter(dups), live[TAG].filter(dups), rep, EXACT_DUP)
 
 
-def exact_decisions(tagged: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """``exact_dup`` decisions (id, tag, representative) of ``tagged`` (``with_tag`` documents), materialized.
+def exact_decisions(tagged: ray.data.Dataset, cfg: DedupConfig, res: StageResources, kept: Kept = IN_STORE) -> ray.data.Dataset:
+    """``exact_dup`` decisions (id, tag, representative) of ``tagged`` (``with_tag`` documents), ``kept``.
 
     Only key rows go through the shuffle; the documents stay where they are.
     """
     check_keep_column(tagged, cfg.keep)
     opts = task_options(res)
-    keyed = materialized(map_tables(tagged, _key_rows, (cfg,), opts))
+    keyed = kept.keep(map_tables(tagged, _key_rows, (cfg,), opts), "keys")
     parts = num_partitions(cfg, keyed.size_bytes(), res)
     probed = map_tables(keyed, _with_probes, (partition_keys(cfg, parts),), opts)
-    return materialized(shuffle_partitions(probed, cfg, res, parts, _resolve))
+    return kept.keep(shuffle_partitions(probed, cfg, res, parts, _resolve), "exact")

@@ -2,7 +2,7 @@
 
 1. Signatures and band keys: ``map_batches`` over the live rows that exact
    dedup did not decide are copies (each block looks its own decisions up by
-   tag, ``dedup_lookup.py``); ``filters``, all vectorized; materialized once,
+   tag, ``dedup_lookup.py``); ``filters``, all vectorized; kept once,
    since banding and verification read them.
 2. Banding: one row per (document, band) holding only the 64-bit bucket key
    (band index and language mixed in) and the id, hash-shuffled on the key;
@@ -33,9 +33,9 @@ import ray
 from filters.dedup_config import DedupConfig
 from filters.dedup_signatures import document_signatures, resolve_languages
 from filters.lsh import band_keys, bucket_pairs, label_salts, optimal_bands, verified
+from pipeline.checkpoints import IN_STORE, Kept
 from pipeline.documents import ID, TEXT, ensure_base_columns, live_mask
 from pipeline.resources import StageResources, task_options
-from pipeline.runtime import materialized
 from pipeline.stages.components import LEFT, LEFT_PRIO, RIGHT, RIGHT_PRIO
 from pipeline.stages.dedup_apply import composed
 from pipeline.stages.dedup_components import cluster_mapping
@@ -189,14 +189,16 @@ def _verify(table: pa.Table, num_perm: int, threshold: float) -> pa.Table:
     )
 
 
-def verified_edges(tagged: ray.data.Dataset, exact: TagLookup, cfg: DedupConfig, res: StageResources) -> tuple[ray.data.Dataset, ray.data.Dataset]:
+def verified_edges(
+    tagged: ray.data.Dataset, exact: TagLookup, cfg: DedupConfig, res: StageResources, kept: Kept = IN_STORE
+) -> tuple[ray.data.Dataset, ray.data.Dataset]:
     """All verified near-duplicate edges among the live documents of ``tagged``
     that ``exact`` does not name as copies, and the (id, tag) of each of those
-    documents; both materialized."""
+    documents; both ``kept``."""
     bands, rows = optimal_bands(cfg.threshold, cfg.num_perm)
     opts = task_options(res)
-    sigs = materialized(map_tables(tagged, _signature_rows, (cfg, bands, rows, res.memory_bytes, exact), opts, batch_size=SIGNATURE_BATCH))
-    tags = materialized(sigs.select_columns([ID, TAG]))
+    sigs = kept.keep(map_tables(tagged, _signature_rows, (cfg, bands, rows, res.memory_bytes, exact), opts, batch_size=SIGNATURE_BATCH), "signatures")
+    tags = kept.keep(sigs.select_columns([ID, TAG]), "tags")
     parts = num_partitions(cfg, max(sigs.count() * bands * BAND_ROW_BYTES, 2 * sigs.size_bytes()), res)
     keys = partition_keys(cfg, parts)
     sig_rows = map_tables(sigs, _sig_join_rows, (keys,), opts)
@@ -204,14 +206,14 @@ def verified_edges(tagged: ray.data.Dataset, exact: TagLookup, cfg: DedupConfig,
     # signature rows first (every task at once), so a second copy of the
     # signatures sat in the store through the banding while the band map got
     # one CPU of two (16M documents: this step took 1.97x its 1M time per document).
-    pairs = materialized(shuffle_partitions(map_tables(sigs, _band_rows, (bands, keys), opts), cfg, res, parts, lambda t: _candidates(t, keys)))
-    left_done = materialized(shuffle_partitions(pairs.union(sig_rows), cfg, res, parts, lambda t: _attach_left(t, keys)))
+    pairs = kept.keep(shuffle_partitions(map_tables(sigs, _band_rows, (bands, keys), opts), cfg, res, parts, lambda t: _candidates(t, keys)), "pairs")
+    left_done = kept.keep(shuffle_partitions(pairs.union(sig_rows), cfg, res, parts, lambda t: _attach_left(t, keys)), "left_done")
     del pairs  # its blocks are freed before the second join
     edges = shuffle_partitions(left_done.union(sig_rows), cfg, res, parts, lambda t: _verify(t, cfg.num_perm, cfg.threshold))
-    return materialized(edges), tags
+    return kept.keep(edges, "edges"), tags
 
 
-def near_decisions(tagged: ray.data.Dataset, exact: ray.data.Dataset, cfg: DedupConfig, res: StageResources) -> ray.data.Dataset:
-    """Every document's decision (``exact`` ones carried into the near clusters), materialized."""
-    edges, tags = verified_edges(tagged, tag_lookup(exact, cfg, res), cfg, res)
-    return composed(exact, cluster_mapping(edges, cfg, res), tags, cfg, res)
+def near_decisions(tagged: ray.data.Dataset, exact: ray.data.Dataset, cfg: DedupConfig, res: StageResources, kept: Kept = IN_STORE) -> ray.data.Dataset:
+    """Every document's decision (``exact`` ones carried into the near clusters), ``kept``."""
+    edges, tags = verified_edges(tagged, tag_lookup(exact, cfg, res), cfg, res, kept)
+    return composed(exact, cluster_mapping(edges, cfg, res), tags, cfg, res, kept)

@@ -1,7 +1,9 @@
 """Connected components on a local three-node Ray cluster, a worker removed mid-rounds.
 
 Started by test_dedup_components.py in its own process, so its cluster doesn't
-clash with the test session's Ray.  Prints one JSON line: whether the clusters
+clash with the test session's Ray.  The edges are a stage checkpoint (read
+back from files by tasks on any node), so the removed worker also held edge
+blocks, which Ray rebuilds by reading their files again.  Prints one JSON line: whether the clusters
 equal the single-process oracle's, and what happened to the cluster.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -17,9 +20,11 @@ import pyarrow.compute as pc
 import ray
 from ray.cluster_utils import Cluster
 
+from pipeline.checkpoints import Checkpoints
 from pipeline.resources import StageResources
 from pipeline.stages.components import clusters
 from pipeline.stages.dedup_components import star_rounds
+from pipeline.storage import Storage
 
 MB = 1 << 20
 
@@ -41,7 +46,9 @@ def main() -> None:
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, logging_level="ERROR")
     table = graph()
-    edges = ray.data.from_arrow([table.slice(i, 1000) for i in range(0, table.num_rows, 1000)]).materialize()
+    res = StageResources(memory_mb=256)
+    kept = Checkpoints.under(sys.argv[1], Storage(), res)  # the stage output folder
+    edges = kept.keep(ray.data.from_arrow([table.slice(i, 100) for i in range(0, table.num_rows, 100)]), "edges")
     rounds = []
 
     def remove_worker_after_first_round(entry: dict) -> None:
@@ -54,7 +61,6 @@ def main() -> None:
             while sum(1 for n in ray.nodes() if n["Alive"]) > 2 and time.time() < deadline:
                 time.sleep(0.5)
 
-    res = StageResources(memory_mb=256)
     mapping = star_rounds(edges, res, 4, remove_worker_after_first_round)
     got = pa.concat_tables(ray.get(mapping.to_arrow_refs()))
     oracle = clusters(table)

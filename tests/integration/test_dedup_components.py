@@ -146,7 +146,7 @@ def test_worker_node_removed_during_rounds_gives_identical_clusters(tmp_path):
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": ""}
     root = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=400, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "stage")], env=env, capture_output=True, text=True, timeout=400, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["equal"] and report["rounds"] > 1 and report["nodes_alive"] == 2

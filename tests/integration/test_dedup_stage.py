@@ -95,6 +95,7 @@ def test_chain_preconditions_hold():
 
 def test_duplicates_across_files_are_clustered(deduped):
     out, _ = deduped
+    assert not (out / "_checkpoints").exists()  # the stage's kept datasets are removed once it is written
     clusters = clusters_of(out)
     assert len(clusters) == len(FILE_1) + len(FILE_2)  # every input id is listed
     expected = {
