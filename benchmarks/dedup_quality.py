@@ -296,15 +296,23 @@ def per_language(langs, truth, pred) -> dict:
 
 
 def ray_stage_labels(texts, langs, cfg: DedupConfig) -> np.ndarray:
+    """The stage as ``pentaglot dedup`` runs it: its kept datasets checkpointed to files and read back."""
+    import tempfile
+
     import ray
 
+    from pipeline.checkpoints import Checkpoints
+    from pipeline.resources import ResourcesConfig
     from pipeline.runtime import ensure_ray
     from pipeline.stages.dedup import dedup
+    from pipeline.storage import Storage
 
     ensure_ray(num_cpus=2)
     ids = [f"{i:08d}" for i in range(len(texts))]
     ds = ray.data.from_arrow(pa.table({"id": ids, "text": pa.array(texts, pa.large_string()), "lang": langs}))
-    out = pa.concat_tables(ray.get(dedup(ds, cfg).to_arrow_refs()))
+    with tempfile.TemporaryDirectory() as tmp:
+        kept = Checkpoints.under(tmp, Storage(), ResourcesConfig().dedup)
+        out = pa.concat_tables(ray.get(dedup(ds, cfg, kept=kept).to_arrow_refs()))
     labels = np.arange(len(texts))
     labels[[int(i) for i in out["id"].to_pylist()]] = [int(c) for c in out["dup_cluster"].to_pylist()]
     return labels

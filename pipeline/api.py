@@ -97,16 +97,24 @@ def run_document_stage(
     io = res if stage.io_as_stage else resources.io
     extra = {"inputs": list(inputs), "config": cfg.model_dump(mode="json")}
     tally = InputTally()
-    prepare_output(out, storage, overwrite)
-    kept = Checkpoints.under(out, storage, res) if stage.checkpoints else None
+    kept = None
+    if stage.checkpoints:  # they live in OUT, so OUT is cleared before the stage instead of at the write
+        prepare_output(out, storage, overwrite)
+        kept = Checkpoints.under(out, storage, res)
     annotate = partial(stage.annotate, kept=kept) if kept is not None else stage.annotate
+    writing = False
     try:
         with stage_progress(name, sum(f.size for f in files)):
             ds = annotate(read_documents(inputs, reader, storage, tally=tally, res=io), cfg, res)
-            report = write_stage(ds, out, name, storage=storage, extra=extra, started=started, tally=tally, res=io, prepared=True)
+            writing = True
+            report = write_stage(
+                ds, out, name, storage=storage, overwrite=overwrite, extra=extra, started=started, tally=tally, res=io, prepared=kept is not None
+            )
     finally:
         if kept is not None:
             kept.clear()
+            if not writing:
+                storage.delete(out)  # failed before the write: leave no folder that a rerun would have to --overwrite
     if stage.after_write is not None:
         stage.after_write(report, storage, res)
     return report

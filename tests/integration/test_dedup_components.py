@@ -139,7 +139,7 @@ def test_duplicate_id_is_a_user_error_naming_id_and_files(ray_session, tmp_path)
     # a real CLI run sends Ray's log lines to its log file).
     mine = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert len(mine) == 1 and mine[0].startswith("error: dedup: id 'same, id' occurs more than once"), result.output[-2000:]
-    assert "one.jsonl" in mine[0] and "two.jsonl" in mine[0] and not (tmp_path / "out" / "stage.json").exists()
+    assert "one.jsonl" in mine[0] and "two.jsonl" in mine[0] and not (tmp_path / "out").exists()  # nor a folder a rerun must --overwrite
 
 
 def test_worker_node_removed_during_rounds_gives_identical_clusters(tmp_path):
