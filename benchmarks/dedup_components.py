@@ -17,7 +17,8 @@ picks one task or rounds as the stage does, ``ray_rounds`` forces rounds over
 timed part, which ends when every mapping row is computed.  Past
 ``--numpy-max`` edges numpy needs more memory than this machine has (~316
 B/edge): it is not run, and the Ray paths are checked against scipy's counts
-(documents moved, clusters of two or more).
+(documents moved, clusters of two or more) and, label by label, against the
+keep rule over scipy's components (``labels_follow_rule``).
 
     python benchmarks/dedup_components.py [--sizes 100000 1000000] [--ray-max 1000000] [--ray-methods ray_auto ray_rounds]
 """
@@ -81,6 +82,45 @@ def graph(kind: str, m: int) -> pa.Table:
     return pa.concat_tables([block(kind, m, start) for start in range(0, m, BLOCK)])
 
 
+def edge_indices(kind: str, m: int) -> tuple[np.ndarray, np.ndarray]:
+    ends = [endpoints(kind, m, start, min(m, start + BLOCK)) for start in range(0, m, BLOCK)]
+    return tuple(np.concatenate([end[k] for end in ends]) for k in (0, 1))
+
+
+def scipy_components(left: np.ndarray, right: np.ndarray, n: int) -> tuple[int, np.ndarray]:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    matrix = coo_matrix((np.ones(len(left), np.int8), (left.astype(np.int32), right.astype(np.int32))), shape=(n, n)).tocsr()
+    return connected_components(matrix, directed=False)
+
+
+def node_index(ids: pa.ChunkedArray) -> np.ndarray:
+    """Invert ``names``: ``n<h(i)>`` back to ``i``."""
+    hashed = pc.cast(pc.utf8_slice_codeunits(ids, 1), pa.uint64()).to_numpy()
+    return (hashed * np.uint64(pow(int(MULT), -1, 2**32))) & np.uint64(0xFFFFFFFF)
+
+
+def labels_follow_rule(kind: str, m: int, got: pa.Table) -> bool:
+    """Whether ``got`` (moved id -> cluster) is exactly the keep rule over scipy's components.
+
+    Past ``--numpy-max`` numpy cannot give the reference labels, so they are
+    derived: with no priorities the rule keeps each component's lowest id, so
+    every moved node must point at its scipy component's lowest id, each node
+    at most once, and every node but one per component must move.
+    """
+    n = nodes(kind, m)
+    count, labels = scipy_components(*edge_indices(kind, m), n)
+    order = pc.sort_indices(names(np.arange(n, dtype=np.int64))).to_numpy()
+    ordered = labels[order]
+    _, first = np.unique(ordered, return_index=True)
+    lowest = np.empty(count, np.int64)
+    lowest[ordered[first]] = order[first]
+    moved, to = node_index(got["id"]), node_index(got["cluster"])
+    once = len(np.unique(moved)) == len(moved) == n - count
+    return bool(once and np.array_equal(lowest[labels[moved]], to.astype(np.int64)))
+
+
 def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -101,15 +141,10 @@ def one(method: str, kind: str, m: int, check_numpy: bool = True) -> dict:
         mapping = clusters(table)
         out["moved"] = int(pc.sum(pc.not_equal(mapping["id"], mapping["cluster"])).as_py())
     elif method == "scipy":
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        ends = [endpoints(kind, m, start, min(m, start + BLOCK)) for start in range(0, m, BLOCK)]
-        left, right = (np.concatenate([end[k] for end in ends]) for k in (0, 1))
+        left, right = edge_indices(kind, m)
         n = nodes(kind, m)
         t = time.perf_counter()
-        matrix = coo_matrix((np.ones(m, np.int8), (left.astype(np.int32), right.astype(np.int32))), shape=(n, n)).tocsr()
-        count, labels = connected_components(matrix, directed=False)
+        count, labels = scipy_components(left, right, n)
         out["seconds"] = round(time.perf_counter() - t, 3)
         out["components"] = int(count)
         out["moved"] = int(n - count)
@@ -146,9 +181,11 @@ def one(method: str, kind: str, m: int, check_numpy: bool = True) -> dict:
             reference = reference.filter(pc.not_equal(reference["id"], reference["cluster"]))
             out["equals_numpy"] = got.sort_by("id").equals(reference.sort_by("id"))
         else:
-            out["moved"] = mapping.count()
+            got = pa.concat_tables(ray.get(refs))
+            out["moved"] = got.num_rows
             out["clusters"] = len(set().union(*ray.get([unique_clusters.remote(ref) for ref in refs])))
             ray.shutdown()
+            out["labels_equal_rule_over_scipy"] = labels_follow_rule(kind, m, got)
     out.setdefault("seconds", round(time.perf_counter() - t, 3))
     out.setdefault("peak_above_table_mb", round((_maxrss() - before) / 2**20, 1))
     return out
@@ -195,6 +232,7 @@ def main() -> None:
                 run["numpy_driver"] = f"not run: past --numpy-max ({args.numpy_max:,} edges; ~316 B/edge is more than this machine's memory)"
                 for k in methods[1:]:
                     run[k]["equals_scipy_counts"] = run[k]["moved"] == run["scipy"]["moved"] and run[k]["clusters"] == run["scipy"]["clusters"]
+                    run[k]["equals_scipy"] = run[k]["equals_scipy_counts"] and run[k]["labels_equal_rule_over_scipy"]
             base = run["scipy"]["seconds"]
             run["time_vs_scipy"] = {k: round(run[k]["seconds"] / base, 2) for k in methods}
             result["runs"].append(run)

@@ -10,7 +10,7 @@ USS and heap (the heap against the dedup stage's per-task budget,
 machine's memory peak, the counts, and whether both sides wrote the same
 clusters/ (id, cluster_id, keep) rows.
 
-    python benchmarks/dedup_scale.py --sizes 250000 1000000 [--baseline 468241d] [--skip-baseline-above N]
+    python benchmarks/dedup_scale.py --sizes 250000 1000000 [--baseline 468241d] [--skip-baseline-above N] [--baseline-limit-s S]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,7 +91,7 @@ class SpillDisk(threading.Thread):
             self.peak = max(self.peak, total)
 
 
-def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -> dict:
+def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str, limit_s: float | None = None) -> dict:
     import ray
 
     shutil.rmtree(out, ignore_errors=True)
@@ -98,6 +99,8 @@ def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str) -
     disk = SpillDisk(Path(ray._private.worker.global_worker.node.get_session_dir_path()))
     disk.start()
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
+    if limit_s is not None:
+        cmd = ["timeout", str(int(limit_s)), *cmd]
     env = {"PYTHONPATH": pythonpath(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     try:
         measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
@@ -119,6 +122,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
     parser.add_argument("--baseline", default="468241d")
     parser.add_argument("--skip-baseline-above", type=int, default=None, help="run only this branch above this size")
+    parser.add_argument("--baseline-limit-s", type=float, default=None,
+                        help="stop the baseline after this many seconds; a baseline that fails or is stopped is recorded "
+                             "as not reaching that size, and larger sizes run this branch only")
     parser.add_argument("--flags", nargs="*", default=[], help="extra `pentaglot dedup` flags for both sides")
     parser.add_argument("--name", default="dedup_scale")
     parser.add_argument("--object-store-gb", type=float, default=None, help="Ray's object store size (default: Ray's, 30%% of memory)")
@@ -146,21 +152,32 @@ def main() -> None:
                 raise
     address = ray.get_runtime_context().gcs_address
     base = baseline_tree(args.baseline)
+    baseline_reaches = True
     for n in args.sizes:
         src, info = corpus(n)
         sides = {"this_branch": ROOT}
-        if args.skip_baseline_above is None or n <= args.skip_baseline_above:
+        if baseline_reaches and (args.skip_baseline_above is None or n <= args.skip_baseline_above):
             sides = {"baseline": base, **sides}
         run = {"documents": n, "corpus": info, "load_avg_before": os.getloadavg()}
         for side, tree in sides.items():
             out = WORK / f"dedup_synth_{n}-{side}"
-            run[side] = run_side(tree, src, out, args.flags, address)
+            started = time.monotonic()
+            try:
+                run[side] = run_side(tree, src, out, args.flags, address, args.baseline_limit_s if side == "baseline" else None)
+            except RuntimeError as failed:
+                if side != "baseline":
+                    raise
+                # the size the baseline cannot reach is a result, not a crash of the benchmark
+                baseline_reaches = False
+                run[side] = {"reached": False, "seconds_until_stopped": round(time.monotonic() - started, 1), "why": str(failed)[-1500:]}
+                print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)
+                continue
             run[side]["us_per_document"] = round(1e6 * run[side]["seconds"] / n, 1)
             run[side]["spilled_bytes_per_document"] = round(run[side]["spilled_mib"] * 2**20 / n)
             run[side]["worker_peak_within_budget"] = run[side]["worker_peak_heap_mb"] <= budget  # heap: see dedup_memory
             run[side]["worker_peak_uss_within_budget"] = run[side]["worker_peak_uss_mb"] <= budget
             print(json.dumps({"documents": n, "side": side, **run[side]}), flush=True)
-        if "baseline" in run:
+        if "baseline" in run and run["baseline"].get("reached", True):
             run["same_clusters"] = cluster_rows(WORK / f"dedup_synth_{n}-baseline").equals(cluster_rows(WORK / f"dedup_synth_{n}-this_branch"))
             run["time_ratio_baseline_over_branch"] = round(run["baseline"]["seconds"] / run["this_branch"]["seconds"], 2)
         for side in sides:
