@@ -116,29 +116,35 @@ class _Peaks(threading.Thread):
         self.cpu_seconds = time.thread_time()
 
 
-def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25, workers_under: int | None = None) -> dict:
+def run_with_peaks(cmd: list[str], env: dict | None = None, cwd: str | None = None, every: float = 0.25, workers_under: int | None = None,
+                   limit_s: float | None = None) -> dict:
     """``_run_once``, again when a local Ray start timed out (a fixed 30 s in Ray;
     it happens on the loaded shared machine, before any measured work).
 
     Workers are looked for among the descendants of ``workers_under`` (the
-    process that started the Ray the command joins; default the command)."""
+    process that started the Ray the command joins; default the command).
+    A command still running after ``limit_s`` is killed and counts as failed."""
     for _ in range(5):
         try:
-            return _run_once(cmd, env, cwd, every, workers_under)
+            return _run_once(cmd, env, cwd, every, workers_under, limit_s)
         except RuntimeError as err:
             if "timed out during startup" not in str(err):
                 raise
             time.sleep(10)
-    return _run_once(cmd, env, cwd, every, workers_under)
+    return _run_once(cmd, env, cwd, every, workers_under, limit_s)
 
 
-def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, workers_under: int | None) -> dict:
+def _run_once(cmd: list[str], env: dict | None, cwd: str | None, every: float, workers_under: int | None, limit_s: float | None) -> dict:
     """Run ``cmd``; wall seconds, driver peak RSS/USS/heap, largest worker peak USS/heap/RSS (MB), system peak."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
     sampler = _Peaks(proc.pid, every, workers_under or proc.pid)
     sampler.start()
-    output = proc.communicate()[0].decode("utf-8", "replace")
+    try:
+        output = proc.communicate(timeout=limit_s)[0].decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output = proc.communicate()[0].decode("utf-8", "replace") + f"\nstopped: still running after {limit_s:g} s"
     sampler.stopped.set()
     sampler.join()
     if proc.returncode != 0:

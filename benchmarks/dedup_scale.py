@@ -99,11 +99,9 @@ def run_side(tree: Path, src: Path, out: Path, flags: list[str], address: str, l
     disk = SpillDisk(Path(ray._private.worker.global_worker.node.get_session_dir_path()))
     disk.start()
     cmd = [sys.executable, "-c", "from pipeline.cli import main; main()", "dedup", str(src), str(out), "--overwrite", *flags]
-    if limit_s is not None:
-        cmd = ["timeout", str(int(limit_s)), *cmd]
     env = {"PYTHONPATH": pythonpath(tree), "RAY_ADDRESS": address, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     try:
-        measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid())
+        measured = run_with_peaks(cmd, env=env, cwd=str(tree), workers_under=os.getpid(), limit_s=limit_s)
     finally:
         disk.stopped.set()
         disk.join()
